@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Installs every tool nodrop needs on a fresh Debian 12 machine, from sources
+# this machine can reach: Debian's packages and the Go module proxy. No
+# container registry, no prebuilt binary downloads.
+#
+# Idempotent and cached by version: a second run only checks markers and
+# finishes in seconds. Usage: clusters/tools/install.sh [all|debian|kubernetes|k6|kind|pause]
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.env
+. "$here/versions.env"
+
+CACHE_DIR=${NODROP_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nodrop}
+TOOLS_DIR=$CACHE_DIR/tools
+mkdir -p "$TOOLS_DIR"
+export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+
+ts() { date +%s; }
+say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
+ok() { printf '    \033[32m✓\033[0m %s\n' "$*"; }
+die() { printf '    \033[31m✗\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Runs a long command with its full output in a log file, printing a progress
+# line every 200 lines; on failure prints the tail of the log.
+run_logged() {
+  local log=$1; shift
+  local rc=0
+  ( "$@" 2>&1 | tee "$log" | awk '{ n++ } n % 200 == 0 { printf "    ... %d lines of build output (%s)\n", n, $0; fflush() }' ; exit "${PIPESTATUS[0]}" ) || rc=$?
+  if [ "$rc" != 0 ]; then
+    echo "---- last 40 lines of $log ----" >&2
+    tail -n 40 "$log" >&2
+    die "command failed (exit $rc): $*"
+  fi
+}
+
+install_debian() {
+  local missing=()
+  for p in $DEBIAN_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} = 0 ]; then ok "Debian packages present"; return; fi
+  say "installing Debian packages: ${missing[*]}"
+  # Packages must not start their own daemons (etcd on :2379, containerd on its
+  # default socket): nodrop starts its own, with its own config.
+  local policy=/usr/sbin/policy-rc.d created_policy=
+  if [ ! -e $policy ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee $policy >/dev/null
+    as_root chmod +x $policy
+    created_policy=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -n "$created_policy" ] && as_root rm -f $policy
+  # Debian's packages may still have started a daemon on a host with an init
+  # system; stop the distribution's etcd/containerd if so.
+  for svc in etcd containerd; do
+    if command -v systemctl >/dev/null && systemctl is-active -q "$svc" 2>/dev/null; then as_root systemctl disable --now "$svc" || true; fi
+  done
+  ok "Debian packages installed"
+}
+
+module_dir() { # module@version -> directory in the module cache
+  go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
+}
+
+install_kubernetes() {
+  local dest=$TOOLS_DIR/kubernetes-$KUBERNETES_VERSION
+  if [ -f "$dest/.complete" ]; then ok "kubernetes $KUBERNETES_VERSION (cached)"; return; fi
+  say "building kubernetes $KUBERNETES_VERSION server binaries from the Go module proxy (cold: ~20-30 min on 2 cores)"
+  local start; start=$(ts)
+  local work=$TOOLS_DIR/.build-kubernetes-$KUBERNETES_VERSION
+  rm -rf "$work" "$dest"; mkdir -p "$work" "$dest/bin"
+  local src; src=$(module_dir "k8s.io/kubernetes@$KUBERNETES_VERSION")
+  [ -n "$src" ] || die "could not download k8s.io/kubernetes@$KUBERNETES_VERSION"
+  # k8s.io/kubernetes points its staging modules at ./staging with v0.0.0
+  # requirements, which `go install` refuses. A wrapper module requires it and
+  # replaces each staging module with its published release.
+  (
+    cd "$work"
+    cat >go.mod <<EOF
+module nodrop.local/kubernetes-build
+
+go 1.24.0
+
+require k8s.io/kubernetes $KUBERNETES_VERSION
+EOF
+    grep -E '^\s+k8s\.io/[a-z0-9-]+ v0\.0\.0$' "$src/go.mod" | awk '{print $1}' | sort -u | while read -r m; do
+      go mod edit -replace "$m=$m@$KUBERNETES_STAGING_VERSION"
+    done
+  )
+  local minor=${KUBERNETES_VERSION#v1.}; minor=${minor%%.*}
+  local ldflags="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z -X $pkg.gitCommit=module-proxy"
+  done
+  (
+    cd "$work"
+    CGO_ENABLED=0 run_logged "$work/build.log" go build -mod=mod -v -trimpath -ldflags "$ldflags" -o "$dest/bin/" \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+  )
+  "$dest/bin/kube-apiserver" --version | grep -q "$KUBERNETES_VERSION" || die "built kube-apiserver reports the wrong version"
+  touch "$dest/.complete"
+  rm -rf "$work"
+  ok "kubernetes $KUBERNETES_VERSION built in $(( $(ts) - start )) s"
+}
+
+install_pause() {
+  local dest=$TOOLS_DIR/pause-$KUBERNETES_VERSION
+  if [ -f "$dest/.complete" ]; then ok "pause (cached)"; return; fi
+  local src; src=$(module_dir "k8s.io/kubernetes@$KUBERNETES_VERSION")
+  rm -rf "$dest"; mkdir -p "$dest"
+  gcc -Os -Wall -Werror -static -DVERSION="${PAUSE_IMAGE##*:}-nodrop" -o "$dest/pause" "$src/build/pause/linux/pause.c"
+  strip "$dest/pause"
+  touch "$dest/.complete"
+  ok "pause compiled statically from kubernetes' build/pause/linux/pause.c"
+}
+
+install_go_tool() { # name module version
+  local name=$1 module=$2 version=$3
+  local dest=$TOOLS_DIR/$name-$version
+  if [ -f "$dest/.complete" ]; then ok "$name $version (cached)"; return; fi
+  say "building $name $version from the Go module proxy"
+  local start; start=$(ts)
+  rm -rf "$dest"; mkdir -p "$dest/bin"
+  CGO_ENABLED=0 GOBIN="$dest/bin" run_logged "$TOOLS_DIR/$name-build.log" go install -v -trimpath -ldflags "-s -w" "$module@$version"
+  touch "$dest/.complete"
+  ok "$name $version built in $(( $(ts) - start )) s"
+}
+
+what=${1:-all}
+start_all=$(ts)
+case $what in
+  debian) install_debian ;;
+  kubernetes) install_kubernetes ;;
+  pause) install_pause ;;
+  k6) install_go_tool k6 go.k6.io/k6 "$K6_VERSION" ;;
+  kind) install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION" ;;
+  all)
+    install_debian
+    install_pause
+    install_go_tool k6 go.k6.io/k6 "$K6_VERSION"
+    install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION"
+    install_kubernetes
+    ;;
+  *) die "unknown target '$what' (allowed: all, debian, kubernetes, pause, k6, kind)" ;;
+esac
+ok "tools ready in $CACHE_DIR ($(( $(ts) - start_all )) s)"

@@ -1,0 +1,220 @@
+// The one typed RunConfig: every knob of a run, validated before any cluster
+// work. Keys are flat so that `--set key=value` and config files use the same
+// names; README.md has the reference table (generated from FIELD_DOCS below).
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const intOrPercent = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^(100|[1-9]?[0-9])%$/, "an integer >= 0 or a percentage like 25%"),
+]);
+
+const seconds = (def: number, max = 3600) => z.number().min(0).max(max).default(def);
+
+export const STRATEGIES = ["rolling", "blue-green", "canary"] as const;
+export const PROVIDERS = ["local", "kind", "existing"] as const;
+export const SHUTDOWNS = ["graceful", "abrupt"] as const;
+export const PRESTOP_ACTIONS = ["exec", "sleep"] as const;
+export const READINESS = ["honest", "lying"] as const;
+export const BAD_VERSIONS = ["none", "errors", "never-ready"] as const;
+
+const RunConfigObject = z
+  .object({
+    strategy: z.enum(STRATEGIES).default("rolling"),
+    provider: z.enum(PROVIDERS).default("local"),
+    kubeconfig: z.string().optional(),
+    context: z.string().optional(),
+    keep: z.boolean().default(false),
+    runId: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/, "lower-case letters, digits and '-', at most 32 characters")
+      .optional(),
+
+    // Workload shape.
+    replicas: z.number().int().min(1).max(20).default(4),
+    maxSurge: intOrPercent.default(1),
+    maxUnavailable: intOrPercent.default(0),
+    preStopSleep: seconds(0, 300),
+    preStopAction: z.enum(PRESTOP_ACTIONS).default("exec"),
+    terminationGracePeriod: seconds(30, 600),
+    readinessPeriod: z.number().int().min(1).max(60).default(1),
+    readinessInitialDelay: seconds(0, 300),
+    readinessFailureThreshold: z.number().int().min(1).max(30).default(1),
+    livenessPeriod: z.number().int().min(1).max(60).default(5),
+    pdb: z.boolean().default(false),
+
+    // The sample app's behaviour (both versions).
+    shutdown: z.enum(SHUTDOWNS).default("graceful"),
+    drainTimeout: seconds(10, 300),
+    startupDelay: seconds(0, 120),
+    readiness: z.enum(READINESS).default("honest"),
+    workMs: z.number().int().min(0).max(10_000).default(0),
+    // What the new version does wrong (issue: gates and rollback).
+    badVersion: z.enum(BAD_VERSIONS).default("none"),
+    badErrorRate: z.number().min(0).max(1).default(0.2),
+
+    // Load.
+    rate: z.number().int().min(1).max(5000).default(300),
+    warmup: seconds(10, 600),
+    cooldown: seconds(10, 600),
+    rollouts: z.number().int().min(1).max(20).default(1),
+    requestTimeout: z.number().min(0.1).max(60).default(5),
+    maxVUs: z.number().int().min(1).max(2000).default(200),
+    deployTimeout: seconds(180, 1800),
+
+    // Strategies.
+    canarySteps: z
+      .array(z.number().int().min(1).max(100))
+      .min(1)
+      .default([25, 50, 100])
+      .refine((s) => s.every((v, i) => i === 0 || v > s[i - 1]!) && s[s.length - 1] === 100, {
+        message: "a strictly increasing list of percentages ending at 100, e.g. 25,50,100",
+      }),
+    canaryPause: seconds(10, 600),
+    scaleDownDelay: seconds(30, 600),
+    analysisMaxErrorRate: z.number().min(0).max(1).default(0),
+    analysisMinRequests: z.number().int().min(1).default(50),
+
+    // Verdict.
+    minRequestsInWindow: z.number().int().min(1).default(1000),
+  })
+  .strict();
+
+const SHAPE = RunConfigObject.shape as Record<string, z.ZodType>;
+export const CONFIG_FIELDS = Object.keys(SHAPE).sort();
+
+export const RunConfigSchema = RunConfigObject.superRefine((c, ctx) => {
+    if (isZero(c.maxSurge) && isZero(c.maxUnavailable)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxUnavailable"],
+        message: "maxSurge and maxUnavailable cannot both be 0 (the rollout could never make progress); set one of them >= 1",
+      });
+    }
+    if (c.preStopSleep > 0 && c.preStopSleep >= c.terminationGracePeriod) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["preStopSleep"],
+        message: `must be shorter than terminationGracePeriod (${c.terminationGracePeriod} s), or the kubelet kills the pod during preStop`,
+      });
+    }
+    if (c.provider === "existing" && !c.kubeconfig && !process.env["KUBECONFIG"]) {
+      ctx.addIssue({ code: "custom", path: ["kubeconfig"], message: "provider=existing needs kubeconfig (or KUBECONFIG)" });
+    }
+  });
+
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+
+function isZero(v: number | string): boolean {
+  return v === 0 || v === "0%";
+}
+
+/** Converts a `--set` value to the type the schema wants for that key. */
+function coerce(key: string, raw: string): unknown {
+  const field = SHAPE[key];
+  if (!field) {
+    throw new ConfigError(`unknown field '${key}' (allowed: ${CONFIG_FIELDS.join(", ")})`);
+  }
+  const probe = (v: unknown) => field.safeParse(v).success;
+  if (raw === "true" || raw === "false") {
+    if (probe(raw === "true")) return raw === "true";
+  }
+  if (/^-?\d+(\.\d+)?$/.test(raw)) {
+    const n = Number(raw);
+    // A number the field refuses is still passed as a number, so the error
+    // message talks about the number's range, not about strings.
+    if (probe(n) || !probe(raw)) return n;
+  }
+  if (raw.includes(",") || key === "canarySteps") {
+    const parts = raw.split(",").map((p) => p.trim());
+    const nums = parts.map(Number);
+    if (nums.every((n) => Number.isFinite(n))) return nums;
+    return parts;
+  }
+  return raw;
+}
+
+export function parseSets(sets: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of sets) {
+    const eq = s.indexOf("=");
+    if (eq <= 0) throw new ConfigError(`--set expects key=value, got '${s}'`);
+    const key = s.slice(0, eq).trim();
+    out[key] = coerce(key, s.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+export async function loadConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(`config file '${path}' cannot be read: ${(e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    // YAML is a superset of JSON: one parser serves both.
+    doc = parseYaml(text, { prettyErrors: true });
+  } catch (e) {
+    throw new ConfigError(`config file '${path}' is not valid YAML or JSON: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    throw new ConfigError(`config file '${path}' must hold a mapping of field: value (got ${Array.isArray(doc) ? "a list" : typeof doc})`);
+  }
+  return doc as Record<string, unknown>;
+}
+
+function allowedFor(key: string): string | undefined {
+  let f: z.ZodType | undefined = SHAPE[key];
+  while (f && "unwrap" in f && typeof (f as { unwrap?: unknown }).unwrap === "function") {
+    f = (f as unknown as { unwrap(): z.ZodType }).unwrap();
+  }
+  if (f && "options" in f && Array.isArray((f as { options?: unknown }).options)) {
+    const opts = (f as unknown as { options: unknown[] }).options;
+    if (opts.every((o) => typeof o === "string")) return opts.join(", ");
+  }
+  return undefined;
+}
+
+export function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const field = i.path.join(".") || "(config)";
+      let msg = i.message;
+      if (i.code === "unrecognized_keys") {
+        return `unknown field(s) ${i.keys.map((k) => `'${k}'`).join(", ")} (allowed: ${CONFIG_FIELDS.join(", ")})`;
+      }
+      const allowed = allowedFor(field);
+      if (allowed && !msg.includes(allowed)) msg += ` (allowed: ${allowed})`;
+      return `${field}: ${msg}`;
+    })
+    .join("\n");
+}
+
+export function validateConfig(input: Record<string, unknown>): RunConfig {
+  const r = RunConfigSchema.safeParse(input);
+  if (!r.success) throw new ConfigError(`invalid configuration:\n${formatIssues(r.error)}`);
+  return r.data;
+}
+
+/** File first, then `--set` overrides, then validation. Throws ConfigError. */
+export async function resolveConfig(opts: {
+  file?: string;
+  sets?: string[];
+  base?: Record<string, unknown>;
+}): Promise<RunConfig> {
+  const fromFile = opts.file ? await loadConfigFile(opts.file) : {};
+  const fromSets = parseSets(opts.sets ?? []);
+  return validateConfig({ ...(opts.base ?? {}), ...fromFile, ...fromSets });
+}
