@@ -15,6 +15,7 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
+          globalSetup: ["test/e2e/global-setup.ts"],
           // One real cluster: e2e files must not run concurrently.
           fileParallelism: false,
           testTimeout: 15 * 60_000,

@@ -1,1 +1,89 @@
-console.log("hello", process.argv.slice(2))
+// nodrop's command line: arguments → typed config → pipeline; outcome → exit code.
+//   0 pass · 1 fail · 2 invalid input · 3 inconclusive or infrastructure failure · 4 rolled back
+import { parseArgs } from "node:util";
+import { ConfigError, PROVIDERS, resolveConfig } from "./config.ts";
+import { providerFor } from "./cluster/index.ts";
+import type { ProviderName } from "./cluster/provider.ts";
+import { log } from "./log.ts";
+
+export const EXIT = { pass: 0, fail: 1, invalid: 2, inconclusive: 3, rolledBack: 4 } as const;
+
+const USAGE = `usage:
+  nodrop cluster up|down|status|kubeconfig [--provider local|kind|existing] [--kubeconfig F] [--context C]
+  nodrop run  [--config FILE] [--set key=value ...]
+  nodrop demo [--set key=value ...]        the preStop comparison (variant A vs B)
+
+exit codes: 0 pass, 1 fail (dropped requests), 2 invalid input,
+            3 inconclusive or infrastructure failure, 4 rolled back`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      provider: { type: "string" },
+      kubeconfig: { type: "string" },
+      context: { type: "string" },
+      config: { type: "string", short: "c" },
+      set: { type: "string", multiple: true, short: "s" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [cmd, sub] = positionals;
+  if (values.help || !cmd) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : EXIT.invalid;
+  }
+
+  if (cmd === "cluster") {
+    const provider = (values.provider ?? "local") as ProviderName;
+    if (!PROVIDERS.includes(provider)) throw new ConfigError(`provider: '${provider}' is not a provider (allowed: ${PROVIDERS.join(", ")})`);
+    const p = providerFor(provider, { kubeconfig: values.kubeconfig, context: values.context });
+    switch (sub) {
+      case "up":
+        await p.provision();
+        log.ok(`cluster up (${provider}); kubeconfig: ${p.kubeconfigPath()}`);
+        return 0;
+      case "down":
+        await p.destroy();
+        log.ok(`cluster down (${provider})`);
+        return 0;
+      case "status": {
+        const s = await p.status();
+        process.stdout.write(`${provider}: ${s.up ? "up" : "down"}\n${s.detail.map((d) => `  ${d}`).join("\n")}\n`);
+        return s.up ? 0 : EXIT.inconclusive;
+      }
+      case "kubeconfig":
+        process.stdout.write(`${p.kubeconfigPath()}\n`);
+        return 0;
+      default:
+        throw new ConfigError(`cluster: unknown action '${sub ?? ""}' (allowed: up, down, status, kubeconfig)`);
+    }
+  }
+
+  if (cmd === "run") {
+    const config = await resolveConfig({ ...(values.config ? { file: values.config } : {}), sets: values.set ?? [] });
+    const { runPipeline } = await import("./run.ts");
+    const result = await runPipeline(config);
+    return result.exitCode;
+  }
+
+  if (cmd === "demo") {
+    const { runDemo } = await import("./demo.ts");
+    return runDemo({ sets: values.set ?? [], ...(values.config ? { file: values.config } : {}) });
+  }
+
+  throw new ConfigError(`unknown command '${cmd}' (allowed: cluster, run, demo)\n${USAGE}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof ConfigError || (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || (e as { code?: string }).code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      log.error((e as Error).message);
+      process.exit(EXIT.invalid);
+    }
+    log.error((e as Error).stack ?? String(e));
+    process.exit(EXIT.inconclusive);
+  },
+);

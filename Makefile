@@ -1,0 +1,59 @@
+# nodrop — every target installs what it needs first (tools are cached by version).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODROP := node bin/nodrop.mjs
+
+.PHONY: help tools deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e typecheck bench clean
+
+help:
+	@echo "make demo          the preStop demo: variant A (no preStop) fails, variant B (preStop sleep) passes"
+	@echo "make test          typecheck + unit tests + e2e tests on a real local cluster"
+	@echo "make tools         build/install pinned tools (cached by version)"
+	@echo "make cluster-up    bring up the local cluster;  make cluster-down  tear it down"
+	@echo "make run ARGS='--set strategy=canary'   one run"
+	@echo "make bench         print measured timings"
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+tools:
+	@bash clusters/tools/install.sh all
+
+cluster-up: tools deps
+	$(NODROP) cluster up
+
+cluster-down: deps
+	$(NODROP) cluster down
+
+cluster-status: deps
+	$(NODROP) cluster status
+
+demo: tools deps
+	$(NODROP) demo
+
+run: tools deps
+	$(NODROP) run $(ARGS)
+
+typecheck: deps
+	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p scenarios/tsconfig.json --noEmit
+
+test-unit: tools deps
+	npx vitest run --project unit
+
+# The e2e project brings up the local cluster (or reuses a running one) and
+# tears it down when it created it.
+test-e2e: tools deps
+	npx vitest run --project e2e
+
+test: typecheck test-unit test-e2e
+
+bench: tools deps
+	npx tsx bench/cluster-up.ts
+
+clean: deps
+	-$(NODROP) cluster down
+	rm -rf reports/runs .nodrop

@@ -1,0 +1,236 @@
+// The sample app's behaviour, kept free of process globals (env, signals,
+// process.exit) so the unit tests can drive it in-process. app/server.ts is
+// the entrypoint that wires it to the real process.
+import http from "node:http";
+import { Counter, Gauge, Registry } from "prom-client";
+
+export type ShutdownMode = "graceful" | "abrupt";
+export type ReadinessMode = "honest" | "lying";
+
+export interface AppOptions {
+  version: string;
+  podName: string;
+  shutdown?: ShutdownMode;
+  /** Graceful mode: after this long, remaining sockets are destroyed and the exit code is 1. */
+  drainTimeoutMs?: number;
+  /** `/` answers 503 for this long after createApp(). */
+  startupDelayMs?: number;
+  /** honest: ready only when warm and not shutting down. lying: always ready. */
+  readiness?: ReadinessMode;
+  /** A bad version: readiness always 503 (wins over `readiness`). */
+  neverReady?: boolean;
+  /** Each `/` request waits this long before answering. */
+  workMs?: number;
+  /** Fraction (0..1) of `/` requests answered with 500. */
+  errorRate?: number;
+  /**
+   * Longer than any client's idle timeout, so the server never closes an idle
+   * keep-alive connection just as the client reuses it (a drop unrelated to deploys).
+   */
+  keepAliveTimeoutMs?: number;
+  /** Where lifecycle events go; default one JSON line on stdout. */
+  log?: (event: string, fields?: Record<string, unknown>) => void;
+  /** Called once when the process should end; default process.exit. */
+  exit?: (code: number) => void;
+  random?: () => number;
+}
+
+export interface AppState {
+  readonly startedAt: number;
+  /** True once startupDelayMs has elapsed. */
+  readonly warm: boolean;
+  /** True once the readiness endpoint would answer 200. */
+  readonly ready: boolean;
+  shuttingDown: boolean;
+  /** `/` requests received and not yet answered. */
+  inFlight: number;
+}
+
+export interface App {
+  server: http.Server;
+  state: AppState;
+  registry: Registry;
+  /**
+   * Begins shutdown (idempotent). Resolves with the exit code after `exit` was
+   * called: abrupt → 0 at once; graceful → 0 when drained, 1 on drain timeout.
+   */
+  shutdown(signal: string): Promise<number>;
+}
+
+export function jsonLog(event: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(JSON.stringify({ t: new Date().toISOString(), event, ...fields }) + "\n");
+}
+
+export function createApp(opts: AppOptions): App {
+  const mode = opts.shutdown ?? "graceful";
+  const drainTimeoutMs = opts.drainTimeoutMs ?? 10_000;
+  const startupDelayMs = opts.startupDelayMs ?? 0;
+  const readinessMode = opts.readiness ?? "honest";
+  const neverReady = opts.neverReady ?? false;
+  const workMs = opts.workMs ?? 0;
+  const errorRate = opts.errorRate ?? 0;
+  const log = opts.log ?? jsonLog;
+  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  const random = opts.random ?? Math.random;
+  const startedAt = Date.now();
+
+  const state: AppState = {
+    startedAt,
+    get warm() {
+      return Date.now() - startedAt >= startupDelayMs;
+    },
+    get ready() {
+      if (neverReady) return false;
+      if (readinessMode === "lying") return true;
+      return this.warm && !this.shuttingDown;
+    },
+    shuttingDown: false,
+    inFlight: 0,
+  };
+
+  // A registry per app, so several apps in one test process don't collide.
+  const registry = new Registry();
+  const requests = new Counter({
+    name: "nodrop_app_requests_total",
+    help: "Requests to / by HTTP status.",
+    labelNames: ["status", "version"] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "nodrop_app_inflight_requests",
+    help: "Requests to / being worked on.",
+    registers: [registry],
+    collect() {
+      this.set(state.inFlight);
+    },
+  });
+  new Gauge({
+    name: "nodrop_app_ready",
+    help: "1 when the readiness endpoint answers 200.",
+    registers: [registry],
+    collect() {
+      this.set(state.ready ? 1 : 0);
+    },
+  });
+
+  const send = (res: http.ServerResponse, status: number, body: string, contentType = "application/json") => {
+    if (res.destroyed || res.writableEnded) return;
+    const headers: http.OutgoingHttpHeaders = {
+      "Content-Type": contentType,
+      "Content-Length": Buffer.byteLength(body),
+      "X-App-Version": opts.version,
+      "X-Pod-Name": opts.podName,
+    };
+    // Tells keep-alive clients not to reuse this connection, so it closes
+    // after this response and the drain can finish.
+    if (state.shuttingDown) headers["Connection"] = "close";
+    res.writeHead(status, headers);
+    res.end(body);
+  };
+  const json = (o: Record<string, unknown>) => JSON.stringify({ version: opts.version, pod: opts.podName, ...o });
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    switch (path) {
+      case "/": {
+        state.inFlight++;
+        let counted = false;
+        const done = () => {
+          if (counted) return;
+          counted = true;
+          state.inFlight--;
+        };
+        res.on("finish", () => {
+          requests.inc({ status: String(res.statusCode), version: opts.version });
+          done();
+        });
+        res.on("close", done);
+        if (!state.warm) {
+          send(res, 503, json({ error: "warming" }));
+          return;
+        }
+        const answer = () => {
+          if (errorRate > 0 && random() < errorRate) send(res, 500, json({ error: "injected" }));
+          else send(res, 200, json({}));
+        };
+        if (workMs > 0) setTimeout(answer, workMs);
+        else answer();
+        return;
+      }
+      case "/healthz/live":
+        send(res, 200, "ok\n", "text/plain");
+        return;
+      case "/healthz/ready":
+        if (state.ready) send(res, 200, "ready\n", "text/plain");
+        else send(res, 503, (state.shuttingDown ? "shutting down" : neverReady ? "never ready" : "warming") + "\n", "text/plain");
+        return;
+      case "/metrics":
+        registry.metrics().then(
+          (text) => send(res, 200, text, registry.contentType),
+          (e: unknown) => send(res, 500, String(e) + "\n", "text/plain"),
+        );
+        return;
+      default:
+        send(res, 404, json({ error: "not found" }));
+    }
+  });
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 65_000;
+  // Must exceed keepAliveTimeout (node's rule for headersTimeout).
+  server.headersTimeout = server.keepAliveTimeout + 1_000;
+
+  server.on("listening", () => {
+    const a = server.address();
+    log("listening", {
+      port: typeof a === "object" && a ? a.port : a,
+      version: opts.version,
+      pod: opts.podName,
+      shutdown: mode,
+      readiness: neverReady ? "never-ready" : readinessMode,
+      startupDelayMs,
+      workMs,
+      errorRate,
+    });
+  });
+  if (startupDelayMs > 0) {
+    setTimeout(() => {
+      if (!state.shuttingDown) log("warm", { afterMs: Date.now() - startedAt });
+    }, startupDelayMs).unref();
+  }
+
+  let shutdownPromise: Promise<number> | undefined;
+  const shutdown = (signal: string): Promise<number> => {
+    if (shutdownPromise) return shutdownPromise;
+    state.shuttingDown = true;
+    log("signal", { signal, mode, inFlight: state.inFlight });
+    if (mode === "abrupt") {
+      log("exit", { code: 0, abrupt: true });
+      exit(0);
+      shutdownPromise = Promise.resolve(0);
+      return shutdownPromise;
+    }
+    shutdownPromise = new Promise<number>((resolve) => {
+      let finished = false;
+      const finish = (code: number, event: string) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        log(event, { inFlight: state.inFlight, afterMs: Date.now() - t0 });
+        log("exit", { code });
+        exit(code);
+        resolve(code);
+      };
+      const t0 = Date.now();
+      const timer = setTimeout(() => {
+        server.closeAllConnections();
+        finish(1, "drain-timeout");
+      }, drainTimeoutMs);
+      log("draining", { inFlight: state.inFlight, drainTimeoutMs });
+      // Stops accepting; the callback runs once every connection has closed.
+      server.close(() => finish(0, "drained"));
+      server.closeIdleConnections();
+    });
+    return shutdownPromise;
+  };
+
+  return { server, state, registry, shutdown };
+}

@@ -1,0 +1,57 @@
+// Cleanups registered the moment something is created, run in reverse order,
+// once each, on success, failure and SIGINT/SIGTERM. Their own errors are
+// reported loudly but never hide the original error.
+import { log } from "./log.ts";
+
+type Fn = () => Promise<void> | void;
+
+export class Cleanup {
+  private stack: { name: string; fn: Fn }[] = [];
+  private running: Promise<void> | undefined;
+  readonly errors: Error[] = [];
+
+  defer(name: string, fn: Fn): void {
+    this.stack.push({ name, fn });
+  }
+
+  async run(): Promise<void> {
+    if (!this.running) this.running = this.runOnce();
+    return this.running;
+  }
+
+  private async runOnce(): Promise<void> {
+    while (this.stack.length) {
+      const { name, fn } = this.stack.pop()!;
+      try {
+        await fn();
+      } catch (e) {
+        this.errors.push(e as Error);
+        log.error(`cleanup '${name}' failed: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
+/**
+ * Runs `main` with cleanup on every exit path. On SIGINT/SIGTERM the cleanup
+ * runs and the process exits 130/143; a second signal exits at once.
+ */
+export async function withCleanup<T>(main: (cleanup: Cleanup) => Promise<T>, opts: { keep?: boolean } = {}): Promise<T> {
+  const cleanup = new Cleanup();
+  let signalled = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) process.exit(sig === "SIGINT" ? 130 : 143);
+    signalled = true;
+    log.warn(`${sig}: cleaning up${opts.keep ? " (keep=true: the run's resources stay)" : ""} ... (again to exit at once)`);
+    void (opts.keep ? Promise.resolve() : cleanup.run()).finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await main(cleanup);
+  } finally {
+    if (!opts.keep) await cleanup.run();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,15 @@
+import { ExistingProvider } from "./existing.ts";
+import { KindProvider } from "./kind.ts";
+import { LocalProvider } from "./local.ts";
+import type { ClusterProvider, ProviderName } from "./provider.ts";
+
+export function providerFor(name: ProviderName, opts: { kubeconfig?: string | undefined; context?: string | undefined } = {}): ClusterProvider {
+  switch (name) {
+    case "local":
+      return new LocalProvider();
+    case "kind":
+      return new KindProvider();
+    case "existing":
+      return new ExistingProvider(opts.kubeconfig ?? process.env["KUBECONFIG"], opts.context);
+  }
+}

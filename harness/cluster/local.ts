@@ -1,0 +1,587 @@
+// The `local` provider: a real single-node Kubernetes cluster built from
+// upstream components running as host processes (etcd, kube-apiserver,
+// kube-controller-manager, kube-scheduler, containerd, kubelet, kube-proxy).
+// No container registry and no Docker are needed: the sandbox image is
+// compiled locally and imported into containerd.
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { cp, mkdir, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request } from "node:https";
+import { join } from "node:path";
+import { run } from "../exec.ts";
+import { buildPauseImage } from "../images/app-image.ts";
+import { log, step } from "../log.ts";
+import { requireTool, toolPaths } from "../tools.ts";
+import { waitFor } from "../wait.ts";
+import { containerdToml, cniConflist, kubeconfig, kubeletConfig, kubeProxyConfig, LOCAL, localPaths, RESOLV_CONF, type LocalPaths } from "./local-config.ts";
+import { createPki } from "./pki.ts";
+import { type ClusterProvider, type ClusterStatus, ProviderUnavailableError, stateDir } from "./provider.ts";
+
+const RUN_DIR = "/run/nodrop-local";
+/** Machine-wide record of the running local cluster, so `down` finds it from any clone. */
+const RECORD = `${RUN_DIR}/cluster.json`;
+
+interface ComponentSpec {
+  name: string;
+  argv: string[];
+}
+
+interface Record {
+  dir: string;
+  pids: { [name: string]: number };
+}
+
+// Stop order: kubelet first (so it does not restart containers), then the
+// containers and the runtime, then the control plane, etcd last.
+const STOP_ORDER = ["kube-proxy", "kubelet", "containerd", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"];
+
+export class LocalProvider implements ClusterProvider {
+  readonly name = "local" as const;
+  readonly paths: LocalPaths;
+
+  constructor(dir = join(stateDir(), "local")) {
+    this.paths = localPaths(dir, RUN_DIR);
+  }
+
+  kubeconfigPath(): string {
+    return join(this.paths.dir, "admin.kubeconfig");
+  }
+
+  context(): string | undefined {
+    return undefined;
+  }
+
+  hostPortFor(nodePort: number): number {
+    return nodePort;
+  }
+
+  async preflight(): Promise<void> {
+    if (process.getuid?.() !== 0) throw new ProviderUnavailableError("local", "it must run as root (it starts a kubelet, containerd and kube-proxy)");
+    if (process.platform !== "linux") throw new ProviderUnavailableError("local", "it needs Linux");
+    const t = toolPaths();
+    for (const b of ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy"]) {
+      requireTool(join(t.kubernetesBin, b), b);
+    }
+    requireTool(t.pause, "pause");
+    for (const b of ["/usr/bin/etcd", "/usr/bin/containerd", "/usr/sbin/runc", "/usr/bin/ctr", "/usr/lib/cni/bridge", "/usr/lib/cni/host-local", "/usr/lib/cni/portmap", "/usr/lib/cni/loopback", "/usr/sbin/iptables", "/usr/sbin/conntrack"]) {
+      requireTool(b, b.split("/").pop()!);
+    }
+  }
+
+  private readRecord(): Record | undefined {
+    try {
+      return JSON.parse(readFileSync(RECORD, "utf8")) as Record;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async status(): Promise<ClusterStatus> {
+    const rec = this.readRecord();
+    const detail: string[] = [];
+    let allAlive = !!rec;
+    for (const name of STOP_ORDER) {
+      const pid = rec?.pids[name];
+      const alive = pid !== undefined && isAlive(pid);
+      if (!alive) allAlive = false;
+      detail.push(`${name}: ${pid === undefined ? "not started" : alive ? `running (pid ${pid})` : `dead (pid ${pid})`}`);
+    }
+    let ready = false;
+    if (allAlive) {
+      try {
+        ready = await this.nodeReady();
+      } catch (e) {
+        detail.push(`node: ${(e as Error).message}`);
+      }
+      detail.push(`node ${LOCAL.nodeName}: ${ready ? "Ready" : "not Ready"}`);
+    }
+    if (rec && rec.dir !== this.paths.dir) detail.push(`note: the running cluster belongs to ${rec.dir}`);
+    return { provider: "local", up: allAlive && ready, detail };
+  }
+
+  async provision(): Promise<void> {
+    await this.preflight();
+    const st = await this.status();
+    const rec = this.readRecord();
+    if (st.up && rec?.dir === this.paths.dir) {
+      log.ok("local cluster already up: reusing it");
+      return;
+    }
+    if (rec) {
+      log.warn(`a local cluster record exists (${rec.dir}) but the cluster is not healthy: tearing it down first`);
+    }
+    // Always start from a clean machine: leftovers of a crash are removed.
+    await this.destroy({ quiet: true });
+    try {
+      await this.bringUp();
+    } catch (e) {
+      log.error(`local cluster bring-up failed; logs are in ${this.paths.logs}`);
+      throw e;
+    }
+  }
+
+  private async bringUp(): Promise<void> {
+    const p = this.paths;
+    const t = toolPaths();
+    const kbin = (b: string) => join(t.kubernetesBin, b);
+    await mkdir(p.logs, { recursive: true });
+    await mkdir(RUN_DIR, { recursive: true });
+    await mkdir(p.cniConfDir, { recursive: true });
+    await mkdir(join(p.dir, "containerd"), { recursive: true });
+    const record: Record = { dir: p.dir, pids: {} };
+    const saveRecord = () => writeFile(RECORD, JSON.stringify(record, null, 2));
+    await saveRecord();
+
+    await step("host network: modules, sysctls, node address", async () => {
+      for (const m of ["br_netfilter", "overlay"]) await run(["modprobe", m], { reject: false });
+      for (const [k, v] of [
+        ["net/ipv4/ip_forward", "1"],
+        ["net/bridge/bridge-nf-call-iptables", "1"],
+        ["net/ipv4/conf/all/route_localnet", "1"],
+      ] as const) {
+        await writeFile(`/proc/sys/${k}`, v).catch((e) => log.warn(`sysctl ${k}=${v}: ${(e as Error).message}`));
+      }
+      // A bridge with no ports: these kernels have no dummy driver.
+      await run(["ip", "link", "add", LOCAL.dummyIf, "type", "bridge"]);
+      await run(["ip", "addr", "add", `${LOCAL.nodeIp}/32`, "dev", LOCAL.dummyIf]);
+      await run(["ip", "link", "set", LOCAL.dummyIf, "up"]);
+      // Pods may talk to each other and to this machine, never beyond it.
+      await run(["iptables", "-w", "-N", LOCAL.egressChain]);
+      await run(["iptables", "-w", "-A", LOCAL.egressChain, "-d", LOCAL.clusterCidr, "-j", "RETURN"]);
+      await run(["iptables", "-w", "-A", LOCAL.egressChain, "-j", "REJECT"]);
+      await run(["iptables", "-w", "-I", "FORWARD", "1", "-s", LOCAL.clusterCidr, "-j", LOCAL.egressChain]);
+    });
+
+    const pki = await step("certificates and kubeconfigs", async () => {
+      const server = `https://${LOCAL.nodeIp}:${LOCAL.apiPort}`;
+      const pki = await createPki(p.pki, [
+        { name: "apiserver", cn: "kube-apiserver", usage: "server", sans: [`IP:${LOCAL.nodeIp}`, "IP:127.0.0.1", `IP:${LOCAL.serviceIp}`, "DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc", "DNS:kubernetes.default.svc.cluster.local"] },
+        { name: "apiserver-kubelet-client", cn: "kube-apiserver-kubelet-client", org: "system:masters", usage: "client" },
+        { name: "admin", cn: "nodrop-admin", org: "system:masters", usage: "client" },
+        { name: "controller-manager", cn: "system:kube-controller-manager", usage: "client" },
+        { name: "scheduler", cn: "system:kube-scheduler", usage: "client" },
+        { name: "kube-proxy", cn: "system:kube-proxy", usage: "client" },
+        { name: "kubelet", cn: `system:node:${LOCAL.nodeName}`, org: "system:nodes", usage: "client" },
+        { name: "kubelet-serving", cn: LOCAL.nodeName, usage: "server", sans: [`IP:${LOCAL.nodeIp}`, `DNS:${LOCAL.nodeName}`] },
+      ]);
+      for (const [file, cert, user] of [
+        ["admin.kubeconfig", "admin", "nodrop-admin"],
+        ["controller-manager.kubeconfig", "controller-manager", "system:kube-controller-manager"],
+        ["scheduler.kubeconfig", "scheduler", "system:kube-scheduler"],
+        ["kube-proxy.kubeconfig", "kube-proxy", "system:kube-proxy"],
+        ["kubelet.kubeconfig", "kubelet", `system:node:${LOCAL.nodeName}`],
+      ] as const) {
+        const c = pki.cert(cert);
+        await writeFile(join(p.dir, file), kubeconfig({ server, caFile: pki.ca.crt, certFile: c.crt, keyFile: c.key, user }));
+      }
+      await writeFile(p.containerdConfig, containerdToml(p, t.versions.pauseImage));
+      await writeFile(join(p.cniConfDir, "10-nodrop.conflist"), cniConflist(p));
+      await writeFile(p.kubeletConfig, kubeletConfig(p));
+      await writeFile(p.kubeProxyConfig, kubeProxyConfig(join(p.dir, "kube-proxy.kubeconfig")));
+      await writeFile(p.resolvConf, RESOLV_CONF);
+      return pki;
+    });
+
+    const start = async (c: ComponentSpec) => {
+      record.pids[c.name] = this.spawnDaemon(c);
+      await saveRecord();
+    };
+    const tls = { ca: pki.ca.crt, cert: pki.cert("admin").crt, key: pki.cert("admin").key };
+
+    await step("etcd", async () => {
+      const url = `http://127.0.0.1:${LOCAL.etcdClientPort}`;
+      const peer = `http://127.0.0.1:${LOCAL.etcdPeerPort}`;
+      await start({
+        name: "etcd",
+        argv: ["/usr/bin/etcd", "--name", "nodrop", "--data-dir", join(p.dir, "etcd"), "--listen-client-urls", url, "--advertise-client-urls", url, "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", `nodrop=${peer}`, "--logger", "zap", "--log-outputs", "stderr"],
+      });
+      await this.waitHealthy("etcd", () => httpGet(`${url}/health`).then((r) => r.status === 200 && r.body.includes("true")), 60_000);
+    });
+
+    await step("kube-apiserver", async () => {
+      await start({
+        name: "kube-apiserver",
+        argv: [
+          kbin("kube-apiserver"),
+          `--etcd-servers=http://127.0.0.1:${LOCAL.etcdClientPort}`,
+          `--bind-address=${LOCAL.nodeIp}`,
+          `--advertise-address=${LOCAL.nodeIp}`,
+          `--secure-port=${LOCAL.apiPort}`,
+          `--tls-cert-file=${pki.cert("apiserver").crt}`,
+          `--tls-private-key-file=${pki.cert("apiserver").key}`,
+          `--client-ca-file=${pki.ca.crt}`,
+          `--kubelet-client-certificate=${pki.cert("apiserver-kubelet-client").crt}`,
+          `--kubelet-client-key=${pki.cert("apiserver-kubelet-client").key}`,
+          `--service-account-key-file=${pki.saPub}`,
+          `--service-account-signing-key-file=${pki.saKey}`,
+          "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+          `--service-cluster-ip-range=${LOCAL.serviceCidr}`,
+          "--authorization-mode=Node,RBAC",
+          "--allow-privileged=false",
+          "--profiling=false",
+          `--cert-dir=${join(p.dir, "apiserver-certs")}`,
+          "--v=1",
+        ],
+      });
+      await this.waitHealthy("kube-apiserver", () => httpGet(`https://${LOCAL.nodeIp}:${LOCAL.apiPort}/readyz`, tls).then((r) => r.status === 200), 120_000);
+    });
+
+    await step("kube-controller-manager and kube-scheduler", async () => {
+      const cm = join(p.dir, "controller-manager.kubeconfig");
+      const sc = join(p.dir, "scheduler.kubeconfig");
+      await start({
+        name: "kube-controller-manager",
+        argv: [kbin("kube-controller-manager"), `--kubeconfig=${cm}`, `--authentication-kubeconfig=${cm}`, `--authorization-kubeconfig=${cm}`, `--service-account-private-key-file=${pki.saKey}`, `--root-ca-file=${pki.ca.crt}`, "--use-service-account-credentials=true", "--leader-elect=false", "--bind-address=127.0.0.1", `--secure-port=${LOCAL.controllerManagerPort}`, "--v=1"],
+      });
+      await start({
+        name: "kube-scheduler",
+        argv: [kbin("kube-scheduler"), `--kubeconfig=${sc}`, `--authentication-kubeconfig=${sc}`, `--authorization-kubeconfig=${sc}`, "--leader-elect=false", "--bind-address=127.0.0.1", `--secure-port=${LOCAL.schedulerPort}`, "--v=1"],
+      });
+      await this.waitHealthy("kube-controller-manager", () => httpGet(`https://127.0.0.1:${LOCAL.controllerManagerPort}/healthz`, { insecure: true }).then((r) => r.status === 200), 60_000);
+      await this.waitHealthy("kube-scheduler", () => httpGet(`https://127.0.0.1:${LOCAL.schedulerPort}/healthz`, { insecure: true }).then((r) => r.status === 200), 60_000);
+    });
+
+    await step("containerd", async () => {
+      await start({ name: "containerd", argv: ["/usr/bin/containerd", "--config", p.containerdConfig] });
+      await this.waitHealthy("containerd", async () => (await this.ctr(["version"], false)).exitCode === 0, 60_000);
+    });
+
+    await step(`sandbox image ${t.versions.pauseImage} (compiled locally, imported)`, async () => {
+      const archive = join(p.dir, "pause.tar");
+      await buildPauseImage(t.pause, t.versions.pauseImage, archive);
+      await this.loadImage(archive, t.versions.pauseImage);
+    });
+
+    await step("kubelet", async () => {
+      await start({
+        name: "kubelet",
+        argv: [kbin("kubelet"), `--config=${p.kubeletConfig}`, `--kubeconfig=${join(p.dir, "kubelet.kubeconfig")}`, `--root-dir=${join(p.dir, "kubelet")}`, `--cert-dir=${join(p.dir, "kubelet-pki")}`, `--hostname-override=${LOCAL.nodeName}`, `--node-ip=${LOCAL.nodeIp}`, "--v=1"],
+      });
+      await this.waitHealthy("kubelet", () => httpGet(`http://127.0.0.1:${LOCAL.kubeletHealthzPort}/healthz`).then((r) => r.status === 200), 90_000);
+    });
+
+    await step("kube-proxy (iptables mode)", async () => {
+      await start({ name: "kube-proxy", argv: [kbin("kube-proxy"), `--config=${p.kubeProxyConfig}`, "--v=1"] });
+      await this.waitHealthy("kube-proxy", () => httpGet(`http://127.0.0.1:${LOCAL.proxyHealthzPort}/healthz`).then((r) => r.status === 200), 60_000);
+    });
+
+    await step(`node ${LOCAL.nodeName} Ready`, async () => {
+      await this.waitHealthy("node Ready", () => this.nodeReady(), 120_000, "kubelet");
+    });
+  }
+
+  private async nodeReady(): Promise<boolean> {
+    const r = await run(["kubectl", "--kubeconfig", this.kubeconfigPath(), "get", "node", LOCAL.nodeName, "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"], { reject: false, timeoutMs: 10_000 });
+    return r.exitCode === 0 && r.stdout.trim() === "True";
+  }
+
+  /** Waits on a health check; fails at once if the component died, with its log tail. */
+  private async waitHealthy(what: string, check: () => Promise<boolean>, timeoutMs: number, component = what): Promise<void> {
+    const rec = () => this.readRecord();
+    await waitFor(what, check, {
+      timeoutMs,
+      intervalMs: 200,
+      fatal: () => {
+        const pid = rec()?.pids[component];
+        return pid !== undefined && !isAlive(pid) ? `${component} exited` : undefined;
+      },
+      diagnose: () => `---- last lines of ${join(this.paths.logs, `${component}.log`)} ----\n${tail(join(this.paths.logs, `${component}.log`), 25)}`,
+    });
+  }
+
+  /** Starts a daemon detached from this process, its output in logs/<name>.log. */
+  private spawnDaemon(c: ComponentSpec): number {
+    const logFile = join(this.paths.logs, `${c.name}.log`);
+    const fd = openSync(logFile, "a");
+    const [file, ...args] = c.argv;
+    const child = spawn(file!, args, {
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      // A clean PATH: components find iptables, conntrack, runc and the shim in the system dirs.
+      env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root" },
+    });
+    closeSync(fd);
+    child.unref();
+    if (!child.pid) throw new Error(`could not start ${c.name}: ${c.argv.join(" ")}`);
+    return child.pid;
+  }
+
+  private ctr(args: string[], reject = true) {
+    return run(["ctr", "--address", this.paths.containerdSock, "--namespace", "k8s.io", ...args], { reject, timeoutMs: 120_000 });
+  }
+
+  async loadImage(archive: string, ref: string): Promise<void> {
+    await this.ctr(["images", "import", "--no-unpack=false", "--all-platforms", archive]);
+    const r = await this.ctr(["images", "ls", "-q"]);
+    if (!r.stdout.split("\n").includes(ref)) {
+      throw new Error(`image ${ref} not present in containerd after importing ${archive} (have: ${r.stdout.split("\n").join(", ")})`);
+    }
+  }
+
+  async collectLogs(dir: string): Promise<void> {
+    if (!existsSync(this.paths.logs)) return;
+    await mkdir(dir, { recursive: true });
+    await cp(this.paths.logs, dir, { recursive: true });
+  }
+
+  async destroy(opts: { quiet?: boolean } = {}): Promise<void> {
+    const say = opts.quiet ? () => {} : (m: string) => log.ok(m);
+    const rec = this.readRecord();
+    const dirs = [...new Set([rec?.dir, this.paths.dir].filter((d): d is string => !!d))];
+
+    // 1. Processes: the recorded daemons, then any containerd shim of ours.
+    const pids = rec?.pids ?? {};
+    for (const name of STOP_ORDER) {
+      const pid = pids[name];
+      if (pid !== undefined) await stopProcess(pid, name === "containerd" ? 15_000 : 10_000);
+    }
+    // Containers outlive their shim: kill every process in the pods' cgroups.
+    for (const pid of await podCgroupProcesses()) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+    for (const pid of await findProcesses((cmd) => cmd.includes("containerd-shim") && cmd.includes(this.paths.containerdSock))) {
+      await stopProcess(pid, 5_000);
+    }
+    // Also catch daemons started from a record that was lost (crash between spawn and save).
+    for (const pid of await findProcesses((cmd) => dirs.some((d) => cmd.includes(d)) || cmd.includes(RUN_DIR))) {
+      await stopProcess(pid, 5_000);
+    }
+    // Killed processes linger as zombies until this machine's init reaps them.
+    const ours = (cmd: string) => /^(\/usr\/bin\/etcd|\/usr\/bin\/containerd|\/pause|\/usr\/local\/bin\/node \/app\/server\.mjs)/.test(cmd) || cmd.includes(toolPaths().kubernetesBin);
+    await waitFor("the cluster's processes to be gone", async () => (await podCgroupProcesses()).length === 0 && (await findProcesses(ours, true)).length === 0, {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+      diagnose: async () => `still present: ${(await findProcesses(ours, true)).join(", ")}`,
+    }).catch((e) => log.warn((e as Error).message));
+    say("processes stopped");
+
+    // 2. iptables: kube-proxy's own cleanup, then ours.
+    const kp = join(toolPaths().kubernetesBin, "kube-proxy");
+    if (existsSync(kp)) await run([kp, "--cleanup", "--v=0"], { reject: false, timeoutMs: 60_000 });
+    await run(["iptables", "-w", "-D", "FORWARD", "-s", LOCAL.clusterCidr, "-j", LOCAL.egressChain], { reject: false });
+    for (const table of ["filter", "nat", "mangle"]) {
+      const r = await run(["iptables-save", "-t", table], { reject: false });
+      const chains = r.stdout
+        .split("\n")
+        .filter((l) => l.startsWith(":"))
+        .map((l) => l.slice(1).split(" ")[0]!)
+        .filter((c) => c === LOCAL.egressChain || c.startsWith("KUBE-") || c.startsWith("CNI-HOSTPORT") || c.startsWith("CNI-DN-"));
+      for (const chain of chains) {
+        // Rules in built-in chains that jump to ours must go before the chain can.
+        for (const line of r.stdout.split("\n").filter((l) => l.startsWith("-A ") && l.includes(`-j ${chain}`))) {
+          await run(["iptables", "-w", "-t", table, "-D", ...splitRule(line.slice(3))], { reject: false });
+        }
+      }
+      for (const chain of chains) await run(["iptables", "-w", "-t", table, "-F", chain], { reject: false });
+      for (const chain of chains) await run(["iptables", "-w", "-t", table, "-X", chain], { reject: false });
+    }
+    say("iptables chains removed");
+
+    // 3. Network namespaces holding our pod addresses, then our links.
+    const ns = await run(["ip", "-j", "netns", "list"], { reject: false });
+    for (const n of safeJson<{ name: string }[]>(ns.stdout) ?? []) {
+      const addrs = await run(["ip", "-n", n.name, "-4", "-o", "addr"], { reject: false });
+      if (addrs.stdout.includes(" 10.244.")) await run(["ip", "netns", "delete", n.name], { reject: false });
+    }
+    for (const link of [LOCAL.bridge, LOCAL.dummyIf]) await run(["ip", "link", "delete", link], { reject: false });
+    say("network namespaces and links removed");
+
+    // 4. Mounts under our directories, deepest first.
+    for (const m of mountsUnder([...dirs, RUN_DIR])) {
+      const r = await run(["umount", m], { reject: false });
+      if (r.exitCode !== 0) await run(["umount", "-l", m], { reject: false });
+    }
+    say("mounts removed");
+
+    // 5. cgroups the kubelet made (best effort: empty ones only).
+    await removeKubepodsCgroups();
+
+    // 6. State: keep the logs of the last cluster, drop everything else.
+    for (const d of dirs) {
+      if (existsSync(join(d, "logs"))) {
+        const keep = join(d, "..", "logs", "local-last");
+        await rm(keep, { recursive: true, force: true });
+        await mkdir(keep, { recursive: true });
+        await cp(join(d, "logs"), keep, { recursive: true }).catch(() => {});
+      }
+      await rm(d, { recursive: true, force: true });
+    }
+    await rm(RUN_DIR, { recursive: true, force: true });
+    say("state removed");
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie still answers kill(0); it is dead for our purposes.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+async function stopProcess(pid: number, graceMs: number): Promise<void> {
+  if (!isAlive(pid)) return;
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  try {
+    await waitFor(`pid ${pid} to exit`, () => !isAlive(pid), { timeoutMs: graceMs, intervalMs: 100 });
+  } catch {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+    await waitFor(`pid ${pid} to exit after SIGKILL`, () => !isAlive(pid), { timeoutMs: 5_000, intervalMs: 100 }).catch(() => {});
+  }
+}
+
+/** Processes whose command line matches; with `zombies`, exited-but-unreaped ones by their name too. */
+async function findProcesses(match: (cmdline: string) => boolean, zombies = false): Promise<number[]> {
+  const out: number[] = [];
+  for (const e of await readdir("/proc")) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      const cmd = (await readFile(`/proc/${e}/cmdline`, "utf8")).replaceAll("\0", " ");
+      if (cmd && match(cmd)) out.push(Number(e));
+      else if (!cmd && zombies) {
+        const stat = await readFile(`/proc/${e}/stat`, "utf8");
+        const m = /^\d+ \((.*)\) Z /.exec(stat);
+        if (m && /^(etcd|containerd.*|kube-.*|kubelet|pause)$/.test(m[1]!)) out.push(Number(e));
+      }
+    } catch {
+      /* exited */
+    }
+  }
+  return out;
+}
+
+export function mountsUnder(prefixes: string[]): string[] {
+  let text = "";
+  try {
+    text = readFileSync("/proc/self/mountinfo", "utf8");
+  } catch {
+    return [];
+  }
+  const points = text
+    .split("\n")
+    .map((l) => l.split(" ")[4])
+    .filter((m): m is string => !!m)
+    .map((m) => m.replace(/\\040/g, " "))
+    .filter((m) => prefixes.some((p) => m === p || m.startsWith(p + "/")));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+/** Every process in a cgroup below kubepods (cgroup v1 and v2 layouts). */
+async function podCgroupProcesses(): Promise<number[]> {
+  const pids = new Set<number>();
+  const visit = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) await visit(join(dir, e.name));
+      else if (e.name === "cgroup.procs") {
+        const text = await readFile(join(dir, e.name), "utf8").catch(() => "");
+        for (const l of text.split("\n")) if (/^\d+$/.test(l)) pids.add(Number(l));
+      }
+    }
+  };
+  for (const c of ["pids", "memory", "cpu", "unified", "."]) {
+    await visit(join("/sys/fs/cgroup", c, "kubepods"));
+    await visit(join("/sys/fs/cgroup", c, "kubepods.slice"));
+  }
+  pids.delete(process.pid);
+  return [...pids];
+}
+
+async function removeKubepodsCgroups(): Promise<void> {
+  const roots = ["/sys/fs/cgroup"];
+  for (const root of roots) {
+    let controllers: string[] = [];
+    try {
+      controllers = await readdir(root);
+    } catch {
+      continue;
+    }
+    for (const c of controllers) {
+      await rmdirDeep(join(root, c, "kubepods"));
+      await rmdirDeep(join(root, c, "kubepods.slice"));
+    }
+  }
+}
+
+async function rmdirDeep(dir: string): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) if (e.isDirectory()) await rmdirDeep(join(dir, e.name));
+  await rmdir(dir).catch(() => {});
+}
+
+function splitRule(rule: string): string[] {
+  // iptables-save quotes arguments with spaces ("...").
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(rule))) out.push(m[1] ?? m[2]!);
+  return out;
+}
+
+function safeJson<T>(s: string): T | undefined {
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+function httpGet(url: string, tls?: { ca?: string; cert?: string; key?: string; insecure?: boolean }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const mod = u.protocol === "https:" ? request : (null as unknown as typeof request);
+    const opts = {
+      method: "GET",
+      timeout: 3_000,
+      ...(tls?.ca ? { ca: readFileSync(tls.ca) } : {}),
+      ...(tls?.cert ? { cert: readFileSync(tls.cert) } : {}),
+      ...(tls?.key ? { key: readFileSync(tls.key) } : {}),
+      ...(tls?.insecure ? { rejectUnauthorized: false } : {}),
+    };
+    const onRes = (res: IncomingMessage) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    };
+    const req = mod ? mod(u, opts, onRes) : httpRequest(u, opts, onRes);
+    req.on("timeout", () => req.destroy(new Error(`GET ${url}: timeout`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+

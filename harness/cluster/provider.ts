@@ -1,0 +1,52 @@
+// The cluster provider interface: local (upstream components as host
+// processes), kind (Docker), existing (a kubeconfig the user names).
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export type ProviderName = "local" | "kind" | "existing";
+
+export interface ClusterStatus {
+  provider: ProviderName;
+  up: boolean;
+  detail: string[];
+}
+
+export interface ClusterProvider {
+  readonly name: ProviderName;
+  /** Fails fast, before any work, with what is missing on this machine. */
+  preflight(): Promise<void>;
+  /** Brings the cluster up (idempotent: an already healthy cluster is reused). */
+  provision(): Promise<void>;
+  /** Path of the kubeconfig file for this cluster. */
+  kubeconfigPath(): string;
+  /** kubeconfig context to use, if not the file's current one. */
+  context(): string | undefined;
+  /** Makes an OCI/docker image archive available to the cluster's container runtime. */
+  loadImage(archive: string, ref: string): Promise<void>;
+  status(): Promise<ClusterStatus>;
+  /** Tears everything down; safe to run twice and after a crash. */
+  destroy(): Promise<void>;
+  /** Copies component logs into `dir` (called before destroy). */
+  collectLogs(dir: string): Promise<void>;
+  /** Host port on 127.0.0.1 where a NodePort is reachable. */
+  hostPortFor(nodePort: number): number;
+}
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Where a provider keeps kubeconfigs, certificates and logs. */
+export function stateDir(): string {
+  return process.env["NODROP_STATE_DIR"] ?? join(PROJECT_ROOT, ".nodrop");
+}
+
+export class ProviderUnavailableError extends Error {
+  constructor(provider: ProviderName, missing: string) {
+    super(`provider '${provider}' cannot work on this machine: ${missing}`);
+    this.name = "ProviderUnavailableError";
+  }
+}
+
+export function fileExists(p: string): boolean {
+  return existsSync(p);
+}

@@ -1,0 +1,96 @@
+// strategy: canary — stable and canary Deployments behind one Service; the
+// traffic split follows the replica ratio, in steps (canarySteps, percent)
+// with a pause each. At every step the live analysis reads the running k6's
+// per-version results; a failure aborts: stable goes back to full size first,
+// then the canary is scaled away (its pods drain like any other).
+// On success stable is updated to the new version and the canary removed.
+import { log } from "../log.ts";
+import { renderDeployment, renderPdb, renderService, LABELS, APP_NAME } from "./manifests.ts";
+import { applyAll } from "./apply.ts";
+import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, type RolloutResult, SERVICE_NAME, servingPods } from "./strategy.ts";
+import { realClock } from "../wait.ts";
+import { KIND_NODE_PORTS } from "../cluster/kind.ts";
+
+const STABLE = "app-stable";
+const CANARY = "app-canary";
+
+function dep(ctx: DeployContext, name: string, version: string, replicas: number, bad: boolean) {
+  return renderDeployment(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name, version, image: ctx.image, replicas, bad, extraLabels: { "nodrop.dev/track": name === CANARY ? "canary" : "stable" } });
+}
+
+const sel = (ctx: DeployContext, name: string) => `${LABELS.runId}=${ctx.runId},${LABELS.workload}=${name}`;
+
+/** Canary replicas for a traffic percentage (at least 1 while the step is > 0). */
+export function canaryReplicas(replicas: number, percent: number): number {
+  return Math.min(replicas, Math.max(1, Math.round((replicas * percent) / 100)));
+}
+
+export const canary: DeployStrategy = {
+  name: "canary",
+
+  async setup(ctx, version) {
+    // The Service selects both tracks: traffic splits by ready replicas.
+    const selector = { [LABELS.name]: APP_NAME, [LABELS.runId]: ctx.runId };
+    const objects: object[] = [
+      dep(ctx, STABLE, version, ctx.config.replicas, false),
+      dep(ctx, CANARY, version, 0, false),
+      renderService(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name: SERVICE_NAME, selector, ...(ctx.provider.name === "kind" ? { nodePort: KIND_NODE_PORTS[0]! } : {}) }),
+    ];
+    if (ctx.config.pdb) objects.push(renderPdb(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name: "app", replicas: ctx.config.replicas, selector }));
+    await applyAll(ctx, objects, `setup ${version}`);
+    await ctx.kube.waitRollout(ctx.namespace, STABLE, ctx.config.deployTimeout * 1000);
+    const svc = await ctx.kube.core.readNamespacedService({ name: SERVICE_NAME, namespace: ctx.namespace });
+    return { nodePort: svc.spec!.ports![0]!.nodePort! };
+  },
+
+  async rollout(ctx, from, to, index): Promise<RolloutResult> {
+    const { events, kube, namespace, config } = ctx;
+    const label = `rollout-${index}`;
+    const n = config.replicas;
+    const bad = config.badVersion !== "none";
+    const timeout = config.deployTimeout * 1000 + 5_000;
+    const drainTimeout = (config.terminationGracePeriod + 60) * 1000;
+    const before = await servingPods(ctx);
+    events.phase(label);
+    events.record("window-start", { label });
+
+    for (const pct of config.canarySteps) {
+      const c = canaryReplicas(n, pct);
+      const step = `${label}-canary-${pct}`;
+      events.phase(step);
+      try {
+        // Canary up first and ready, then stable down: capacity never dips.
+        await applyAll(ctx, [dep(ctx, CANARY, to, c, bad)], `${step}: canary ${to} x${c}`);
+        await guard(ctx, to, kube.waitRollout(namespace, CANARY, timeout));
+        await kube.scale(namespace, STABLE, n - c);
+        await guard(ctx, to, kube.waitRollout(namespace, STABLE, timeout));
+        events.record("canary-step", { percent: pct, canary: c, stable: n - c });
+        await guard(ctx, to, (ctx.clock ?? realClock).sleep(config.canaryPause * 1000));
+      } catch (e) {
+        const reason = e instanceof AnalysisFailedError ? `${e.message} at step ${pct} %` : `canary step ${pct} % did not complete: ${(e as Error).message.split("\n")[0]}`;
+        const at = Date.now();
+        log.warn(`${label}: ${reason} — aborting: stable back to ${n}, canary removed`);
+        events.phase("rollback");
+        events.record("rollback", { reason, label, step: pct });
+        await kube.scale(namespace, STABLE, n);
+        await kube.waitRollout(namespace, STABLE, timeout);
+        await kube.scale(namespace, CANARY, 0);
+        await kube.waitPodsGone(namespace, sel(ctx, CANARY), drainTimeout);
+        events.record("window-end", { label });
+        events.record("pods", { label, before, after: await servingPods(ctx) });
+        return { rolledBack: { at, reason } };
+      }
+    }
+
+    // Promote: stable takes the new version at full size, then the canary goes.
+    events.phase(`${label}-promote`);
+    await applyAll(ctx, [dep(ctx, STABLE, to, n, bad)], `${label}: promote ${to} to stable`);
+    await kube.waitRollout(namespace, STABLE, timeout);
+    await kube.scale(namespace, CANARY, 0);
+    await kube.waitPodsGone(namespace, sel(ctx, CANARY), drainTimeout);
+    await kube.waitPodsGone(namespace, `${LABELS.runId}=${ctx.runId},${LABELS.version}=${from}`, drainTimeout);
+    events.record("window-end", { label });
+    events.record("pods", { label, before, after: await servingPods(ctx) });
+    return {};
+  },
+};

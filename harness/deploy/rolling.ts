@@ -1,0 +1,56 @@
+// strategy: rolling — one Deployment updated in place by the Deployment
+// controller (maxSurge/maxUnavailable). Guarded: a rollout that misses its
+// deadline or fails the live analysis is undone automatically.
+import { log } from "../log.ts";
+import { renderDeployment, renderPdb, renderService, workloadSelector } from "./manifests.ts";
+import { applyAll } from "./apply.ts";
+import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, type RolloutResult, SERVICE_NAME, servingPods, versionSelector } from "./strategy.ts";
+
+const NAME = "app";
+
+function deployment(ctx: DeployContext, version: string, bad: boolean) {
+  return renderDeployment(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name: NAME, version, image: ctx.image, replicas: ctx.config.replicas, bad });
+}
+
+export const rolling: DeployStrategy = {
+  name: "rolling",
+
+  async setup(ctx, version) {
+    const selector = workloadSelector(ctx.runId, NAME);
+    const objects: object[] = [deployment(ctx, version, false), renderService(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name: SERVICE_NAME, selector })];
+    if (ctx.config.pdb) objects.push(renderPdb(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name: NAME, replicas: ctx.config.replicas, selector }));
+    await applyAll(ctx, objects, `setup ${version}`);
+    await ctx.kube.waitRollout(ctx.namespace, NAME, ctx.config.deployTimeout * 1000);
+    const svc = await ctx.kube.core.readNamespacedService({ name: SERVICE_NAME, namespace: ctx.namespace });
+    return { nodePort: svc.spec!.ports![0]!.nodePort! };
+  },
+
+  async rollout(ctx, from, to, index): Promise<RolloutResult> {
+    const label = `rollout-${index}`;
+    const { events, kube, namespace, config } = ctx;
+    const before = await servingPods(ctx);
+    events.phase(label);
+    events.record("window-start", { label });
+    const bad = config.badVersion !== "none";
+    await applyAll(ctx, [deployment(ctx, to, bad)], `${label}: ${from} -> ${to}${bad ? ` (bad: ${config.badVersion})` : ""}`);
+    let rolledBack: RolloutResult["rolledBack"];
+    try {
+      await guard(ctx, to, kube.waitRollout(namespace, NAME, config.deployTimeout * 1000 + 5_000));
+      // The window closes only when the old pods are gone: preStop and drain happen inside it.
+      await kube.waitPodsGone(namespace, versionSelector(ctx.runId, from), (config.terminationGracePeriod + 60) * 1000);
+    } catch (e) {
+      const reason = e instanceof AnalysisFailedError ? e.message : `rollout did not complete: ${(e as Error).message.split("\n")[0]}`;
+      const at = Date.now();
+      log.warn(`${label}: ${reason} — rolling back to ${from}`);
+      events.phase("rollback");
+      events.record("rollback", { reason, label });
+      await applyAll(ctx, [deployment(ctx, from, false)], `${label}: rollback to ${from}`);
+      await kube.waitRollout(namespace, NAME, config.deployTimeout * 1000 + 5_000);
+      await kube.waitPodsGone(namespace, versionSelector(ctx.runId, to), (config.terminationGracePeriod + 60) * 1000);
+      rolledBack = { at, reason };
+    }
+    events.record("window-end", { label });
+    events.record("pods", { label, before, after: await servingPods(ctx) });
+    return rolledBack ? { rolledBack } : {};
+  },
+};

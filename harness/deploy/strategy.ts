@@ -1,0 +1,111 @@
+// A deploy strategy moves traffic from one app version to the next while the
+// load runs. One file per strategy; run.ts picks one with strategyFor().
+import type { ClusterProvider } from "../cluster/provider.ts";
+import type { RunConfig } from "../config.ts";
+import { LABEL_RUN, LABEL_VERSION, type Kube } from "../kube.ts";
+import type { SampleCounts } from "../load/k6.ts";
+import type { EventLog } from "../observe/events.ts";
+import { type Clock, realClock } from "../wait.ts";
+
+export interface DeployContext {
+  config: RunConfig;
+  kube: Kube;
+  provider: ClusterProvider;
+  namespace: string;
+  runId: string;
+  image: string;
+  events: EventLog;
+  /** The run's folder: rendered manifests are recorded there. */
+  runDir?: string;
+  /** Live totals of the running load (set once k6 runs); analyses read it. */
+  load?: { counts(): SampleCounts };
+  clock?: Clock;
+}
+
+export interface RolloutResult {
+  rolledBack?: { at: number; reason: string };
+}
+
+export interface DeployStrategy {
+  readonly name: RunConfig["strategy"];
+  /** Deploys `version` and the user-facing Service; resolves with its NodePort once every replica is ready. */
+  setup(ctx: DeployContext, version: string): Promise<{ nodePort: number }>;
+  /** Moves traffic from `from` to `to` (deploy window `rollout-<index>`), rolling back on a failed gate. */
+  rollout(ctx: DeployContext, from: string, to: string, index: number): Promise<RolloutResult>;
+}
+
+export const APP_NAME = "sample-app";
+export const SERVICE_NAME = "app";
+
+export function runSelector(runId: string, extra: Record<string, string> = {}): string {
+  return Object.entries({ [LABEL_RUN]: runId, ...extra })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+}
+
+export function versionSelector(runId: string, version: string): string {
+  return runSelector(runId, { [LABEL_VERSION]: version });
+}
+
+/** Names of the pods that are ready and not terminating: the ones serving. */
+export async function servingPods(ctx: DeployContext, extra: Record<string, string> = {}): Promise<string[]> {
+  const pods = await ctx.kube.pods(ctx.namespace, runSelector(ctx.runId, extra));
+  return pods
+    .filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+    .map((p) => p.metadata!.name!)
+    .sort();
+}
+
+/**
+ * Live analysis of one version from the running load: fails when, after at
+ * least `minRequests` responses from that version since `since`, its error
+ * ratio exceeds `maxErrorRate`. Returns a reason string on failure.
+ */
+export function analyzeVersion(
+  counts: SampleCounts,
+  baseline: SampleCounts | undefined,
+  version: string,
+  cfg: { analysisMinRequests: number; analysisMaxErrorRate: number },
+): { verdict: "pass" | "fail" | "pending"; reason: string } {
+  const now = counts.byVersion[version] ?? { total: 0, ok: 0, failed: 0, byStatus: {} };
+  const base = baseline?.byVersion[version] ?? { total: 0, ok: 0, failed: 0, byStatus: {} };
+  const total = now.total - base.total;
+  const failed = now.failed - base.failed;
+  const ratio = total > 0 ? failed / total : 0;
+  const numbers = `${failed} of ${total} responses from ${version} failed (${(ratio * 100).toFixed(2)} %), limit ${(cfg.analysisMaxErrorRate * 100).toFixed(2)} %`;
+  if (total > 0 && failed > 0 && ratio > cfg.analysisMaxErrorRate) return { verdict: "fail", reason: `analysis failed: ${numbers}` };
+  if (total < cfg.analysisMinRequests) return { verdict: "pending", reason: `analysis pending: ${total} < ${cfg.analysisMinRequests} responses from ${version}` };
+  return { verdict: "pass", reason: `analysis passed: ${numbers}` };
+}
+
+/**
+ * Runs the live analysis every 250 ms until `until` settles; rejects with
+ * AnalysisFailedError as soon as the analysis fails. Used by every strategy.
+ */
+export async function guard<T>(ctx: DeployContext, version: string, until: Promise<T>): Promise<T> {
+  const clock = ctx.clock ?? realClock;
+  const baseline = ctx.load?.counts();
+  let settled = false;
+  const watcher = (async () => {
+    while (!settled) {
+      if (ctx.load) {
+        const a = analyzeVersion(ctx.load.counts(), baseline, version, ctx.config);
+        if (a.verdict === "fail") throw new AnalysisFailedError(a.reason);
+      }
+      await clock.sleep(250);
+    }
+  })();
+  try {
+    return await Promise.race([until, watcher.then(() => until)]);
+  } finally {
+    settled = true;
+    void watcher.catch(() => {});
+  }
+}
+
+export class AnalysisFailedError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = "AnalysisFailedError";
+  }
+}

@@ -1,0 +1,391 @@
+// Builds single-layer container images as archives without docker or a
+// registry. The archive is an OCI image layout tar that also carries a
+// docker-style manifest.json, so `ctr images import` (OCI path, preferred when
+// `oci-layout` is present) and `kind load image-archive` both accept it.
+//
+// Everything is deterministic (uid/gid 0, fixed mtime, sorted entries, fixed
+// `created`): the same inputs give the same digests, so re-imports are no-ops.
+import { createHash, type Hash } from "node:crypto";
+import { once } from "node:events";
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, posix } from "node:path";
+
+export interface ImageFile {
+  /** Absolute path in the image, e.g. /app/server.mjs. */
+  path: string;
+  /** Host file to copy (symlinks followed). Exactly one of source, content, linkTarget. */
+  source?: string;
+  content?: string | Buffer;
+  /** Makes `path` a symlink to this target. */
+  linkTarget?: string;
+  /** Default: 0755 for executable sources, else 0644. */
+  mode?: number;
+}
+
+export interface ImageDir {
+  path: string;
+  mode: number;
+}
+
+export interface ImageSpec {
+  /** Full reference with a tag, e.g. "nodrop.local/app:v1" (":latest" is added when missing). */
+  name: string;
+  files: ImageFile[];
+  /** Extra (possibly empty) directories; parents of files are created 0755 anyway. */
+  dirs?: (string | ImageDir)[];
+  entrypoint: string[];
+  cmd?: string[];
+  /** KEY=value; PATH gets a default unless given. */
+  env?: string[];
+  user?: string;
+  workingDir?: string;
+  exposedPorts?: number[];
+  labels?: Record<string, string>;
+}
+
+export interface BuiltImage {
+  archive: string;
+  /** sha256:… of the OCI manifest: what containerd shows as the image digest. */
+  manifestDigest: string;
+  /** sha256:… of the config: the image id. */
+  configDigest: string;
+  layerDigest: string;
+  name: string;
+}
+
+export const MEDIA_TYPES = {
+  index: "application/vnd.oci.image.index.v1+json",
+  manifest: "application/vnd.oci.image.manifest.v1+json",
+  config: "application/vnd.oci.image.config.v1+json",
+  layer: "application/vnd.oci.image.layer.v1.tar",
+} as const;
+
+/** 2000-01-01T00:00:00Z: fixed so builds are reproducible; not 0, which some tools treat as "unset". */
+export const FIXED_MTIME = 946_684_800;
+const CREATED = new Date(FIXED_MTIME * 1000).toISOString();
+const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+const sha256 = (b: Buffer | string) => "sha256:" + createHash("sha256").update(b).digest("hex");
+
+/** Splits "host/repo:tag" into repository and tag; a ':' before the last '/' is a registry port. */
+export function splitRef(name: string): { repository: string; tag: string } {
+  if (name.includes("@")) throw new Error(`image name '${name}': digests are not supported, use a tag`);
+  const slash = name.lastIndexOf("/");
+  const colon = name.lastIndexOf(":");
+  if (colon > slash) return { repository: name.slice(0, colon), tag: name.slice(colon + 1) };
+  return { repository: name, tag: "latest" };
+}
+
+// ---------------------------------------------------------------- tar writer
+
+type TarType = "file" | "dir" | "symlink";
+
+/** A minimal ustar writer (PAX header for long names) that streams to a file and hashes what it writes. */
+class TarWriter {
+  private readonly out: WriteStream;
+  private readonly hash: Hash = createHash("sha256");
+  private size = 0;
+
+  constructor(path: string) {
+    this.out = createWriteStream(path);
+  }
+
+  private async write(b: Buffer): Promise<void> {
+    this.hash.update(b);
+    this.size += b.length;
+    if (!this.out.write(b)) await once(this.out, "drain");
+  }
+
+  private async pad(n: number): Promise<void> {
+    const r = n % 512;
+    if (r) await this.write(Buffer.alloc(512 - r));
+  }
+
+  private header(name: string, type: TarType | "pax", size: number, mode: number, linkname = ""): Buffer {
+    const h = Buffer.alloc(512);
+    const str = (s: string, off: number, len: number) => {
+      const b = Buffer.from(s, "utf8");
+      if (b.length > len) throw new Error(`tar field too long: ${s}`);
+      b.copy(h, off);
+    };
+    const oct = (n: number, off: number, len: number) => str(n.toString(8).padStart(len - 1, "0"), off, len - 1);
+    let prefix = "";
+    let base = name;
+    if (Buffer.byteLength(name) > 100) {
+      // ustar can split at a '/' into prefix (155) + name (100); callers fall back to PAX otherwise.
+      const i = name.lastIndexOf("/", 155);
+      prefix = name.slice(0, i);
+      base = name.slice(i + 1);
+    }
+    str(base, 0, 100);
+    oct(mode & 0o7777, 100, 8);
+    oct(0, 108, 8);
+    oct(0, 116, 8);
+    oct(size, 124, 12);
+    oct(FIXED_MTIME, 136, 12);
+    h.fill(0x20, 148, 156);
+    h[156] = { file: 0x30, dir: 0x35, symlink: 0x32, pax: 0x78 }[type];
+    str(linkname, 157, 100);
+    str("ustar\u0000", 257, 6);
+    str("00", 263, 2);
+    str(prefix, 345, 155);
+    let sum = 0;
+    for (const byte of h) sum += byte;
+    str(sum.toString(8).padStart(6, "0") + "\u0000 ", 148, 8);
+    return h;
+  }
+
+  private static fitsUstar(name: string): boolean {
+    const len = Buffer.byteLength(name);
+    if (len <= 100) return true;
+    const i = name.lastIndexOf("/", 155);
+    return i > 0 && Buffer.byteLength(name.slice(0, i)) <= 155 && Buffer.byteLength(name.slice(i + 1)) <= 100;
+  }
+
+  private async entryHeader(name: string, type: TarType, size: number, mode: number, linkname = ""): Promise<void> {
+    const records: string[] = [];
+    if (!TarWriter.fitsUstar(name)) records.push(paxRecord("path", name));
+    if (Buffer.byteLength(linkname) > 100) records.push(paxRecord("linkpath", linkname));
+    if (records.length) {
+      const body = Buffer.from(records.join(""), "utf8");
+      await this.write(this.header("PaxHeader", "pax", body.length, 0o644));
+      await this.write(body);
+      await this.pad(body.length);
+      // Readers take the real names from the PAX record.
+      if (!TarWriter.fitsUstar(name)) name = "pax-long-name";
+      if (Buffer.byteLength(linkname) > 100) linkname = "pax-long-link";
+    }
+    await this.write(this.header(name, type, size, mode, linkname));
+  }
+
+  async dir(name: string, mode: number): Promise<void> {
+    await this.entryHeader(name.endsWith("/") ? name : name + "/", "dir", 0, mode);
+  }
+
+  async symlink(name: string, target: string): Promise<void> {
+    await this.entryHeader(name, "symlink", 0, 0o777, target);
+  }
+
+  async buffer(name: string, data: Buffer, mode: number): Promise<void> {
+    await this.entryHeader(name, "file", data.length, mode);
+    await this.write(data);
+    await this.pad(data.length);
+  }
+
+  async file(name: string, source: string, mode: number): Promise<void> {
+    const size = (await stat(source)).size;
+    await this.entryHeader(name, "file", size, mode);
+    let n = 0;
+    for await (const chunk of createReadStream(source)) {
+      n += (chunk as Buffer).length;
+      if (n > size) break;
+      await this.write(chunk as Buffer);
+    }
+    if (n !== size) throw new Error(`${source} changed size while being archived`);
+    await this.pad(size);
+  }
+
+  /** Writes the end-of-archive marker and closes the file. */
+  async finish(): Promise<{ digest: string; size: number }> {
+    await this.write(Buffer.alloc(1024));
+    this.out.end();
+    await once(this.out, "finish");
+    return { digest: "sha256:" + this.hash.digest("hex"), size: this.size };
+  }
+
+  abort(): void {
+    this.out.destroy();
+  }
+}
+
+function paxRecord(key: string, value: string): string {
+  // The record length counts its own digits.
+  const rest = ` ${key}=${value}\n`;
+  const restLen = Buffer.byteLength(rest);
+  let len = restLen + 1;
+  while (len !== restLen + String(len).length) len = restLen + String(len).length;
+  return `${len}${rest}`;
+}
+
+// ---------------------------------------------------------------- layer
+
+type LayerEntry =
+  | { type: "dir"; mode: number; explicit: boolean }
+  | { type: "file"; mode: number; source?: string; content?: Buffer }
+  | { type: "symlink"; target: string };
+
+function imagePath(p: string): string {
+  if (!p.startsWith("/")) throw new Error(`image path '${p}' must be absolute`);
+  const n = posix.normalize(p).replace(/\/+$/, "");
+  if (n === "" || n === "/") throw new Error(`image path '${p}' names the root`);
+  return n.slice(1);
+}
+
+async function collectEntries(spec: ImageSpec): Promise<Map<string, LayerEntry>> {
+  const entries = new Map<string, LayerEntry>();
+  const addParents = (rel: string) => {
+    const parts = rel.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const d = parts.slice(0, i).join("/");
+      const e = entries.get(d);
+      if (!e) entries.set(d, { type: "dir", mode: 0o755, explicit: false });
+      else if (e.type !== "dir") throw new Error(`image path '/${d}' is both a ${e.type} and a directory`);
+    }
+  };
+  for (const d of spec.dirs ?? []) {
+    const { path, mode } = typeof d === "string" ? { path: d, mode: 0o755 } : d;
+    const rel = imagePath(path);
+    addParents(rel);
+    const e = entries.get(rel);
+    if (e && e.type !== "dir") throw new Error(`image path '${path}' is both a ${e.type} and a directory`);
+    entries.set(rel, { type: "dir", mode, explicit: true });
+  }
+  for (const f of spec.files) {
+    const rel = imagePath(f.path);
+    const given = [f.source !== undefined, f.content !== undefined, f.linkTarget !== undefined].filter(Boolean).length;
+    if (given !== 1) throw new Error(`image file '${f.path}': give exactly one of source, content, linkTarget`);
+    addParents(rel);
+    if (entries.has(rel)) throw new Error(`image path '${f.path}' is given twice`);
+    if (f.linkTarget !== undefined) {
+      entries.set(rel, { type: "symlink", target: f.linkTarget });
+    } else if (f.source !== undefined) {
+      const st = await stat(f.source);
+      if (!st.isFile()) throw new Error(`image file '${f.path}': source '${f.source}' is not a regular file`);
+      entries.set(rel, { type: "file", source: f.source, mode: f.mode ?? (st.mode & 0o111 ? 0o755 : 0o644) });
+    } else {
+      const c = f.content!;
+      entries.set(rel, { type: "file", content: typeof c === "string" ? Buffer.from(c, "utf8") : c, mode: f.mode ?? 0o644 });
+    }
+  }
+  // A file path that is also a parent directory of another entry.
+  for (const [rel, e] of entries) {
+    if (e.type !== "dir" && [...entries.keys()].some((k) => k.startsWith(rel + "/"))) {
+      throw new Error(`image path '/${rel}' is both a ${e.type} and a directory`);
+    }
+  }
+  return entries;
+}
+
+async function writeLayer(entries: Map<string, LayerEntry>, out: string): Promise<{ digest: string; size: number }> {
+  const w = new TarWriter(out);
+  try {
+    // Byte order (not locale order): stable everywhere, and parents sort before children.
+    const names = [...entries.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const name of names) {
+      const e = entries.get(name)!;
+      if (e.type === "dir") await w.dir(name, e.mode);
+      else if (e.type === "symlink") await w.symlink(name, e.target);
+      else if (e.source !== undefined) await w.file(name, e.source, e.mode);
+      else await w.buffer(name, e.content!, e.mode);
+    }
+    return await w.finish();
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------- image
+
+/**
+ * Builds `spec` into an OCI image layout tar at `outFile` (written to a temp
+ * file first, then renamed). Returns the digests; `manifestDigest` is what
+ * containerd records for the imported image.
+ */
+export async function buildImageArchive(spec: ImageSpec, outFile: string): Promise<BuiltImage> {
+  const { repository, tag } = splitRef(spec.name);
+  const name = `${repository}:${tag}`;
+  await mkdir(dirname(outFile), { recursive: true });
+  const layerTmp = `${outFile}.layer.${process.pid}.tmp`;
+  const outTmp = `${outFile}.${process.pid}.tmp`;
+  try {
+    const layer = await writeLayer(await collectEntries(spec), layerTmp);
+
+    const env = [...(spec.env ?? [])];
+    if (!env.some((e) => e.startsWith("PATH="))) env.unshift(DEFAULT_PATH);
+    const imageConfig: Record<string, unknown> = { Env: env, Entrypoint: spec.entrypoint };
+    if (spec.cmd) imageConfig["Cmd"] = spec.cmd;
+    if (spec.user) imageConfig["User"] = spec.user;
+    if (spec.workingDir) imageConfig["WorkingDir"] = spec.workingDir;
+    if (spec.exposedPorts?.length) {
+      imageConfig["ExposedPorts"] = Object.fromEntries([...spec.exposedPorts].sort((a, b) => a - b).map((p) => [`${p}/tcp`, {}]));
+    }
+    if (spec.labels) imageConfig["Labels"] = Object.fromEntries(Object.entries(spec.labels).sort());
+    const config = Buffer.from(
+      JSON.stringify({
+        created: CREATED,
+        architecture: "amd64",
+        os: "linux",
+        config: imageConfig,
+        rootfs: { type: "layers", diff_ids: [layer.digest] },
+        history: [{ created: CREATED, created_by: "nodrop harness/images/oci.ts" }],
+      }),
+    );
+    const configDigest = sha256(config);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.manifest,
+        config: { mediaType: MEDIA_TYPES.config, digest: configDigest, size: config.length },
+        // Uncompressed: diff_id == layer digest, and nothing to gain on a local import.
+        layers: [{ mediaType: MEDIA_TYPES.layer, digest: layer.digest, size: layer.size }],
+      }),
+    );
+    const manifestDigest = sha256(manifest);
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPES.index,
+        manifests: [
+          {
+            mediaType: MEDIA_TYPES.manifest,
+            digest: manifestDigest,
+            size: manifest.length,
+            platform: { architecture: "amd64", os: "linux" },
+            annotations: {
+              // containerd names the imported image after this one.
+              "io.containerd.image.name": name,
+              "org.opencontainers.image.ref.name": tag,
+            },
+          },
+        ],
+      }),
+    );
+    const blob = (d: string) => `blobs/sha256/${d.slice("sha256:".length)}`;
+    const dockerManifest = Buffer.from(
+      JSON.stringify([{ Config: blob(configDigest), RepoTags: [name], Layers: [blob(layer.digest)] }]),
+    );
+
+    const w = new TarWriter(outTmp);
+    try {
+      await w.buffer("oci-layout", Buffer.from(JSON.stringify({ imageLayoutVersion: "1.0.0" })), 0o644);
+      await w.buffer("index.json", index, 0o644);
+      await w.buffer("manifest.json", dockerManifest, 0o644);
+      await w.dir("blobs", 0o755);
+      await w.dir("blobs/sha256", 0o755);
+      const blobs: [string, Buffer | string][] = [
+        [configDigest, config],
+        [layer.digest, layerTmp],
+        [manifestDigest, manifest],
+      ];
+      blobs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const seen = new Set<string>();
+      for (const [d, data] of blobs) {
+        if (seen.has(d)) continue;
+        seen.add(d);
+        if (typeof data === "string") await w.file(blob(d), data, 0o644);
+        else await w.buffer(blob(d), data, 0o644);
+      }
+      await w.finish();
+    } catch (e) {
+      w.abort();
+      throw e;
+    }
+    await rename(outTmp, outFile);
+    return { archive: outFile, manifestDigest, configDigest, layerDigest: layer.digest, name };
+  } finally {
+    await rm(layerTmp, { force: true });
+    await rm(outTmp, { force: true });
+  }
+}

@@ -1,0 +1,174 @@
+// A thin layer over @kubernetes/client-node: apply by server-side apply,
+// typed reads, and the waits a deploy needs (rollout complete, pods gone).
+import * as k8s from "@kubernetes/client-node";
+import { log } from "./log.ts";
+import { type Clock, waitFor } from "./wait.ts";
+
+export const FIELD_MANAGER = "nodrop";
+export const LABEL_RUN = "nodrop.dev/run-id";
+export const LABEL_VERSION = "nodrop.dev/version";
+
+export class Kube {
+  readonly kc: k8s.KubeConfig;
+  readonly core: k8s.CoreV1Api;
+  readonly apps: k8s.AppsV1Api;
+  readonly objects: k8s.KubernetesObjectApi;
+
+  constructor(kubeconfigPath: string, context?: string) {
+    this.kc = new k8s.KubeConfig();
+    this.kc.loadFromFile(kubeconfigPath);
+    if (context) this.kc.setCurrentContext(context);
+    this.core = this.kc.makeApiClient(k8s.CoreV1Api);
+    this.apps = this.kc.makeApiClient(k8s.AppsV1Api);
+    this.objects = k8s.KubernetesObjectApi.makeApiClient(this.kc);
+  }
+
+  /** Server-side apply: create or update, idempotent. */
+  async apply<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
+    return this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+  }
+
+  async createNamespace(name: string, runId: string): Promise<void> {
+    await this.apply({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name, labels: { [LABEL_RUN]: runId, "app.kubernetes.io/managed-by": "nodrop" } },
+    } as k8s.V1Namespace);
+  }
+
+  /** Deletes the namespace and waits until it is gone (so the next run starts clean). */
+  async deleteNamespace(name: string, timeoutMs = 120_000): Promise<void> {
+    try {
+      await this.core.deleteNamespace({ name, gracePeriodSeconds: 0 } as never);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    await waitFor(`namespace ${name} to be deleted`, async () => {
+      try {
+        await this.core.readNamespace({ name });
+        return false;
+      } catch (e) {
+        if (isNotFound(e)) return true;
+        throw e;
+      }
+    }, { timeoutMs, intervalMs: 500 });
+  }
+
+  async deployment(namespace: string, name: string): Promise<k8s.V1Deployment> {
+    return this.apps.readNamespacedDeployment({ name, namespace });
+  }
+
+  async pods(namespace: string, selector: string): Promise<k8s.V1Pod[]> {
+    return (await this.core.listNamespacedPod({ namespace, labelSelector: selector })).items;
+  }
+
+  async scale(namespace: string, name: string, replicas: number): Promise<void> {
+    await this.objects.patch(
+      { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace }, spec: { replicas } } as k8s.V1Deployment,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
+  }
+
+  /**
+   * Waits like `kubectl rollout status`: the controller saw the new spec, every
+   * replica is updated and available, and no old replica is left. Rejects early
+   * when the Deployment reports ProgressDeadlineExceeded.
+   */
+  async waitRollout(namespace: string, name: string, timeoutMs: number, clock?: Clock): Promise<k8s.V1Deployment> {
+    let last = "";
+    return waitFor(
+      `rollout of deployment ${namespace}/${name}`,
+      async () => {
+        const d = await this.deployment(namespace, name);
+        const s = d.status ?? {};
+        const want = d.spec?.replicas ?? 1;
+        const stalled = s.conditions?.find((c) => c.type === "Progressing" && c.reason === "ProgressDeadlineExceeded");
+        if (stalled) throw new RolloutStalledError(`deployment ${name}: ${stalled.message ?? "progress deadline exceeded"}`);
+        last = `observedGeneration ${s.observedGeneration}/${d.metadata?.generation}, updated ${s.updatedReplicas ?? 0}/${want}, available ${s.availableReplicas ?? 0}, total ${s.replicas ?? 0}`;
+        const done =
+          (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) &&
+          (s.updatedReplicas ?? 0) === want &&
+          (s.replicas ?? 0) === want &&
+          (s.availableReplicas ?? 0) === want;
+        return done ? d : false;
+      },
+      {
+        timeoutMs,
+        intervalMs: 250,
+        ...(clock ? { clock } : {}),
+        diagnose: async () => `last status: ${last}\n${await this.describeEvents(namespace)}`,
+      },
+    ).catch((e) => {
+      if (e instanceof RolloutStalledError) throw e;
+      throw e;
+    });
+  }
+
+  /** Waits until no pod matching `selector` exists any more (terminating ones included). */
+  async waitPodsGone(namespace: string, selector: string, timeoutMs: number): Promise<void> {
+    await waitFor(`pods '${selector}' to terminate`, async () => (await this.pods(namespace, selector)).length === 0, {
+      timeoutMs,
+      intervalMs: 250,
+      diagnose: async () => (await this.pods(namespace, selector)).map((p) => `${p.metadata?.name}: ${p.status?.phase}${p.metadata?.deletionTimestamp ? " (terminating)" : ""}`).join("\n"),
+    });
+  }
+
+  /** The last events of a namespace, for error messages. */
+  async describeEvents(namespace: string, n = 15): Promise<string> {
+    try {
+      const ev = (await this.core.listNamespacedEvent({ namespace })).items;
+      return ev
+        .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? "").localeCompare(String(b.lastTimestamp ?? b.eventTime ?? "")))
+        .slice(-n)
+        .map((e) => `  ${e.type} ${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name}: ${e.message}`)
+        .join("\n");
+    } catch (e) {
+      return `  (events unavailable: ${(e as Error).message})`;
+    }
+  }
+
+  /** Streams watch events for `path` to `onEvent` until the returned stop() is called. Restarts on errors. */
+  watch(path: string, query: Record<string, string>, onEvent: (type: string, obj: k8s.KubernetesObject) => void): { stop: () => void } {
+    const w = new k8s.Watch(this.kc);
+    let stopped = false;
+    let abort: AbortController | undefined;
+    const startWatch = async (): Promise<void> => {
+      if (stopped) return;
+      try {
+        abort = await w.watch(path, { ...query, allowWatchBookmarks: false }, onEvent, (err) => {
+          if (!stopped) {
+            if (err) log.warn(`watch ${path} ended: ${(err as Error).message ?? err}; restarting`);
+            setTimeout(() => void startWatch(), 200);
+          }
+        });
+      } catch (e) {
+        if (!stopped) setTimeout(() => void startWatch(), 500);
+        void e;
+      }
+    };
+    void startWatch();
+    return {
+      stop: () => {
+        stopped = true;
+        abort?.abort();
+      },
+    };
+  }
+}
+
+export class RolloutStalledError extends Error {
+  constructor(msg: string) {
+    super(msg);
+    this.name = "RolloutStalledError";
+  }
+}
+
+export function isNotFound(e: unknown): boolean {
+  const err = e as { code?: number; statusCode?: number; body?: unknown; message?: string };
+  return err?.code === 404 || err?.statusCode === 404 || /HTTP-Code: 404|"code":404|NotFound/.test(String(err?.message ?? ""));
+}

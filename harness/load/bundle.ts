@@ -1,0 +1,87 @@
+// Turns a TypeScript k6 scenario into the one JavaScript file k6 runs.
+// Two steps: tsc type-checks the scenarios against @types/k6 (esbuild only
+// strips types, it never checks them), then esbuild bundles the entry with its
+// local imports (scenarios/lib/*.ts) and leaves k6's own modules as imports.
+import { mkdir, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { build } from "esbuild";
+import { execa } from "execa";
+import { REPO_ROOT } from "../tools.ts";
+
+export const SCENARIOS_TSCONFIG = join(REPO_ROOT, "scenarios", "tsconfig.json");
+
+export class ScenarioTypeError extends Error {
+  constructor(
+    readonly tsconfig: string,
+    readonly output: string,
+  ) {
+    super(`the k6 scenarios do not type-check (tsc -p ${tsconfig}):\n${output.trim()}`);
+    this.name = "ScenarioTypeError";
+  }
+}
+
+export interface BundleOptions {
+  /** The project tsc checks first. Default: scenarios/tsconfig.json (k6 types only, no Node). */
+  tsconfig?: string;
+}
+
+/** Runs `tsc -p <tsconfig> --noEmit`; throws ScenarioTypeError with the compiler output on any error. */
+export async function typecheckScenarios(tsconfig: string = SCENARIOS_TSCONFIG): Promise<void> {
+  // The project's own TypeScript (pinned in package.json), run with this Node.
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  const r = await execa(process.execPath, [tsc, "-p", tsconfig, "--noEmit", "--pretty", "false"], {
+    reject: false,
+    all: true,
+    stdin: "ignore",
+    timeout: 120_000,
+  });
+  if (r.failed) {
+    const out = String(r.all ?? "").trim() || r.shortMessage || `tsc exited with code ${r.exitCode}`;
+    throw new ScenarioTypeError(tsconfig, out);
+  }
+}
+
+/**
+ * Type-checks, then bundles `entry` into `<outDir>/scenario.js` (with an
+ * inline source map) and returns that path. Throws ScenarioTypeError on a type
+ * error; an esbuild failure throws esbuild's error (it lists every message).
+ */
+export async function bundleScenario(entry: string, outDir: string, opts: BundleOptions = {}): Promise<string> {
+  await typecheckScenarios(opts.tsconfig ?? SCENARIOS_TSCONFIG);
+  await mkdir(outDir, { recursive: true });
+  const outfile = join(resolve(outDir), "scenario.js");
+  // A failed build must not leave an older bundle that looks current.
+  await rm(outfile, { force: true });
+  await build({
+    entryPoints: [resolve(entry)],
+    outfile,
+    // One self-contained file: k6 gets a single script (and a `k6 archive`
+    // would need nothing else); scenarios/lib/*.ts are inlined.
+    bundle: true,
+    // k6 runs ES modules natively; esm keeps `import http from "k6/http"`
+    // as a real import statement for k6's module loader.
+    format: "esm",
+    // k6's JS runtime (Sobek) is neither Node nor a browser: no Node built-in
+    // shims, no browser main fields, no `process.env` substitutions.
+    platform: "neutral",
+    // What k6's runtime runs without further transpilation, and the same
+    // level tsc checks against (scenarios/tsconfig.json: ES2020).
+    target: "es2020",
+    // Built into the k6 binary; resolved by k6 at run time, never bundled.
+    external: ["k6", "k6/*"],
+    // k6 reads inline source maps, so a stack trace or an init error points at
+    // the .ts line instead of the bundle's.
+    sourcemap: "inline",
+    // Readable output: it is what k6 executes and what a human debugs.
+    minify: false,
+    // Nothing to keep; the bundle is a build artefact of this repository.
+    legalComments: "none",
+    // Keep non-ASCII as is (k6 reads UTF-8).
+    charset: "utf8",
+    // Messages come back in the thrown error; nothing is printed.
+    logLevel: "silent",
+    write: true,
+  });
+  return outfile;
+}

@@ -1,0 +1,578 @@
+// A started k6: spawns `k6 run` on a bundled scenario, tails samples.ndjson
+// LIVE (the canary analysis reads it while the deploy runs), and stops k6
+// through its REST API on 127.0.0.1.
+//
+// Facts measured with k6 v1.8.1 (see also go.k6.io/k6 errext/exitcodes):
+// - `--console-output <file>` opens the file with O_APPEND (it is never
+//   truncated), so startK6 empties it first. With `--log-format raw` each
+//   console.log() becomes exactly its text plus "\n", written with one write().
+// - Stop through the REST API (`PATCH /v1/status {"stopped":true}`): k6 exits
+//   within milliseconds with code 103 (ScriptStoppedFromRESTAPI) and prints
+//   "test run stopped from REST API". gracefulStop does NOT apply: requests in
+//   flight are cancelled; those that still get logged have s=0, e=1000 and end
+//   at about stopRequestedAt (see K6StopResult.stopRequestedAt).
+// - SIGINT: exit code 105 (ExternalAbort), "test run was aborted because k6
+//   received a 'interrupt' signal"; in-flight requests are cancelled too.
+// - The duration cap reached: exit code 0.
+// - A throw in the init context (e.g. a TARGET that is not 127.0.0.1): 107
+//   (ScriptException), the message and .ts stack (source map) on stderr.
+// - The REST API address already in use: 106 (CannotStartRESTAPI).
+// - Pausing (`{"paused":true}`) is refused for constant-arrival-rate after the
+//   start ("doesn't support pause and resume operations"), so there is no way
+//   to let in-flight requests drain before a stop.
+import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { closeSync, openSync } from "node:fs";
+import { mkdir, open, writeFile, type FileHandle } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import { requireTool } from "../tools.ts";
+import { parseSampleLine } from "../verdict/samples.ts";
+import type { Sample } from "../verdict/types.ts";
+import { waitFor } from "../wait.ts";
+
+/** k6 exit codes (go.k6.io/k6/errext/exitcodes); the ones marked "measured" were checked against k6 v1.8.1. */
+export const K6_EXIT = {
+  OK: 0, // measured: duration cap reached
+  THRESHOLDS_FAILED: 99,
+  STOPPED_FROM_REST_API: 103, // measured
+  INVALID_CONFIG: 104,
+  EXTERNAL_ABORT: 105, // measured: SIGINT
+  CANNOT_START_REST_API: 106, // measured: --address in use
+  SCRIPT_EXCEPTION: 107, // measured: throw in the init context
+  SCRIPT_ABORTED: 108,
+} as const;
+
+export interface K6Files {
+  samples: string;
+  summary: string;
+  log: string;
+}
+
+/** The subset of child_process.spawn that startK6 uses; unit tests may inject a fake. */
+export type ProcessRunner = (file: string, args: readonly string[], opts: SpawnOptions) => ChildProcess;
+
+export interface StartK6Options {
+  /** The bundled scenario (see bundleScenario). */
+  script: string;
+  /** Gets samples.ndjson, k6-summary.json and k6.log. Created if missing. */
+  runDir: string;
+  /** Passed as `-e KEY=VALUE` (the scenario's __ENV; see scenarios/lib/params.ts scenarioEnv()). */
+  env: Record<string, string>;
+  /** Port of k6's REST API on 127.0.0.1. Default: a free port (retried if taken meanwhile). */
+  restPort?: number;
+  k6Path: string;
+  /** Called for every sample as it is read, before the 'sample' event. */
+  onSample?: (s: Sample) => void;
+  /** How long k6 may take to report running. Default 60 s. */
+  readyTimeoutMs?: number;
+  /** How often samples.ndjson is polled for new lines. Default 50 ms. */
+  tailIntervalMs?: number;
+  spawn?: ProcessRunner;
+}
+
+export interface K6Exit {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface K6StopResult extends K6Exit {
+  /** True when the harness asked k6 to stop before it exited by itself. */
+  stoppedByUs: boolean;
+  /** Epoch ms of the stop request (null if k6 had already exited). Requests in flight then were cancelled. */
+  stopRequestedAt: number | null;
+  /** What ended k6: the REST API, SIGINT, SIGKILL, or nothing ("none": it had exited by itself). */
+  via: "rest" | "sigint" | "sigkill" | "none";
+  /** Exit 0, or 103/105 after a stop we asked for: a normal end, not a k6 failure. */
+  clean: boolean;
+}
+
+export interface StopOptions {
+  /** How long to wait for the exit after the REST stop, and again after SIGINT. Default 10 s. */
+  timeoutMs?: number;
+}
+
+export interface SampleCounts {
+  total: number;
+  /** status 200 */
+  ok: number;
+  failed: number;
+  /** status (as a string; "0" = no response) -> count */
+  byStatus: Record<string, number>;
+  /** X-App-Version ("" = none, e.g. every connection error) -> totals */
+  byVersion: Record<string, { total: number; ok: number; failed: number; byStatus: Record<string, number> }>;
+  /** Non-empty lines that were not samples. */
+  malformedLines: number;
+  /** Send time of the first / last sample read (epoch ms), null before any. */
+  firstT: number | null;
+  lastT: number | null;
+}
+
+interface SampleFeedEvents {
+  sample: [Sample];
+  malformed: [string];
+  end: [];
+}
+
+/**
+ * Live samples: `on('sample', s)`, `on('malformed', line)`, `on('end')`, or
+ * `for await (const s of feed)` (an iterator sees the samples read after it
+ * was created, and ends after k6 exited and the file was read to its end).
+ */
+export class SampleFeed extends EventEmitter<SampleFeedEvents> implements AsyncIterable<Sample> {
+  #ended = false;
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** @internal */
+  _end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.emit("end");
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Sample> {
+    const queue: Sample[] = [];
+    let wake: (() => void) | undefined;
+    let done = this.#ended;
+    const onSample = (s: Sample) => {
+      queue.push(s);
+      wake?.();
+    };
+    const onEnd = () => {
+      done = true;
+      wake?.();
+    };
+    const detach = () => {
+      this.off("sample", onSample);
+      this.off("end", onEnd);
+    };
+    this.on("sample", onSample);
+    this.on("end", onEnd);
+    return {
+      next: async (): Promise<IteratorResult<Sample>> => {
+        for (;;) {
+          const s = queue.shift();
+          if (s) return { value: s, done: false };
+          if (done) {
+            detach();
+            return { value: undefined, done: true };
+          }
+          await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+        }
+      },
+      return: async (): Promise<IteratorResult<Sample>> => {
+        detach();
+        done = true;
+        queue.length = 0;
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}
+
+export interface K6Run extends AsyncDisposable {
+  readonly pid: number;
+  readonly restPort: number;
+  readonly files: K6Files;
+  /** Epoch ms when k6's REST API first reported running. */
+  readonly startedAt: number;
+  /**
+   * Every sample from the first line on, for listeners attached synchronously
+   * after `await startK6()` (the first read of the file happens on a timer).
+   */
+  readonly samples: SampleFeed;
+  /** Running totals of the samples read so far (a copy). */
+  counts(): SampleCounts;
+  /** Asks k6 to stop (REST API, then SIGINT, then SIGKILL); resolves after the exit and the last samples. Idempotent. */
+  stop(opts?: StopOptions): Promise<K6StopResult>;
+  /** Resolves when k6 has exited and samples.ndjson has been read to its end ('end' was emitted). */
+  readonly exited: Promise<K6Exit>;
+  /** k6's REST status, or undefined if it does not answer. */
+  restStatus(): Promise<K6RestStatus | undefined>;
+}
+
+export interface K6RestStatus {
+  status: number;
+  paused: boolean;
+  vus: number;
+  "vus-max": number;
+  stopped: boolean;
+  running: boolean;
+  tainted: boolean;
+}
+
+export class K6StartError extends Error {
+  constructor(
+    message: string,
+    readonly exit: K6Exit | null,
+    readonly logTail: string,
+  ) {
+    super(`${message}${logTail ? `\n--- tail of k6.log ---\n${logTail}` : ""}`);
+    this.name = "K6StartError";
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (free when asked; k6 may still lose a race, which startK6 retries). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => (port ? resolvePort(port) : reject(new Error("could not get a free port"))));
+    });
+  });
+}
+
+/** The last `lines` lines of a text file ("" if it cannot be read). */
+export async function fileTail(file: string, lines = 30, maxBytes = 16_384): Promise<string> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(file, "r");
+    const { size } = await fh.stat();
+    const len = Math.min(size, maxBytes);
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, size - len);
+    return buf.toString("utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  } finally {
+    await fh?.close();
+  }
+}
+
+const STOP_BODY = JSON.stringify({ data: { type: "status", id: "default", attributes: { stopped: true } } });
+
+async function rest(port: number, method: "GET" | "PATCH", body?: string): Promise<K6RestStatus> {
+  const res = await fetch(`http://127.0.0.1:${port}/v1/status`, {
+    method,
+    ...(body ? { body, headers: { "Content-Type": "application/json" } } : {}),
+    signal: AbortSignal.timeout(2000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`k6 REST API ${method} /v1/status: HTTP ${res.status}: ${text.slice(0, 300)}`);
+  const doc = JSON.parse(text) as { data?: { attributes?: K6RestStatus } };
+  const a = doc.data?.attributes;
+  if (!a) throw new Error(`k6 REST API ${method} /v1/status: unexpected answer ${text.slice(0, 300)}`);
+  return a;
+}
+
+function emptyCounts(): SampleCounts {
+  return { total: 0, ok: 0, failed: 0, byStatus: {}, byVersion: {}, malformedLines: 0, firstT: null, lastT: null };
+}
+
+function addSample(c: SampleCounts, s: Sample): void {
+  const ok = s.s === 200;
+  const status = String(s.s);
+  c.total++;
+  if (ok) c.ok++;
+  else c.failed++;
+  c.byStatus[status] = (c.byStatus[status] ?? 0) + 1;
+  const v = (c.byVersion[s.v] ??= { total: 0, ok: 0, failed: 0, byStatus: {} });
+  v.total++;
+  if (ok) v.ok++;
+  else v.failed++;
+  v.byStatus[status] = (v.byStatus[status] ?? 0) + 1;
+  if (c.firstT === null || s.t < c.firstT) c.firstT = s.t;
+  if (c.lastT === null || s.t > c.lastT) c.lastT = s.t;
+}
+
+function copyCounts(c: SampleCounts): SampleCounts {
+  return {
+    ...c,
+    byStatus: { ...c.byStatus },
+    byVersion: Object.fromEntries(Object.entries(c.byVersion).map(([k, v]) => [k, { ...v, byStatus: { ...v.byStatus } }])),
+  };
+}
+
+/** Reads complete lines appended to a file, from offset 0, by polling. */
+class LineTail {
+  #fh: FileHandle | undefined;
+  #pos = 0;
+  #rest = "";
+  #decoder = new StringDecoder("utf8");
+  #buf = Buffer.alloc(64 * 1024);
+  #timer: NodeJS.Timeout | undefined;
+  #reading: Promise<void> = Promise.resolve();
+  #closed = false;
+  /** The last read error, if any (reading goes on at the next poll). */
+  readError: Error | undefined;
+
+  constructor(
+    readonly file: string,
+    private readonly onLine: (line: string) => void,
+    private readonly intervalMs: number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.#fh = await open(this.file, "r");
+    const tick = () => {
+      this.#timer = undefined;
+      this.#reading = this.#reading
+        .then(() => this.#readAvailable())
+        .catch((e: unknown) => {
+          this.readError = e as Error;
+        })
+        .finally(() => {
+          if (!this.#closed) this.#timer = setTimeout(tick, this.intervalMs);
+        });
+    };
+    this.#timer = setTimeout(tick, this.intervalMs);
+  }
+
+  async #readAvailable(): Promise<void> {
+    const fh = this.#fh;
+    if (!fh) return;
+    for (;;) {
+      const { bytesRead } = await fh.read(this.#buf, 0, this.#buf.length, this.#pos);
+      if (bytesRead === 0) return;
+      this.#pos += bytesRead;
+      const text = this.#rest + this.#decoder.write(this.#buf.subarray(0, bytesRead));
+      const parts = text.split("\n");
+      // Only complete lines: the last part has no "\n" yet (k6 may be mid-write).
+      this.#rest = parts.pop() ?? "";
+      for (const line of parts) this.onLine(line);
+    }
+  }
+
+  /** Reads to the end of the file (if started), stops polling; returns an incomplete last line ("" if none). */
+  async close(): Promise<string> {
+    if (this.#closed) return "";
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#reading;
+    try {
+      await this.#readAvailable();
+    } catch (e) {
+      this.readError = e as Error;
+    }
+    await this.#fh?.close().catch(() => undefined);
+    this.#fh = undefined;
+    const rest = this.#rest + this.#decoder.end();
+    this.#rest = "";
+    return rest;
+  }
+}
+
+function minimalEnv(): Record<string, string> {
+  // k6 gets a clean environment: no inherited K6_* settings (outputs, cloud
+  // tokens), no proxies. __ENV comes only from the -e flags
+  // (--include-system-env-vars=false).
+  const env: Record<string, string> = { K6_NO_USAGE_REPORT: "true" };
+  for (const k of ["PATH", "HOME", "TMPDIR", "TZ", "LANG"]) {
+    const v = process.env[k];
+    if (v) env[k] = v;
+  }
+  return env;
+}
+
+const defaultSpawn: ProcessRunner = (file, args, opts) => nodeSpawn(file, args, opts);
+
+/**
+ * Starts `k6 run` and resolves once k6's REST API reports the test running.
+ * On failure (k6 exits early, or is not running within readyTimeoutMs) k6 is
+ * killed and a K6StartError with the tail of k6.log is thrown.
+ */
+export async function startK6(opts: StartK6Options): Promise<K6Run> {
+  requireTool(opts.k6Path, "k6");
+  const runDir = resolve(opts.runDir);
+  await mkdir(runDir, { recursive: true });
+  const files: K6Files = {
+    samples: join(runDir, "samples.ndjson"),
+    summary: join(runDir, "k6-summary.json"),
+    log: join(runDir, "k6.log"),
+  };
+  const attempts = opts.restPort === undefined ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.restPort ?? (await freePort());
+    try {
+      return await startOnce(opts, files, port);
+    } catch (e) {
+      const lostPortRace = e instanceof K6StartError && e.exit?.exitCode === K6_EXIT.CANNOT_START_REST_API;
+      if (!lostPortRace || attempt >= attempts) throw e;
+    }
+  }
+}
+
+async function startOnce(opts: StartK6Options, files: K6Files, port: number): Promise<K6Run> {
+  // k6 appends to --console-output: start from an empty file.
+  await writeFile(files.samples, "");
+  const args = [
+    "run",
+    "--no-usage-report",
+    "--address",
+    `127.0.0.1:${port}`,
+    "--log-format",
+    "raw",
+    "--console-output",
+    files.samples,
+    "--summary-export",
+    files.summary,
+    // No progress bar in k6.log; the end-of-test summary is still printed.
+    "--quiet",
+    "--no-color",
+    "--include-system-env-vars=false",
+    ...Object.entries(opts.env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+    resolve(opts.script),
+  ];
+  const logFd = openSync(files.log, "w");
+  let child: ChildProcess;
+  try {
+    child = (opts.spawn ?? defaultSpawn)(opts.k6Path, args, {
+      cwd: resolve(opts.runDir),
+      env: minimalEnv(),
+      stdio: ["ignore", logFd, logFd],
+    });
+  } finally {
+    closeSync(logFd); // the child has its own copy
+  }
+
+  const feed = new SampleFeed();
+  const counts = emptyCounts();
+  const tail = new LineTail(
+    files.samples,
+    (line) => {
+      if (line.trim() === "") return;
+      const s = parseSampleLine(line);
+      if (!s) {
+        counts.malformedLines++;
+        feed.emit("malformed", line);
+        return;
+      }
+      addSample(counts, s);
+      opts.onSample?.(s);
+      feed.emit("sample", s);
+    },
+    opts.tailIntervalMs ?? 50,
+  );
+
+  let exit: K6Exit | null = null;
+  let spawnError: Error | null = null;
+  // If the harness process goes away, k6 must not keep sending load until
+  // its duration cap: kill it on the way out.
+  const killOnExit = () => {
+    if (exit === null) child.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
+  const processExited = new Promise<K6Exit>((res) => {
+    child.on("error", (e) => {
+      // Also emitted when a signal cannot be sent; only a failed spawn (no pid) ends the run.
+      if (child.pid !== undefined || exit !== null) return;
+      spawnError = e;
+      exit = { exitCode: null, signal: null };
+      process.off("exit", killOnExit);
+      res(exit);
+    });
+    child.once("exit", (code, signal) => {
+      exit = { exitCode: code, signal };
+      process.off("exit", killOnExit);
+      res(exit);
+    });
+  });
+  // Set once tailing started (or will never start): the final read must come after.
+  let tailSettled!: () => void;
+  const tailReady = new Promise<void>((r) => (tailSettled = r));
+  const exited = processExited.then(async (x) => {
+    await tailReady;
+    const partial = (await tail.close()).trim();
+    if (partial !== "") {
+      // A last line without "\n": only possible if k6 died mid-write.
+      counts.malformedLines++;
+      feed.emit("malformed", partial);
+    }
+    feed._end();
+    return x;
+  });
+
+  const kill = (sig: NodeJS.Signals) => {
+    if (exit === null) child.kill(sig);
+  };
+  const waitExit = (ms: number) =>
+    Promise.race([exited.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms).unref())]);
+
+  let startedAt = 0;
+  try {
+    await waitFor(
+      "k6 to report the test running",
+      async () => {
+        const st = await rest(port, "GET");
+        return st.running ? st : false;
+      },
+      {
+        timeoutMs: opts.readyTimeoutMs ?? 60_000,
+        intervalMs: 100,
+        fatal: () => {
+          if (spawnError) return `k6 could not be started: ${(spawnError as Error).message}`;
+          if (exit) return `k6 exited before running (exit code ${exit.exitCode ?? "none"}${exit.signal ? `, signal ${exit.signal}` : ""})`;
+          return undefined;
+        },
+      },
+    );
+    startedAt = Date.now();
+    // Tailing starts now, and its first read comes on a timer: listeners that
+    // the caller attaches right after `await startK6()` see every sample from
+    // the first line on.
+    await tail.start();
+    tailSettled();
+  } catch (e) {
+    tailSettled();
+    kill("SIGINT");
+    if (!(await waitExit(5000))) kill("SIGKILL");
+    await exited;
+    throw new K6StartError((e as Error).message, exit, await fileTail(files.log));
+  }
+
+  let stopping: Promise<K6StopResult> | undefined;
+  const stop = (stopOpts: StopOptions = {}): Promise<K6StopResult> => {
+    stopping ??= (async (): Promise<K6StopResult> => {
+      const timeoutMs = stopOpts.timeoutMs ?? 10_000;
+      if (exit !== null) {
+        const x = await exited;
+        return { ...x, stoppedByUs: false, stopRequestedAt: null, via: "none", clean: x.exitCode === K6_EXIT.OK };
+      }
+      const stopRequestedAt = Date.now();
+      let via: K6StopResult["via"] = "rest";
+      try {
+        await rest(port, "PATCH", STOP_BODY);
+      } catch {
+        // Not answering (or just exiting): the signals below take over.
+      }
+      if (!(await waitExit(timeoutMs))) {
+        via = "sigint";
+        kill("SIGINT");
+        if (!(await waitExit(timeoutMs))) {
+          via = "sigkill";
+          kill("SIGKILL");
+        }
+      }
+      const x = await exited;
+      const clean =
+        x.exitCode === K6_EXIT.OK ||
+        ((x.exitCode === K6_EXIT.STOPPED_FROM_REST_API || x.exitCode === K6_EXIT.EXTERNAL_ABORT) && via !== "sigkill");
+      return { ...x, stoppedByUs: true, stopRequestedAt, via, clean };
+    })();
+    return stopping;
+  };
+
+  return {
+    pid: child.pid ?? -1,
+    restPort: port,
+    files,
+    startedAt,
+    samples: feed,
+    counts: () => copyCounts(counts),
+    stop,
+    exited,
+    restStatus: () => rest(port, "GET").catch(() => undefined),
+    [Symbol.asyncDispose]: async () => {
+      await stop();
+    },
+  };
+}

@@ -1,0 +1,586 @@
+// Pure analysis of a run: samples + events in, numbers and a verdict out.
+// No I/O, no clock: everything is derived from the inputs.
+import type {
+  BlastRadius,
+  DeployWindow,
+  ErrorCodeCount,
+  Histogram,
+  JudgeInput,
+  Outage,
+  Outcome,
+  PhaseStats,
+  RunEvent,
+  Sample,
+  TimelineBucket,
+  Verdict,
+  VersionStats,
+} from "./types.ts";
+
+// ---------------------------------------------------------------------------
+// k6 error codes (k6 docs, "Error codes"; lib/netext/httpext/error_codes.go)
+
+export const K6_ERROR_CODES: Readonly<Record<number, string>> = {
+  1000: "generic error",
+  1010: "non-TCP network error",
+  1020: "invalid URL",
+  1050: "request timeout",
+  1100: "DNS error",
+  1101: "no such host",
+  1110: "blacklisted IP",
+  1111: "blocked hostname",
+  1200: "TCP error",
+  1201: "broken pipe",
+  1202: "unknown TCP error",
+  1210: "dial error",
+  1211: "dial timeout",
+  1212: "connection refused",
+  1213: "dial unknown errno",
+  1220: "connection reset by peer",
+  1300: "TLS error",
+  1301: "TLS record header error",
+  1310: "TLS unknown authority",
+  1311: "TLS hostname mismatch",
+  1600: "HTTP/2 error",
+  1610: "HTTP/2 GoAway",
+  1630: "HTTP/2 stream error",
+  1650: "HTTP/2 connection error",
+  1701: "response decompression error",
+};
+
+const HTTP2_CODES = [
+  "NO_ERROR",
+  "PROTOCOL_ERROR",
+  "INTERNAL_ERROR",
+  "FLOW_CONTROL_ERROR",
+  "SETTINGS_TIMEOUT",
+  "STREAM_CLOSED",
+  "FRAME_SIZE_ERROR",
+  "REFUSED_STREAM",
+  "CANCEL",
+  "COMPRESSION_ERROR",
+  "CONNECT_ERROR",
+  "ENHANCE_YOUR_CALM",
+  "INADEQUATE_SECURITY",
+  "HTTP_1_1_REQUIRED",
+];
+
+/** Short name of a k6 error_code; never throws. */
+export function k6ErrorName(code: number): string {
+  const known = K6_ERROR_CODES[code];
+  if (known) return known;
+  if (code === 0) return "no error code";
+  if (code >= 1400 && code <= 1599) return `HTTP ${code - 1000}`;
+  for (const [base, what] of [
+    [1610, "HTTP/2 GoAway"],
+    [1630, "HTTP/2 stream error"],
+    [1650, "HTTP/2 connection error"],
+  ] as const) {
+    const h2 = HTTP2_CODES[code - base - 1];
+    if (code > base && code < base + 20 && h2) return `${what} ${h2}`;
+  }
+  if (code >= 1100 && code < 1200) return "DNS error";
+  if (code >= 1200 && code < 1300) return "TCP error";
+  if (code >= 1300 && code < 1400) return "TLS error";
+  if (code >= 1600 && code < 1700) return "HTTP/2 error";
+  return "unknown error";
+}
+
+// ---------------------------------------------------------------------------
+// Small helpers
+
+export const isFailed = (s: Sample): boolean => s.s !== 200;
+
+/** Label used in text for a version: "" (no header) becomes "(no version)". */
+export const versionLabel = (v: string): string => (v === "" ? "(no version)" : v);
+
+/** "+12.3s" relative to origin. */
+export function formatOffset(t: number, origin: number): string {
+  const s = (t - origin) / 1000;
+  return `${s < 0 ? "-" : "+"}${Math.abs(s).toFixed(1)}s`;
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function isSortedByT(samples: readonly Sample[]): boolean {
+  for (let i = 1; i < samples.length; i++) if (samples[i]!.t < samples[i - 1]!.t) return false;
+  return true;
+}
+
+/** The samples sorted by send time (the same array when already sorted). */
+function byTime(samples: readonly Sample[]): readonly Sample[] {
+  return isSortedByT(samples) ? samples : [...samples].sort((a, b) => a.t - b.t);
+}
+
+function sortedEvents(events: readonly RunEvent[]): RunEvent[] {
+  return [...events].sort((a, b) => a.t - b.t);
+}
+
+function minMaxT(samples: readonly Sample[]): { min: number; max: number } | null {
+  if (samples.length === 0) return null;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const s of samples) {
+    if (s.t < min) min = s.t;
+    if (s.t > max) max = s.t;
+  }
+  return { min, max };
+}
+
+function lastEventT(events: readonly RunEvent[]): number | null {
+  let max: number | null = null;
+  for (const e of events) if (max === null || e.t > max) max = e.t;
+  return max;
+}
+
+/** End of the observed run: the later of the last sample and the last event. */
+function observedEnd(events: readonly RunEvent[], samples: readonly Sample[]): number {
+  const mm = minMaxT(samples);
+  const le = lastEventT(events);
+  return Math.max(mm ? mm.max : -Infinity, le ?? -Infinity, 0);
+}
+
+/** Index of the first element with t > x in ascending `ts`. */
+function upperBound(ts: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first element with t >= x in ascending `ts`. */
+function lowerBound(ts: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function inc(rec: Record<string, number>, key: string, by = 1): void {
+  rec[key] = (rec[key] ?? 0) + by;
+}
+
+// ---------------------------------------------------------------------------
+// Counting
+
+/** status -> count; "0" = connection errors. */
+export function histogram(samples: readonly Sample[]): Histogram {
+  const h: Histogram = {};
+  for (const s of samples) inc(h, String(s.s));
+  return h;
+}
+
+/** Connection errors (status 0) by k6 error_code, most frequent first. */
+export function errorsByCode(samples: readonly Sample[]): ErrorCodeCount[] {
+  const counts = new Map<number, number>();
+  for (const s of samples) if (s.s === 0) counts.set(s.e, (counts.get(s.e) ?? 0) + 1);
+  return [...counts.entries()]
+    .map(([code, count]) => ({ code, name: k6ErrorName(code), count }))
+    .sort((a, b) => b.count - a.count || a.code - b.code);
+}
+
+/**
+ * "37 of 12011 requests failed (36 connection errors: 1212 connection refused ×30,
+ * 1220 connection reset by peer ×6; 1 × HTTP 503)".
+ */
+export function describeFailures(samples: readonly Sample[], total = samples.length): string {
+  const h = histogram(samples.filter(isFailed));
+  return describeFailureHistogram(h, errorsByCode(samples), total);
+}
+
+function describeFailureHistogram(h: Histogram, errs: ErrorCodeCount[], total: number): string {
+  const conn = h["0"] ?? 0;
+  const http = Object.entries(h)
+    .filter(([st]) => st !== "0" && st !== "200")
+    .sort((a, b) => b[1] - a[1] || Number(a[0]) - Number(b[0]));
+  const failed = conn + http.reduce((n, [, c]) => n + c, 0);
+  if (failed === 0) return `0 of ${total} requests failed`;
+  const parts: string[] = [];
+  if (conn > 0) {
+    parts.push(`${plural(conn, "connection error")}: ${errs.map((e) => `${e.code} ${e.name} ×${e.count}`).join(", ")}`);
+  }
+  if (http.length > 0) parts.push(http.map(([st, c]) => `${c} × HTTP ${st}`).join(", "));
+  return `${failed} of ${total} requests failed (${parts.join("; ")})`;
+}
+
+// ---------------------------------------------------------------------------
+// Windows, phases, versions
+
+/**
+ * Deploy windows from window-start/window-end events, paired per label in
+ * order. A window without an end ends at the last sample or last event.
+ */
+export function windows(events: readonly RunEvent[], samples: readonly Sample[] = []): DeployWindow[] {
+  const open = new Map<string, number[]>();
+  const out: DeployWindow[] = [];
+  for (const ev of sortedEvents(events)) {
+    const label = typeof ev.label === "string" && ev.label !== "" ? ev.label : "deploy";
+    if (ev.kind === "window-start") {
+      const q = open.get(label) ?? [];
+      q.push(ev.t);
+      open.set(label, q);
+    } else if (ev.kind === "window-end") {
+      const start = open.get(label)?.shift();
+      if (start !== undefined) out.push({ label, start, end: ev.t, closed: true });
+    }
+  }
+  const end = observedEnd(events, samples);
+  for (const [label, starts] of open) {
+    for (const start of starts) out.push({ label, start, end: Math.max(end, start), closed: false });
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+export const BEFORE_FIRST_PHASE = "(before first phase)";
+
+/**
+ * Phases from phase-start events: each lasts until the next phase-start or the
+ * run end (`runEnd`, default: the last sample or event). Requests sent before
+ * the first phase-start are reported as a phase named "(before first phase)".
+ */
+export function phases(events: readonly RunEvent[], samples: readonly Sample[], runEnd?: number): PhaseStats[] {
+  const starts = sortedEvents(events).filter((e) => e.kind === "phase-start");
+  if (starts.length === 0) return [];
+  const end = Math.max(runEnd ?? observedEnd(events, samples), starts[starts.length - 1]!.t);
+  const out: PhaseStats[] = starts.map((ev, i) => ({
+    name: typeof ev.name === "string" && ev.name !== "" ? ev.name : `phase-${i + 1}`,
+    start: ev.t,
+    end: i + 1 < starts.length ? starts[i + 1]!.t : end,
+    requests: 0,
+    failed: 0,
+    histogram: {},
+  }));
+  const startTs = out.map((p) => p.start);
+  let pre: PhaseStats | null = null;
+  for (const s of samples) {
+    const idx = upperBound(startTs, s.t) - 1;
+    let ph: PhaseStats;
+    if (idx < 0) {
+      pre ??= { name: BEFORE_FIRST_PHASE, start: s.t, end: out[0]!.start, requests: 0, failed: 0, histogram: {} };
+      if (s.t < pre.start) pre.start = s.t;
+      ph = pre;
+    } else {
+      ph = out[idx]!;
+      if (idx === out.length - 1 && s.t > ph.end) continue; // sent after the run end
+    }
+    ph.requests++;
+    if (isFailed(s)) ph.failed++;
+    inc(ph.histogram, String(s.s));
+  }
+  return pre ? [pre, ...out] : out;
+}
+
+/** Name of the phase a send time falls in, or null. */
+export function phaseAt(t: number, ph: readonly PhaseStats[]): string | null {
+  let found: string | null = null;
+  for (const p of ph) if (t >= p.start && (t < p.end || (t === p.end && p === ph[ph.length - 1]))) found = p.name;
+  return found;
+}
+
+/** Per app version ("" = no X-App-Version header), ordered by first appearance, "" last. */
+export function versions(samples: readonly Sample[]): VersionStats[] {
+  const m = new Map<string, VersionStats>();
+  for (const s of samples) {
+    let v = m.get(s.v);
+    if (!v) {
+      v = { version: s.v, requests: 0, ok: 0, failed: 0, histogram: {}, first: s.t, last: s.t };
+      m.set(s.v, v);
+    }
+    v.requests++;
+    if (isFailed(s)) v.failed++;
+    else v.ok++;
+    inc(v.histogram, String(s.s));
+    if (s.t < v.first) v.first = s.t;
+    if (s.t > v.last) v.last = s.t;
+  }
+  return [...m.values()].sort((a, b) => Number(a.version === "") - Number(b.version === "") || a.first - b.first);
+}
+
+// ---------------------------------------------------------------------------
+// Time series
+
+/** Upper bound on timeline buckets; beyond it the bucket is widened (doubling). */
+export const MAX_TIMELINE_BUCKETS = 100_000;
+
+/**
+ * Requests per bucket of send time, from `origin` (default: the first sample).
+ * Empty buckets are included so gaps in traffic show. `byVersion` counts 200
+ * responses per version; every non-200 is in `failed`.
+ */
+export function timeline(samples: readonly Sample[], bucketMs = 1000, origin?: number): TimelineBucket[] {
+  const mm = minMaxT(samples);
+  if (!mm) return [];
+  let size = bucketMs > 0 && Number.isFinite(bucketMs) ? bucketMs : 1000;
+  let start = origin ?? mm.min;
+  if (start > mm.min) start -= Math.ceil((start - mm.min) / size) * size;
+  while (Math.floor((mm.max - start) / size) + 1 > MAX_TIMELINE_BUCKETS) size *= 2;
+  const n = Math.floor((mm.max - start) / size) + 1;
+  const out: TimelineBucket[] = Array.from({ length: n }, (_, i) => ({
+    t: start + i * size,
+    total: 0,
+    ok: 0,
+    failed: 0,
+    byVersion: {},
+  }));
+  for (const s of samples) {
+    const b = out[Math.floor((s.t - start) / size)]!;
+    b.total++;
+    if (isFailed(s)) b.failed++;
+    else {
+      b.ok++;
+      inc(b.byVersion, s.v);
+    }
+  }
+  return out;
+}
+
+/**
+ * Contiguous failure intervals: consecutive failed requests (by send time)
+ * less than `mergeGapMs` apart belong to the same outage.
+ */
+export function outages(samples: readonly Sample[], mergeGapMs = 1000): Outage[] {
+  const sorted = byTime(samples);
+  const ts = Float64Array.from(sorted, (s) => s.t);
+  const runs: Sample[][] = [];
+  let cur: Sample[] | null = null;
+  for (const s of sorted) {
+    if (!isFailed(s)) continue;
+    if (cur && s.t - cur[cur.length - 1]!.t < mergeGapMs) cur.push(s);
+    else runs.push((cur = [s]));
+  }
+  return runs.map((run) => {
+    const start = run[0]!.t;
+    const end = run[run.length - 1]!.t;
+    return {
+      start,
+      end,
+      durationMs: end - start,
+      failed: run.length,
+      requests: upperBound(ts, end) - lowerBound(ts, start),
+      histogram: histogram(run),
+      errorsByCode: errorsByCode(run),
+    };
+  });
+}
+
+/** True when every `pods` event shows a non-empty `after` set disjoint from `before`. */
+export function podsReplacedFrom(events: readonly RunEvent[]): boolean {
+  const pods = events.filter((e) => e.kind === "pods");
+  if (pods.length === 0) return false;
+  return pods.every((e) => {
+    const before = new Set(e.before ?? []);
+    const after = e.after ?? [];
+    return before.size > 0 && after.length > 0 && after.every((p) => !before.has(p));
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Verdict
+
+export function exitCodeFor(outcome: Outcome): 0 | 1 | 3 | 4 {
+  switch (outcome) {
+    case "pass":
+      return 0;
+    case "fail":
+      return 1;
+    case "inconclusive":
+      return 3;
+    case "rolled-back":
+      return 4;
+  }
+}
+
+function inAnyWindow(t: number, wins: readonly DeployWindow[]): DeployWindow | null {
+  for (const w of wins) if (t >= w.start && t <= w.end) return w;
+  return null;
+}
+
+function countList(rec: Record<string, number>, label: (k: string) => string = (k) => k): string {
+  return Object.entries(rec)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${label(k)} ×${n}`)
+    .join(", ");
+}
+
+function k6Problem(ev: JudgeInput["evidence"]): string | null {
+  if (ev.k6ExitCode === 0) return null;
+  if (ev.k6ExitCode === null) {
+    return ev.k6Error ? `k6 was stopped without an exit code and reported an error: ${ev.k6Error}` : null;
+  }
+  return `k6 exited with code ${ev.k6ExitCode}${ev.k6Error ? `: ${ev.k6Error}` : ""}, so the traffic record may be incomplete`;
+}
+
+/** The verdict of a run. Never passes without evidence. */
+export function judge(input: JudgeInput): Verdict {
+  const samples = byTime(input.samples);
+  const events = sortedEvents(input.events);
+  const { evidence, config } = input;
+  const total = samples.length;
+  const mm = minMaxT(samples);
+  const origin = mm ? mm.min : input.startedAt;
+  const runEnd = Math.max(input.endedAt, observedEnd(events, samples));
+
+  const hist = histogram(samples);
+  const errs = errorsByCode(samples);
+  const wins = windows(events, samples);
+  const phs = phases(events, samples, runEnd);
+  const vers = versions(samples);
+  const outs = outages(samples);
+  const tl = timeline(samples, 1000, origin);
+
+  let inWindow = 0;
+  let failed = 0;
+  let failedInWindow = 0;
+  const failedByWindow: Record<string, number> = {};
+  const failedOutsideByPhase: Record<string, number> = {};
+  const inWindowByLabel: Record<string, number> = {};
+  for (const s of samples) {
+    const w = inAnyWindow(s.t, wins);
+    if (w) {
+      inWindow++;
+      inc(inWindowByLabel, w.label);
+    }
+    if (!isFailed(s)) continue;
+    failed++;
+    if (w) {
+      failedInWindow++;
+      inc(failedByWindow, w.label);
+    } else {
+      inc(failedOutsideByPhase, phaseAt(s.t, phs) ?? "no phase");
+    }
+  }
+
+  const durationS = mm ? (mm.max - mm.min) / 1000 : 0;
+  const achieved = durationS > 0 ? Math.round((total / durationS) * 100) / 100 : 0;
+
+  let rolledBack = evidence.rolledBack ?? null;
+  if (!rolledBack) {
+    const ev = events.find((e) => e.kind === "rollback");
+    if (ev) rolledBack = { at: ev.t, reason: typeof ev.reason === "string" && ev.reason ? ev.reason : "no reason recorded" };
+  }
+
+  const failureLine = describeFailureHistogram(hist, errs, total);
+  const where =
+    failed === 0
+      ? ""
+      : `; ${failedInWindow} inside deploy windows${failedInWindow ? ` (${countList(failedByWindow)})` : ""}, ` +
+        `${failed - failedInWindow} outside${failed - failedInWindow ? ` (${countList(failedOutsideByPhase)})` : ""}`;
+  const outageLine = (): string => {
+    const shown = outs.slice(0, 5).map(
+      (o) =>
+        `${formatOffset(o.start, origin)}…${formatOffset(o.end, origin)} (${seconds(o.durationMs)}, ${o.failed} failed of ${o.requests})`,
+    );
+    const more = outs.length > 5 ? `, and ${outs.length - 5} more` : "";
+    return `${plural(outs.length, "outage")}: ${shown.join(", ")}${more}`;
+  };
+
+  const notes: string[] = [];
+  const k6 = k6Problem(evidence);
+  const malformed = input.malformedLines ?? 0;
+  if (malformed > 0) notes.push(`note: ${plural(malformed, "malformed sample line")} ignored`);
+  if (config.targetRate > 0 && total > 0 && achieved < config.targetRate * 0.9) {
+    notes.push(`note: achieved ${achieved} req/s, below the target of ${config.targetRate} req/s`);
+  }
+
+  let outcome: Outcome;
+  const reasons: string[] = [];
+  let blastRadius: BlastRadius | null = null;
+
+  if (rolledBack) {
+    outcome = "rolled-back";
+    const failedSamples = samples.filter(isFailed);
+    const byVersion: Record<string, number> = {};
+    const byPhase: Record<string, number> = {};
+    for (const s of failedSamples) {
+      inc(byVersion, s.v);
+      inc(byPhase, phaseAt(s.t, phs) ?? "no phase");
+    }
+    const first = failedSamples[0]?.t ?? null;
+    const last = failedSamples[failedSamples.length - 1]?.t ?? null;
+    blastRadius = {
+      failed,
+      byVersion,
+      byPhase,
+      firstFailure: first,
+      lastFailure: last,
+      durationMs: first !== null && last !== null ? last - first : 0,
+    };
+    reasons.push(`rolled back at ${formatOffset(rolledBack.at, origin)}: ${rolledBack.reason}`);
+    if (failed === 0) {
+      reasons.push(`blast radius: none, ${failureLine}`);
+    } else {
+      reasons.push(
+        `blast radius: ${failureLine}; by version: ${countList(byVersion, versionLabel)}; ` +
+          `by phase: ${countList(byPhase)}; first failure at ${formatOffset(first!, origin)}, ` +
+          `last at ${formatOffset(last!, origin)} (${seconds(blastRadius.durationMs)})`,
+      );
+      reasons.push(outageLine());
+    }
+    if (total === 0) reasons.push("note: no samples were recorded");
+    if (k6) reasons.push(`note: ${k6}`);
+  } else if (failed > 0) {
+    outcome = "fail";
+    reasons.push(failureLine + where);
+    reasons.push(outageLine());
+    if (k6) reasons.push(`note: ${k6}`);
+  } else {
+    const problems: string[] = [];
+    if (total === 0) problems.push("no samples: k6 recorded no requests");
+    if (wins.length === 0) {
+      problems.push(`no deploy window was recorded, so 0 requests were sent during a deploy (minimum ${config.minRequestsInWindow})`);
+    } else if (inWindow < config.minRequestsInWindow) {
+      problems.push(
+        `only ${inWindow} requests were sent inside deploy windows (minimum ${config.minRequestsInWindow}): ` +
+          `too little traffic during the deploy to prove anything`,
+      );
+    }
+    if (!evidence.podsReplaced) problems.push("pods were not replaced: the deploy did not roll out new pods");
+    if (k6) problems.push(k6);
+    if (problems.length > 0) {
+      outcome = "inconclusive";
+      reasons.push(...problems);
+      if (total > 0) reasons.push(failureLine);
+    } else {
+      outcome = "pass";
+      reasons.push(`${failureLine}: every request got HTTP 200`);
+      reasons.push(
+        `${inWindow} requests inside deploy windows (minimum ${config.minRequestsInWindow}): ${countList(inWindowByLabel)}`,
+      );
+      reasons.push(
+        `all pods were replaced; k6 ${evidence.k6ExitCode === 0 ? "exited with code 0" : "was stopped by the harness"}; ` +
+          `achieved ${achieved} req/s (target ${config.targetRate})`,
+      );
+    }
+  }
+  reasons.push(...notes);
+
+  return {
+    outcome,
+    reasons,
+    histogram: hist,
+    errorsByCode: errs,
+    requests: { total, inDeployWindow: inWindow, failed, failedInDeployWindow: failedInWindow },
+    rate: { target: config.targetRate, achieved },
+    windows: wins,
+    phases: phs,
+    versions: vers,
+    outages: outs,
+    timeline: tl,
+    rollback: { happened: rolledBack !== null, at: rolledBack?.at ?? null, reason: rolledBack?.reason ?? null },
+    blastRadius,
+    startedAt: input.startedAt,
+    endedAt: input.endedAt,
+    malformedLines: malformed,
+  };
+}

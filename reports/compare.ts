@@ -1,0 +1,53 @@
+// A side-by-side plain-text table of several runs (variants as columns), used
+// e.g. by the preStop demo to print "A vs B".
+import type { Verdict } from "../harness/verdict/types.ts";
+
+export interface CompareRow {
+  label: string;
+  verdict: Verdict;
+  reportPath: string;
+}
+
+/** Failure categories across all variants: connection errors by k6 code, then HTTP statuses. */
+function failureKeys(rows: readonly CompareRow[]): Array<{ key: string; label: string; count: (v: Verdict) => number }> {
+  const codes = new Map<number, string>();
+  const statuses = new Set<string>();
+  for (const r of rows) {
+    for (const e of r.verdict.errorsByCode) codes.set(e.code, e.name);
+    for (const st of Object.keys(r.verdict.histogram)) if (st !== "0" && st !== "200") statuses.add(st);
+  }
+  return [
+    ...[...codes.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([code, name]) => ({
+        key: `e${code}`,
+        label: `  conn ${code} ${name}`,
+        count: (v: Verdict) => v.errorsByCode.find((e) => e.code === code)?.count ?? 0,
+      })),
+    ...[...statuses]
+      .sort((a, b) => Number(a) - Number(b))
+      .map((st) => ({ key: `s${st}`, label: `  HTTP ${st}`, count: (v: Verdict) => v.histogram[st] ?? 0 })),
+  ];
+}
+
+export function compareTable(rows: Array<{ label: string; verdict: Verdict; reportPath: string }>): string {
+  if (rows.length === 0) return "(nothing to compare)\n";
+  const metrics: Array<[string, (r: CompareRow) => string]> = [
+    ["requests", (r) => String(r.verdict.requests.total)],
+    ["requests in deploy windows", (r) => String(r.verdict.requests.inDeployWindow)],
+    ["non-200", (r) => String(r.verdict.requests.failed)],
+    ...failureKeys(rows).map((k): [string, (r: CompareRow) => string] => [k.label, (r) => String(k.count(r.verdict))]),
+    ["verdict", (r) => r.verdict.outcome.toUpperCase()],
+    ["report", (r) => r.reportPath],
+  ];
+  const grid: string[][] = [["", ...rows.map((r) => r.label)], ...metrics.map(([name, f]) => [name, ...rows.map(f)])];
+  const widths = grid[0]!.map((_, c) => Math.max(...grid.map((row) => row[c]!.length)));
+  const fmt = (row: string[]) =>
+    row
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join("   ")
+      .trimEnd();
+  const lines = grid.map(fmt);
+  lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("   "));
+  return lines.join("\n") + "\n";
+}

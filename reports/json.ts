@@ -1,0 +1,111 @@
+// summary.json: the machine-readable result of one run.
+import type { RunConfig } from "../harness/config.ts";
+import { exitCodeFor } from "../harness/verdict/analyze.ts";
+import type {
+  BlastRadius,
+  DeployWindow,
+  ErrorCodeCount,
+  Histogram,
+  Outage,
+  Outcome,
+  PhaseStats,
+  TimelineBucket,
+  Verdict,
+  VersionStats,
+} from "../harness/verdict/types.ts";
+
+/** Everything the report writers need about one run. */
+export interface ReportInput {
+  runId: string;
+  /** Defaults to config.strategy; a free label is allowed (e.g. "rolling (preStop 5s)"). */
+  strategy?: string;
+  /** The effective RunConfig. */
+  config: RunConfig;
+  verdict: Verdict;
+  /** The run was meant to end in a rollback (bad version): JUnit passes a rolled-back run only then. */
+  expectRollback?: boolean;
+  /** File names of raw artifacts next to the reports (default: DEFAULT_ARTIFACTS). */
+  artifacts?: string[];
+}
+
+export const DEFAULT_ARTIFACTS = ["samples.ndjson", "events.ndjson"];
+
+export const REPORT_FILES = {
+  summary: "summary.json",
+  markdown: "report.md",
+  junit: "junit.xml",
+  html: "report.html",
+} as const;
+
+export interface Summary {
+  verdict: Outcome;
+  exitCode: number;
+  reasons: string[];
+  runId: string;
+  strategy: string;
+  config: RunConfig;
+  histogram: Histogram;
+  errorsByCode: ErrorCodeCount[];
+  requests: { total: number; inDeployWindow: number; failed: number; failedInDeployWindow: number };
+  rate: { target: number; achieved: number };
+  startedAt: string;
+  endedAt: string;
+  durationSeconds: number;
+  windows: DeployWindow[];
+  phases: PhaseStats[];
+  versions: VersionStats[];
+  outages: Outage[];
+  rollback: { happened: boolean; at: string | null; reason: string | null };
+  blastRadius: BlastRadius | null;
+  malformedLines: number;
+  expectRollback: boolean;
+  artifacts: string[];
+  timeline: TimelineBucket[];
+}
+
+/** ISO string of an epoch-ms time; "invalid" instead of throwing on a bad number. */
+export function iso(t: number): string {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? "invalid" : d.toISOString();
+}
+
+export function strategyOf(input: ReportInput): string {
+  return input.strategy ?? input.config.strategy;
+}
+
+export function buildSummary(input: ReportInput): Summary {
+  const v = input.verdict;
+  return {
+    verdict: v.outcome,
+    exitCode: exitCodeFor(v.outcome),
+    reasons: v.reasons,
+    runId: input.runId,
+    strategy: strategyOf(input),
+    config: input.config,
+    histogram: v.histogram,
+    errorsByCode: v.errorsByCode,
+    requests: v.requests,
+    rate: v.rate,
+    startedAt: iso(v.startedAt),
+    endedAt: iso(v.endedAt),
+    durationSeconds: Math.round(v.endedAt - v.startedAt) / 1000,
+    windows: v.windows,
+    phases: v.phases,
+    versions: v.versions,
+    outages: v.outages,
+    rollback: {
+      happened: v.rollback.happened,
+      at: v.rollback.at === null ? null : iso(v.rollback.at),
+      reason: v.rollback.reason,
+    },
+    blastRadius: v.blastRadius,
+    malformedLines: v.malformedLines,
+    expectRollback: input.expectRollback ?? false,
+    artifacts: input.artifacts ?? DEFAULT_ARTIFACTS,
+    timeline: v.timeline,
+  };
+}
+
+export function summaryJson(input: ReportInput): string {
+  return JSON.stringify(buildSummary(input), null, 2) + "\n";
+}

@@ -1,0 +1,281 @@
+// report.md: the human-readable result of one run.
+import type { RunConfig } from "../harness/config.ts";
+import { exitCodeFor, formatOffset, versionLabel } from "../harness/verdict/analyze.ts";
+import type { Histogram, TimelineBucket, Verdict } from "../harness/verdict/types.ts";
+import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
+
+/** The knobs that matter most for dropped requests, in reading order (strategy-specific ones only when relevant). */
+export function relevantConfig(c: RunConfig): Array<[string, string]> {
+  const rows: Array<[keyof RunConfig, unknown]> = [
+    ["strategy", c.strategy],
+    ["provider", c.provider],
+    ["replicas", c.replicas],
+    ["maxSurge", c.maxSurge],
+    ["maxUnavailable", c.maxUnavailable],
+    ["preStopAction", c.preStopAction],
+    ["preStopSleep", `${c.preStopSleep} s`],
+    ["terminationGracePeriod", `${c.terminationGracePeriod} s`],
+    ["shutdown", c.shutdown],
+    ["drainTimeout", `${c.drainTimeout} s`],
+    ["readiness", c.readiness],
+    ["readinessPeriod", `${c.readinessPeriod} s`],
+    ["readinessFailureThreshold", c.readinessFailureThreshold],
+    ["startupDelay", `${c.startupDelay} s`],
+    ["pdb", c.pdb],
+    ["rate", `${c.rate} req/s`],
+    ["rollouts", c.rollouts],
+    ["warmup", `${c.warmup} s`],
+    ["cooldown", `${c.cooldown} s`],
+    ["requestTimeout", `${c.requestTimeout} s`],
+    ["badVersion", c.badVersion],
+  ];
+  if (c.badVersion === "errors") rows.push(["badErrorRate", c.badErrorRate]);
+  if (c.strategy === "canary") {
+    rows.push(["canarySteps", c.canarySteps.map((s) => `${s}%`).join(", ")]);
+    rows.push(["canaryPause", `${c.canaryPause} s`]);
+    rows.push(["analysisMaxErrorRate", c.analysisMaxErrorRate]);
+    rows.push(["analysisMinRequests", c.analysisMinRequests]);
+  }
+  if (c.strategy === "blue-green") rows.push(["scaleDownDelay", `${c.scaleDownDelay} s`]);
+  rows.push(["minRequestsInWindow", c.minRequestsInWindow]);
+  return rows.map(([k, v]) => [k, String(v)]);
+}
+
+/** Text safe for a markdown paragraph/bullet (no HTML, no line breaks). */
+export function mdText(s: string): string {
+  return s
+    .replace(/\r?\n/g, " ")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
+}
+
+/** Text safe for a markdown table cell. */
+export function mdCell(s: string | number): string {
+  return mdText(String(s)).replace(/\\/g, "\\\\").replace(/\|/g, "\\|");
+}
+
+function table(head: string[], rows: Array<Array<string | number>>): string {
+  const line = (cells: Array<string | number>) => `| ${cells.map(mdCell).join(" | ")} |`;
+  return [line(head), `|${head.map(() => "---").join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+/** HTTP status label: "0" is a connection error. */
+export function statusLabel(status: string): string {
+  return status === "0" ? "0 (connection error)" : status;
+}
+
+export function histogramRows(h: Histogram, total: number): Array<[string, number, string]> {
+  return Object.entries(h)
+    .sort((a, b) => Number(a[0]) - Number(b[0]))
+    .map(([st, n]) => [statusLabel(st), n, pct(n, total)]);
+}
+
+export function pct(n: number, total: number): string {
+  if (total === 0) return "–";
+  const p = (n / total) * 100;
+  return `${p === 0 || p >= 0.01 ? p.toFixed(2) : "<0.01"}%`;
+}
+
+export const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** The first line of every report: outcome and the key numbers. */
+export function headline(input: ReportInput): string {
+  const v = input.verdict;
+  const r = v.requests;
+  const rb = v.rollback.happened ? `, rolled back (${v.rollback.reason ?? "no reason"})` : "";
+  return (
+    `${v.outcome.toUpperCase()}: ${r.failed} of ${r.total} requests failed, ` +
+    `${r.inDeployWindow} sent during deploy windows${rb} (${strategyOf(input)}, run ${input.runId})`
+  );
+}
+
+const EIGHTHS = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+
+/** A bar of `n` at `perChar` units per character, with eighth-block precision; never empty for n > 0. */
+export function bar(n: number, perChar: number): string {
+  if (n <= 0 || perChar <= 0) return "";
+  const eighths = Math.round((n / perChar) * 8);
+  const s = "█".repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8];
+  return s === "" ? "▏" : s;
+}
+
+/** Versions in a stable order: by first appearance in the verdict, then any others. */
+export function versionOrder(v: Verdict): string[] {
+  const order = v.versions.map((x) => x.version);
+  for (const b of v.timeline) for (const k of Object.keys(b.byVersion)) if (!order.includes(k)) order.push(k);
+  return order;
+}
+
+/** One text row per bucket: offset, total, failed, deploy-window marker, bars per version and failures. */
+export function textTimeline(v: Verdict, width = 40): string {
+  const tl = v.timeline;
+  if (tl.length === 0) return "(no samples)";
+  const origin = tl[0]!.t;
+  const size = tl.length > 1 ? tl[1]!.t - tl[0]!.t : 1000;
+  const max = tl.reduce((m, b) => Math.max(m, b.total), 0);
+  const perChar = max / width;
+  const order = versionOrder(v);
+  const phaseStarts = new Map<number, string[]>();
+  for (const p of v.phases) {
+    const idx = Math.floor((p.start - origin) / size);
+    if (idx >= 0 && idx < tl.length) phaseStarts.set(idx, [...(phaseStarts.get(idx) ?? []), p.name]);
+  }
+  const inWindow = (b: TimelineBucket) => v.windows.some((w) => w.start < b.t + size && w.end >= b.t);
+  const rows = tl.map((b, i) => {
+    const bars = order
+      .filter((ver) => (b.byVersion[ver] ?? 0) > 0)
+      .map((ver) => `${ver === "" ? "?" : ver} ${bar(b.byVersion[ver]!, perChar)}`);
+    if (b.failed > 0) bars.push(`FAIL ${bar(b.failed, perChar)}`);
+    const mark = phaseStarts.has(i) ? `  ← ${phaseStarts.get(i)!.join(", ")}` : "";
+    return (
+      `${formatOffset(b.t, origin).padStart(8)} ${String(b.total).padStart(6)} ${String(b.failed).padStart(6)} ` +
+      `${inWindow(b) ? "W" : " "} ${bars.join(" ")}${mark}`
+    );
+  });
+  const head = `${"offset".padStart(8)} ${"total".padStart(6)} ${"failed".padStart(6)} W versions (█ = ${perChar.toFixed(1)} req)`;
+  return [head, ...rows].join("\n");
+}
+
+export function markdownReport(input: ReportInput): string {
+  const v = input.verdict;
+  const origin = v.timeline[0]?.t ?? v.startedAt;
+  const off = (t: number) => formatOffset(t, origin);
+  const out: string[] = [];
+
+  out.push(`# nodrop ${mdText(headline(input))}`);
+  out.push("");
+  out.push(`Exit code ${exitCodeFor(v.outcome)}. Started ${iso(v.startedAt)}, ended ${iso(v.endedAt)}.`);
+  out.push(`Rate: ${v.rate.achieved} req/s achieved, ${v.rate.target} req/s target.`);
+  out.push("Offsets (+s) are seconds since the first request.");
+  out.push("");
+  out.push("## Reasons");
+  out.push("");
+  for (const r of v.reasons) out.push(`- ${mdText(r)}`);
+  out.push("");
+
+  out.push("## Configuration");
+  out.push("");
+  out.push(table(["knob", "value"], relevantConfig(input.config)));
+  out.push("");
+
+  out.push("## HTTP status histogram");
+  out.push("");
+  out.push(v.requests.total === 0 ? "No requests." : table(["status", "requests", "share"], histogramRows(v.histogram, v.requests.total)));
+  out.push("");
+
+  out.push("## Connection errors by k6 error code");
+  out.push("");
+  out.push(
+    v.errorsByCode.length === 0
+      ? "None."
+      : table(["code", "meaning", "requests"], v.errorsByCode.map((e) => [e.code, e.name, e.count])),
+  );
+  out.push("");
+
+  out.push("## Deploy windows");
+  out.push("");
+  out.push(
+    v.windows.length === 0
+      ? "None recorded."
+      : table(
+          ["window", "start", "end", "duration"],
+          v.windows.map((w) => [w.label, off(w.start), `${off(w.end)}${w.closed ? "" : " (no end recorded)"}`, secs(w.end - w.start)]),
+        ),
+  );
+  out.push("");
+
+  out.push("## Phases");
+  out.push("");
+  out.push(
+    v.phases.length === 0
+      ? "None recorded."
+      : table(
+          ["phase", "start", "duration", "requests", "failed", "statuses"],
+          v.phases.map((p) => [p.name, off(p.start), secs(p.end - p.start), p.requests, p.failed, histText(p.histogram)]),
+        ),
+  );
+  out.push("");
+
+  out.push("## Versions");
+  out.push("");
+  out.push(
+    v.versions.length === 0
+      ? "None."
+      : table(
+          ["version", "requests", "ok", "failed", "first", "last", "statuses"],
+          v.versions.map((x) => [versionLabel(x.version), x.requests, x.ok, x.failed, off(x.first), off(x.last), histText(x.histogram)]),
+        ),
+  );
+  out.push("");
+
+  out.push("## Outages");
+  out.push("");
+  out.push(
+    v.outages.length === 0
+      ? "None: no failed request."
+      : table(
+          ["start", "end", "duration", "failed", "requests", "statuses", "error codes"],
+          v.outages.map((o) => [
+            off(o.start),
+            off(o.end),
+            secs(o.durationMs),
+            o.failed,
+            o.requests,
+            histText(o.histogram),
+            o.errorsByCode.map((e) => `${e.code} ${e.name} ×${e.count}`).join(", ") || "–",
+          ]),
+        ),
+  );
+  out.push("");
+
+  if (v.blastRadius) {
+    const b = v.blastRadius;
+    out.push("## Rollback blast radius");
+    out.push("");
+    out.push(`Rolled back at ${v.rollback.at === null ? "?" : off(v.rollback.at)}: ${mdText(v.rollback.reason ?? "no reason")}.`);
+    out.push("");
+    out.push(
+      table(
+        ["failed", "by version", "by phase", "first failure", "last failure", "duration"],
+        [
+          [
+            b.failed,
+            Object.entries(b.byVersion).map(([k, n]) => `${versionLabel(k)} ×${n}`).join(", ") || "–",
+            Object.entries(b.byPhase).map(([k, n]) => `${k} ×${n}`).join(", ") || "–",
+            b.firstFailure === null ? "–" : off(b.firstFailure),
+            b.lastFailure === null ? "–" : off(b.lastFailure),
+            secs(b.durationMs),
+          ],
+        ],
+      ),
+    );
+    out.push("");
+  }
+
+  out.push("## Timeline");
+  out.push("");
+  out.push("Requests per second by send time; W = inside a deploy window; bars: successful responses per version, FAIL = non-200.");
+  out.push("");
+  out.push("```text");
+  out.push(textTimeline(v));
+  out.push("```");
+  out.push("");
+
+  out.push("## Files");
+  out.push("");
+  const files = [...(input.artifacts ?? DEFAULT_ARTIFACTS), ...Object.values(REPORT_FILES)];
+  for (const f of files) out.push(`- \`${f.replace(/`/g, "'")}\``);
+  if (v.malformedLines > 0) out.push(`\n${v.malformedLines} malformed sample lines were ignored.`);
+  out.push("");
+  return out.join("\n");
+}
+
+function histText(h: Histogram): string {
+  return (
+    Object.entries(h)
+      .sort((a, b) => Number(a[0]) - Number(b[0]))
+      .map(([st, n]) => `${st}×${n}`)
+      .join(" ") || "–"
+  );
+}

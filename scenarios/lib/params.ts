@@ -1,0 +1,118 @@
+// The scenario's parameters: parsed from k6's __ENV in the init context (a bad
+// value throws there, so k6 exits before sending a single request), and
+// produced for the harness by scenarioEnv(). Pure: no k6 imports, so it also
+// runs (and is unit-tested) in Node.
+
+export interface ScenarioParams {
+  /** Where every request goes. Only http://127.0.0.1:<port>/... is accepted. */
+  target: string;
+  /** Requests started per second (constant-arrival-rate). */
+  rate: number;
+  /** Safety cap on the scenario's duration, seconds; the harness normally stops k6 earlier. */
+  durationS: number;
+  preAllocatedVUs: number;
+  maxVUs: number;
+  /** The first WARMUP seconds are tagged phase=warmup, the rest phase=deploy. */
+  warmupS: number;
+  /** Per-request timeout, seconds. */
+  timeoutS: number;
+}
+
+export type ScenarioParamsInput = Pick<ScenarioParams, "target"> & Partial<Omit<ScenarioParams, "target">>;
+
+/** __ENV name of each parameter. */
+export const SCENARIO_ENV = {
+  target: "TARGET",
+  rate: "RATE",
+  durationS: "DURATION",
+  preAllocatedVUs: "PRE_ALLOCATED_VUS",
+  maxVUs: "MAX_VUS",
+  warmupS: "WARMUP",
+  timeoutS: "TIMEOUT",
+} as const satisfies Record<keyof ScenarioParams, string>;
+
+export const SCENARIO_DEFAULTS = {
+  rate: 300,
+  durationS: 1800,
+  maxVUs: 200,
+  warmupS: 10,
+  timeoutS: 5,
+} as const;
+
+/** Bounds (inclusive). The duration is always bounded: no load loop runs forever. */
+const LIMITS: Record<Exclude<keyof ScenarioParams, "target">, [min: number, max: number, integer: boolean]> = {
+  rate: [1, 5000, true],
+  durationS: [1, 6 * 3600, true],
+  preAllocatedVUs: [1, 5000, true],
+  maxVUs: [1, 5000, true],
+  warmupS: [0, 3600, false],
+  timeoutS: [0.1, 60, false],
+};
+
+const TARGET_RE = /^http:\/\/127\.0\.0\.1:([0-9]{1,5})(\/[^\s#\\]*)?$/;
+
+/**
+ * Returns the target if it is http://127.0.0.1:<port>[/path]; throws otherwise.
+ * nodrop sends load to the loopback address only (a port-forward or a
+ * NodePort/hostPort published on 127.0.0.1), never to another host.
+ */
+export function validateTarget(target: string | undefined): string {
+  const t = (target ?? "").trim();
+  const m = TARGET_RE.exec(t);
+  const port = m ? Number(m[1]) : 0;
+  if (!m || port < 1 || port > 65535) {
+    throw new Error(
+      `${SCENARIO_ENV.target} must be a URL of the form http://127.0.0.1:<port>/<path> ` +
+        `(nodrop only sends load to the local loopback address), got '${target ?? ""}'`,
+    );
+  }
+  return t;
+}
+
+/** Default number of pre-allocated VUs: enough for ~100 ms of latency at the rate, within maxVUs. */
+export function defaultPreAllocatedVUs(rate: number, maxVUs: number): number {
+  return Math.min(maxVUs, Math.max(5, Math.ceil(rate / 10)));
+}
+
+function num(env: Record<string, string | undefined>, key: keyof typeof LIMITS, def: number): number {
+  const name = SCENARIO_ENV[key];
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return def;
+  const [min, max, integer] = LIMITS[key];
+  const s = raw.trim();
+  const n = /^[0-9]+(\.[0-9]+)?$/.test(s) ? Number(s) : NaN;
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new Error(`${name} must be ${integer ? "an integer" : "a number"} between ${min} and ${max}, got '${raw}'`);
+  }
+  return n;
+}
+
+/** Parses k6's __ENV. Throws an Error naming the variable on any bad value. */
+export function parseScenarioParams(env: Record<string, string | undefined>): ScenarioParams {
+  const target = validateTarget(env[SCENARIO_ENV.target]);
+  const rate = num(env, "rate", SCENARIO_DEFAULTS.rate);
+  const durationS = num(env, "durationS", SCENARIO_DEFAULTS.durationS);
+  const maxVUs = num(env, "maxVUs", SCENARIO_DEFAULTS.maxVUs);
+  const preAllocatedVUs = num(env, "preAllocatedVUs", defaultPreAllocatedVUs(rate, maxVUs));
+  const warmupS = num(env, "warmupS", SCENARIO_DEFAULTS.warmupS);
+  const timeoutS = num(env, "timeoutS", SCENARIO_DEFAULTS.timeoutS);
+  if (preAllocatedVUs > maxVUs) {
+    throw new Error(`${SCENARIO_ENV.preAllocatedVUs} (${preAllocatedVUs}) must not exceed ${SCENARIO_ENV.maxVUs} (${maxVUs})`);
+  }
+  return { target, rate, durationS, preAllocatedVUs, maxVUs, warmupS, timeoutS };
+}
+
+/**
+ * The k6 environment (`-e KEY=VALUE`) for the given parameters, for the
+ * harness. Validated with the same parser the scenario uses, so a bad value
+ * fails in the harness before k6 starts.
+ */
+export function scenarioEnv(input: ScenarioParamsInput): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of Object.keys(SCENARIO_ENV) as (keyof ScenarioParams)[]) {
+    const v = input[key];
+    if (v !== undefined) env[SCENARIO_ENV[key]] = String(v);
+  }
+  parseScenarioParams(env);
+  return env;
+}

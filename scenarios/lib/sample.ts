@@ -1,0 +1,66 @@
+// One line of samples.ndjson per request, built from a k6 response. Pure: no
+// k6 imports, so it runs (and is unit-tested) in Node. The harness reads these
+// lines back with harness/verdict/samples.ts; the field names are the contract.
+
+/** The phase the scenario PLANNED from elapsed time (the verdict uses the harness's events, not this). */
+export type Phase = "warmup" | "deploy";
+
+/** "warmup" during the first `warmupS` seconds after the scenario started, then "deploy". */
+export function phaseAt(elapsedMs: number, warmupS: number): Phase {
+  return elapsedMs < warmupS * 1000 ? "warmup" : "deploy";
+}
+
+/** The part of a k6 http Response that a sample needs. */
+export interface ResponseLike {
+  status: number;
+  error_code: number;
+  timings: { duration: number };
+  headers: { [name: string]: string };
+}
+
+export interface SampleRecord {
+  /** Epoch ms taken just before the request was sent. */
+  t: number;
+  /** Request duration, ms (k6's timings.duration: sending + waiting + receiving), 3 decimals. */
+  d: number;
+  /** HTTP status; 0 = no response (connection error, timeout). */
+  s: number;
+  /** k6 error_code (e.g. 1212 connection refused, 1503 for an HTTP 503); 0 if none. */
+  e: number;
+  /** X-App-Version response header, "" if absent. */
+  v: string;
+  /** X-Pod-Name response header, "" if absent. */
+  p: string;
+  ph: Phase;
+}
+
+/** Header lookup, case-insensitive (k6 canonicalises names, but a proxy may not). */
+export function headerValue(headers: { [name: string]: string } | undefined, name: string): string {
+  if (!headers) return "";
+  const direct = headers[name];
+  if (typeof direct === "string") return direct;
+  const lower = name.toLowerCase();
+  for (const k in headers) {
+    if (k.toLowerCase() === lower) return String(headers[k]);
+  }
+  return "";
+}
+
+const finiteOr0 = (n: unknown): number => (typeof n === "number" && isFinite(n) ? n : 0);
+
+export function sampleRecord(t: number, res: ResponseLike, ph: Phase): SampleRecord {
+  return {
+    t,
+    d: Math.round(finiteOr0(res.timings && res.timings.duration) * 1000) / 1000,
+    s: finiteOr0(res.status),
+    e: finiteOr0(res.error_code),
+    v: headerValue(res.headers, "X-App-Version"),
+    p: headerValue(res.headers, "X-Pod-Name"),
+    ph,
+  };
+}
+
+/** One compact JSON line, keys in a fixed order: {"t":…,"d":…,"s":…,"e":…,"v":…,"p":…,"ph":…}. */
+export function formatSample(r: SampleRecord): string {
+  return JSON.stringify({ t: r.t, d: r.d, s: r.s, e: r.e, v: r.v, p: r.p, ph: r.ph });
+}

@@ -1,0 +1,260 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { validateConfig } from "../../harness/config.ts";
+import { judge, podsReplacedFrom } from "../../harness/verdict/analyze.ts";
+import { readEvents, readSamples } from "../../harness/verdict/samples.ts";
+import type { Verdict } from "../../harness/verdict/types.ts";
+import { compareTable } from "../../reports/compare.ts";
+import { htmlReport, timelineSvg } from "../../reports/html.ts";
+import { writeReports, type ReportInput } from "../../reports/index.ts";
+import { buildSummary, summaryJson } from "../../reports/json.ts";
+import { junitXml, xmlEscape } from "../../reports/junit.ts";
+import { bar, markdownReport, textTimeline } from "../../reports/markdown.ts";
+import { FIXTURE_DIR, T0 } from "../fixtures/make-fixtures.ts";
+
+const config = validateConfig({ rate: 80 });
+
+async function verdictOf(name: "valid-pass" | "valid-fail", over: Partial<Parameters<typeof judge>[0]> = {}): Promise<Verdict> {
+  const s = await readSamples(join(FIXTURE_DIR, `${name}.ndjson`));
+  const e = await readEvents(join(FIXTURE_DIR, `${name}-events.ndjson`));
+  return judge({
+    samples: s.samples,
+    events: e.events,
+    evidence: { podsReplaced: podsReplacedFrom(e.events), k6ExitCode: 0 },
+    config: { minRequestsInWindow: 1000, targetRate: 80 },
+    startedAt: T0 - 1000,
+    endedAt: T0 + 25_000,
+    ...over,
+  });
+}
+
+const pass = await verdictOf("valid-pass");
+const fail = await verdictOf("valid-fail");
+const inconclusive = await verdictOf("valid-pass", { config: { minRequestsInWindow: 5000, targetRate: 80 } });
+const rolledBack = await verdictOf("valid-fail", {
+  evidence: { podsReplaced: true, k6ExitCode: 0, rolledBack: { at: T0 + 16_000, reason: "error rate > 0" } },
+});
+
+const run = (verdict: Verdict, over: Partial<ReportInput> = {}): ReportInput => ({ runId: "r1", config, verdict, ...over });
+
+/**
+ * A DOM-less well-formedness check: balanced tags, quoted attributes, no raw
+ * `<` or stray `&` in text. Returns the element names in document order.
+ */
+function checkXml(xml: string): string[] {
+  const names: string[] = [];
+  const stack: string[] = [];
+  const body = xml.replace(/^<\?xml[^?]*\?>\s*/, "");
+  const re = /<(\/?)([A-Za-z][\w.:-]*)((?:\s+[\w.:-]+="[^"<]*")*)\s*(\/?)>/g;
+  let last = 0;
+  for (let m = re.exec(body); m; m = re.exec(body)) {
+    const text = body.slice(last, m.index);
+    expect(text, "raw < in text").not.toMatch(/</);
+    expect(text.replace(/&(amp|lt|gt|quot|apos|#\d+);/g, ""), "stray & in text").not.toMatch(/&/);
+    last = re.lastIndex;
+    const [, close, name, attrs, selfClose] = m;
+    expect(attrs!.replace(/&(amp|lt|gt|quot|apos|#\d+);/g, ""), "stray & in attribute").not.toMatch(/&/);
+    if (close) {
+      expect(stack.pop(), `unbalanced </${name}>`).toBe(name);
+    } else {
+      names.push(name!);
+      if (!selfClose) stack.push(name!);
+    }
+  }
+  expect(body.slice(last).trim(), "trailing junk").toBe("");
+  expect(stack, "unclosed tags").toEqual([]);
+  return names;
+}
+
+describe("summary.json", () => {
+  it("has the verdict, numbers, config and ISO times", () => {
+    const s = buildSummary(run(fail, { strategy: "rolling (no preStop)" }));
+    expect(s.verdict).toBe("fail");
+    expect(s.exitCode).toBe(1);
+    expect(s.strategy).toBe("rolling (no preStop)");
+    expect(s.runId).toBe("r1");
+    expect(s.config.rate).toBe(80);
+    expect(s.histogram).toEqual({ "0": 36, "200": 1963, "503": 1 });
+    expect(s.errorsByCode.map((e) => e.code)).toEqual([1212, 1220]);
+    expect(s.requests).toMatchObject({ total: 2000, inDeployWindow: 1201, failed: 37 });
+    expect(s.rate).toEqual(fail.rate);
+    expect(s.startedAt).toBe("2023-11-14T22:13:19.000Z");
+    expect(s.endedAt).toBe("2023-11-14T22:13:45.000Z");
+    expect(s.rollback).toEqual({ happened: false, at: null, reason: null });
+    expect(s.timeline).toHaveLength(25);
+    for (const k of ["windows", "phases", "versions", "outages", "reasons"] as const) expect(Array.isArray(s[k])).toBe(true);
+    expect(JSON.parse(summaryJson(run(fail)))).toEqual(JSON.parse(JSON.stringify(buildSummary(run(fail)))));
+  });
+
+  it("records the rollback", () => {
+    const s = buildSummary(run(rolledBack, { expectRollback: true }));
+    expect(s.verdict).toBe("rolled-back");
+    expect(s.rollback).toEqual({ happened: true, at: "2023-11-14T22:13:36.000Z", reason: "error rate > 0" });
+    expect(s.blastRadius?.failed).toBe(37);
+  });
+});
+
+describe("report.md", () => {
+  const md = markdownReport(run(fail));
+
+  it("starts with the verdict line and its numbers", () => {
+    expect(md.split("\n")[0]).toBe("# nodrop FAIL: 37 of 2000 requests failed, 1201 sent during deploy windows (rolling, run r1)");
+  });
+
+  it("contains the histogram and the error codes", () => {
+    expect(md).toContain("## HTTP status histogram");
+    expect(md).toContain("| 0 (connection error) | 36 | 1.80% |");
+    expect(md).toContain("| 200 | 1963 | 98.15% |");
+    expect(md).toContain("| 503 | 1 | 0.05% |");
+    expect(md).toContain("| 1212 | connection refused | 30 |");
+    expect(md).toContain("| 1220 | connection reset by peer | 6 |");
+  });
+
+  it("contains config, phases, versions, outages and the raw artifact names", () => {
+    expect(md).toContain("| maxUnavailable | 0 |");
+    expect(md).toContain("| rollout-1 | +5.0s | 15.0 s | 1200 | 37 |");
+    expect(md).toMatch(/\| v2 \| 1007 \| 1007 \| 0 \|/);
+    expect(md).toContain("| +8.0s | +8.4s | 0.4 s | 30 | 30 |");
+    expect(md).toContain("- `samples.ndjson`");
+    expect(md).toContain("- `events.ndjson`");
+  });
+
+  it("has a per-second text timeline with the version split", () => {
+    const tl = textTimeline(pass).split("\n");
+    expect(tl).toHaveLength(26); // header + 25 s
+    expect(tl[1]).toMatch(/^\s+\+0\.0s\s+80\s+0\s+v1 █+\s+← warmup$/);
+    expect(tl[13]).toMatch(/ W v1 █+[▏▎▍▌▋▊▉]? v2 █+/);
+    expect(tl[25]).toMatch(/v2 █{40}$/);
+    expect(textTimeline(fail)).toContain("FAIL ");
+    expect(md).toContain("```text");
+  });
+
+  it("draws bars with eighth blocks", () => {
+    expect(bar(10, 1)).toBe("██████████");
+    expect(bar(2.5, 1)).toBe("██▌");
+    expect(bar(0.01, 1)).toBe("▏");
+    expect(bar(0, 1)).toBe("");
+  });
+
+  it("escapes table cells", () => {
+    const v: Verdict = { ...fail, reasons: ["a | b <script>"] };
+    const out = markdownReport(run(v, { runId: "x|y" }));
+    expect(out).toContain("- a | b &lt;script&gt;");
+    expect(out).not.toContain("<script>");
+  });
+});
+
+describe("junit.xml", () => {
+  it("is well-formed with one testsuite nodrop and one testcase per run", () => {
+    const xml = junitXml([run(pass), run(fail, { runId: "r2" }), run(inconclusive, { runId: "r3" })]);
+    const names = checkXml(xml);
+    expect(names.filter((n) => n === "testsuite")).toHaveLength(1);
+    expect(names.filter((n) => n === "testcase")).toHaveLength(3);
+    expect(xml).toMatch(/<testsuite name="nodrop" tests="3" failures="2"/);
+    expect(xml).toContain('type="fail"');
+    expect(xml).toContain('type="inconclusive"');
+  });
+
+  it("passes a passing run", () => {
+    const xml = junitXml(run(pass));
+    checkXml(xml);
+    expect(xml).not.toContain("<failure");
+    expect(xml).toContain('failures="0"');
+  });
+
+  it("passes a rollback only when one was expected", () => {
+    expect(junitXml(run(rolledBack, { expectRollback: true }))).not.toContain("<failure");
+    const unexpected = junitXml(run(rolledBack));
+    checkXml(unexpected);
+    expect(unexpected).toContain('type="unexpected-rollback"');
+    expect(junitXml(run(pass, { expectRollback: true }))).toContain('type="missing-rollback"');
+  });
+
+  it("escapes everything", () => {
+    const nasty = `<"it's" & done>\u0001`;
+    const xml = junitXml(run({ ...fail, reasons: [nasty] }, { runId: nasty, strategy: nasty }));
+    checkXml(xml);
+    expect(xml).toContain("&lt;&quot;it&apos;s&quot; &amp; done&gt;");
+    expect(xml).not.toContain("\u0001");
+    expect(xmlEscape("a\u0000b")).toBe("a\uFFFDb");
+  });
+});
+
+describe("report.html", () => {
+  const html = htmlReport(run(fail));
+
+  it("is self-contained: no external assets", () => {
+    expect(html.startsWith("<!DOCTYPE html>")).toBe(true);
+    expect(html).not.toMatch(/<script|<link|<img|src=|url\(/i);
+    // The only absolute URL is the SVG namespace.
+    expect(html.match(/https?:\/\/[^\s"']+/g)).toEqual(["http://www.w3.org/2000/svg"]);
+  });
+
+  it("has a chart with versions stacked, failures in red and the deploy window shaded", () => {
+    const svg = timelineSvg(fail);
+    checkXml(svg.slice(0, svg.indexOf("</svg>") + 6));
+    expect(svg).toContain('class="window"');
+    expect(svg).toContain("<title>rollout-1</title>");
+    expect(svg).toContain('fill="#d62728"');
+    expect(svg).toContain("<title>v1</title>");
+    expect(svg).toContain("<title>v2</title>");
+    expect(timelineSvg(pass)).not.toContain('fill="#d62728"');
+    expect(html).toContain("<td>0 (connection error)</td><td>36</td>");
+  });
+
+  it("escapes user text", () => {
+    const out = htmlReport(run({ ...fail, reasons: ["<b>x</b>"] }, { runId: "<i>" }));
+    expect(out).toContain("&lt;b&gt;x&lt;/b&gt;");
+    expect(out).not.toContain("<b>x</b>");
+    expect(out).not.toContain("<i>");
+  });
+
+  it("renders an empty run", () => {
+    const empty = judge({
+      samples: [],
+      events: [],
+      evidence: { podsReplaced: false, k6ExitCode: null },
+      config: { minRequestsInWindow: 1, targetRate: 1 },
+      startedAt: T0,
+      endedAt: T0,
+    });
+    expect(timelineSvg(empty)).toContain("no samples");
+    expect(markdownReport(run(empty))).toContain("(no samples)");
+    checkXml(junitXml(run(empty)));
+  });
+});
+
+describe("compareTable", () => {
+  it("puts variants side by side", () => {
+    const t = compareTable([
+      { label: "A: no preStop", verdict: fail, reportPath: "reports/runs/a/report.md" },
+      { label: "B: preStop 5s", verdict: pass, reportPath: "reports/runs/b/report.md" },
+    ]);
+    const lines = t.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^\s+A: no preStop\s+B: preStop 5s$/);
+    const row = (name: string) => lines.find((l) => l.trimStart().startsWith(name))!.trim().split(/\s{3,}/);
+    expect(row("requests in deploy windows")).toEqual(["requests in deploy windows", "1201", "1201"]);
+    expect(row("requests")).toEqual(["requests", "2000", "2000"]);
+    expect(row("non-200")).toEqual(["non-200", "37", "0"]);
+    expect(row("conn 1212")).toEqual(["conn 1212 connection refused", "30", "0"]);
+    expect(row("conn 1220")).toEqual(["conn 1220 connection reset by peer", "6", "0"]);
+    expect(row("HTTP 503")).toEqual(["HTTP 503", "1", "0"]);
+    expect(row("verdict")).toEqual(["verdict", "FAIL", "PASS"]);
+    expect(row("report")).toEqual(["report", "reports/runs/a/report.md", "reports/runs/b/report.md"]);
+  });
+});
+
+describe("writeReports", () => {
+  const dir = mkdtempSync(join(tmpdir(), "nodrop-reports-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes summary.json, report.md, junit.xml and report.html", async () => {
+    const paths = await writeReports(join(dir, "run"), run(fail));
+    expect(JSON.parse(readFileSync(paths.summary, "utf8")).verdict).toBe("fail");
+    expect(readFileSync(paths.markdown, "utf8")).toContain("| 503 | 1 | 0.05% |");
+    checkXml(readFileSync(paths.junit, "utf8"));
+    expect(readFileSync(paths.html, "utf8")).toContain("<svg");
+  });
+});
