@@ -24,7 +24,7 @@ import { watchNamespace } from "./observe/watch.ts";
 import { toolPaths } from "./tools.ts";
 import { exitCodeFor, judge, podsReplacedFrom } from "./verdict/analyze.ts";
 import { readSamples } from "./verdict/samples.ts";
-import type { Verdict } from "./verdict/types.ts";
+import type { Sample, Verdict } from "./verdict/types.ts";
 import { waitFor } from "./wait.ts";
 import { scenarioEnv } from "../scenarios/lib/params.ts";
 import { writeReports } from "../reports/index.ts";
@@ -145,7 +145,12 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
     const endedAt = Date.now();
     events.record("run-end", { k6: stopResult });
 
-    const { samples, malformedLines } = await readSamples(k6.files.samples);
+    const read = await readSamples(k6.files.samples);
+    const { malformedLines } = read;
+    // Stopping k6 cancels the requests in flight at that moment; they are the
+    // harness's doing, not the deploy's: dropped here, counted in events.
+    const { kept: samples, cancelled } = dropCancelledAtStop(read.samples, stopResult.stopRequestedAt, config.requestTimeout * 1000);
+    if (cancelled > 0) events.record("cancelled-at-stop", { count: cancelled });
     const verdict = judge({
       samples,
       events: events.events,
@@ -175,6 +180,16 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
     log.info(`report: ${relative(process.cwd(), written.markdown ?? join(runDir, "report.md"))}`);
     return { runId, runDir, verdict, exitCode, reportPath: join(runDir, "report.md") };
   }, { keep: config.keep });
+}
+
+/**
+ * Connection errors of requests that were still in flight when the harness
+ * stopped k6 (sent within one request timeout before the stop, ended at it).
+ */
+export function dropCancelledAtStop(samples: Sample[], stopAt: number | null, timeoutMs: number): { kept: Sample[]; cancelled: number } {
+  if (!stopAt) return { kept: samples, cancelled: 0 };
+  const kept = samples.filter((s) => !(s.s === 0 && s.t >= stopAt - timeoutMs && s.t + s.d >= stopAt - 50));
+  return { kept, cancelled: samples.length - kept.length };
 }
 
 /** Resolves once k6's samples cover `ms` more milliseconds from now (the load really ran that long). */

@@ -1,0 +1,91 @@
+// Issue: a real cluster with no registry. Given the local cluster, when two
+// replicas of the sample app run behind a NodePort, then both answer 200 on
+// 127.0.0.1; and the cluster's teardown leaves nothing behind.
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { LocalProvider } from "../../harness/cluster/local.ts";
+import { LOCAL } from "../../harness/cluster/local-config.ts";
+import { renderDeployment, renderService, workloadSelector } from "../../harness/deploy/manifests.ts";
+import { buildAppImage } from "../../harness/images/app-image.ts";
+import { Kube } from "../../harness/kube.ts";
+import { validateConfig } from "../../harness/config.ts";
+import { run } from "../../harness/exec.ts";
+import { waitFor } from "../../harness/wait.ts";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
+import { nodrop } from "./helpers.ts";
+import { request } from "node:http";
+
+function get(url: string): Promise<{ status: number; pod: string }> {
+  return new Promise((resolve) => {
+    const req = request(url, { agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, pod: String(res.headers["x-pod-name"] ?? "") }));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve({ status: 0, pod: "" }));
+    req.end();
+  });
+}
+
+describe("local cluster", () => {
+  const provider = new LocalProvider();
+
+  it("serves two replicas of the sample app through a NodePort on 127.0.0.1", async () => {
+    const runId = `e2e-cluster-${Date.now().toString(36)}`;
+    const namespace = `nodrop-${runId}`;
+    const kube = new Kube(provider.kubeconfigPath());
+    const config = validateConfig({ replicas: 2 });
+    const img = await buildAppImage(join(PROJECT_ROOT, ".nodrop", "images"));
+    await provider.loadImage(img.archive, img.name);
+    await kube.createNamespace(namespace, runId);
+    try {
+      await kube.apply(renderDeployment(config, { runId, namespace, name: "app", version: "v1", image: img.name, replicas: 2 }));
+      await kube.apply(renderService(config, { runId, namespace, name: "app", selector: workloadSelector(runId, "app") }));
+      await kube.waitRollout(namespace, "app", 120_000);
+      const pods = (await kube.pods(namespace, `nodrop.dev/run-id=${runId}`)).map((p) => p.metadata!.name!);
+      expect(pods).toHaveLength(2);
+      const svc = await kube.core.readNamespacedService({ name: "app", namespace });
+      const url = `http://127.0.0.1:${svc.spec!.ports![0]!.nodePort}/`;
+      const seen = new Set<string>();
+      // New connection per request: kube-proxy picks a pod at random each time.
+      await waitFor("both pods to answer 200 through the NodePort", async () => {
+        const r = await get(url);
+        if (r.status === 200) seen.add(r.pod);
+        return seen.size === 2;
+      }, { timeoutMs: 30_000, intervalMs: 20, diagnose: () => `seen: ${[...seen].join(", ")}` });
+      expect([...seen].sort()).toEqual(pods.sort());
+    } finally {
+      await kube.deleteNamespace(namespace);
+    }
+    expect(await kube.pods(namespace, `nodrop.dev/run-id=${runId}`)).toHaveLength(0);
+  });
+
+  it("cluster down leaves no process, mount, link or iptables chain, and can run twice", async () => {
+    const down1 = await nodrop(["cluster", "down"]);
+    expect(down1.exitCode, down1.output).toBe(0);
+
+    const procs = await run(["ps", "-eo", "args"]);
+    const ours = procs.stdout.split("\n").filter((l) => /kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy|\/usr\/bin\/etcd|\/usr\/bin\/containerd|containerd-shim|^\/pause|\/app\/server\.mjs/.test(l));
+    expect(ours, "leftover processes").toEqual([]);
+    const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(provider.paths.dir) || l.includes("/run/nodrop-local"));
+    expect(mounts, "leftover mounts").toEqual([]);
+    const links = await run(["ip", "-o", "link"]);
+    expect(links.stdout).not.toContain(LOCAL.bridge);
+    expect(links.stdout).not.toContain(`${LOCAL.dummyIf}:`);
+    for (const table of ["filter", "nat", "mangle"]) {
+      const rules = await run(["iptables-save", "-t", table]);
+      expect(rules.stdout.split("\n").filter((l) => /KUBE-|NODROP-|CNI-HOSTPORT/.test(l)), `leftover ${table} chains`).toEqual([]);
+    }
+    expect(existsSync(provider.paths.dir)).toBe(false);
+
+    const down2 = await nodrop(["cluster", "down"]);
+    expect(down2.exitCode, down2.output).toBe(0);
+
+    // Leave the cluster up for the other e2e files.
+    const up = await nodrop(["cluster", "up"]);
+    expect(up.exitCode, up.output).toBe(0);
+    const nodes = await run(["kubectl", "--kubeconfig", provider.kubeconfigPath(), "get", "nodes", "--no-headers"]);
+    expect(nodes.stdout).toMatch(/nodrop-local\s+Ready/);
+  });
+});

@@ -1,0 +1,47 @@
+// Shared helpers for the e2e tests: run the real CLI, read a run's summary.
+import { execa } from "execa";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
+
+export const CLI = join(PROJECT_ROOT, "bin", "nodrop.mjs");
+
+export async function nodrop(args: string[], timeoutMs = 15 * 60_000) {
+  const r = await execa("node", [CLI, ...args], { cwd: PROJECT_ROOT, reject: false, all: true, timeout: timeoutMs, env: { NO_COLOR: "1" } });
+  return { exitCode: r.exitCode ?? -1, output: String(r.all ?? "") };
+}
+
+/** The run folders a CLI output mentions ("output in reports/runs/<id>"). */
+export function runDirsIn(output: string): string[] {
+  return [...output.matchAll(/output in (\S+)/g)].map((m) => join(PROJECT_ROOT, m[1]!));
+}
+
+export interface SummaryJson {
+  verdict: string;
+  reasons: string[];
+  strategy: string;
+  config: Record<string, unknown>;
+  histogram: Record<string, number>;
+  requests: { total: number; inDeployWindow: number; failed: number };
+  rate: { target: number; achieved: number };
+  startedAt: string;
+  endedAt: string;
+  phases: { name: string; requests: number; failed: number; histogram: Record<string, number> }[];
+  versions: { version: string; requests: number; failed: number }[];
+  rollback: { happened: boolean; at: number | null; reason: string | null };
+  timeline: { t: number; byVersion: Record<string, number>; failed: number }[];
+  blastRadius?: { failed: number; byVersion: Record<string, number>; byPhase: Record<string, number>; durationMs: number } | null;
+}
+
+export async function summaryOf(runDir: string): Promise<SummaryJson> {
+  return JSON.parse(await readFile(join(runDir, "summary.json"), "utf8")) as SummaryJson;
+}
+
+/** On failure, the test output should explain: print the report's head. */
+export async function reportHead(runDir: string, lines = 40): Promise<string> {
+  try {
+    return (await readFile(join(runDir, "report.md"), "utf8")).split("\n").slice(0, lines).join("\n");
+  } catch {
+    return "(no report)";
+  }
+}

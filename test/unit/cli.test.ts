@@ -1,0 +1,69 @@
+// Bad input exits 2 with a message naming the field and what is allowed,
+// before any cluster work (these run without a cluster, and must not start one).
+import { execa } from "execa";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const CLI = join(import.meta.dirname, "..", "..", "bin", "nodrop.mjs");
+const nodrop = async (...args: string[]) => {
+  const r = await execa("node", [CLI, ...args], { reject: false, all: true, env: { NO_COLOR: "1" } });
+  return { code: r.exitCode, out: String(r.all) };
+};
+
+describe("nodrop CLI input validation (exit 2, no cluster work)", () => {
+  it.each([
+    [["--set", "maxSurge=0", "--set", "maxUnavailable=0"], /maxUnavailable: maxSurge and maxUnavailable cannot both be 0/],
+    [["--set", "rate=-5"], /rate: .*>=\s?1/],
+    [["--set", "strategy=teleport"], /strategy: .*allowed: rolling, blue-green, canary/],
+    [["--set", "replicas=many"], /replicas:/],
+    [["--set", "nosuchfield=1"], /unknown field 'nosuchfield' \(allowed: .*strategy/],
+    [["--set", "canarySteps=50,10"], /canarySteps: .*strictly increasing/],
+    [["--set", "preStopSleep=40", "--set", "terminationGracePeriod=30"], /preStopSleep: must be shorter than terminationGracePeriod/],
+  ])("run %j", async (args, message) => {
+    const r = await nodrop("run", ...args);
+    expect(r.code, r.out).toBe(2);
+    expect(r.out).toMatch(message);
+    expect(r.out).not.toMatch(/cluster \(local\)|namespace|kube-apiserver/);
+  });
+
+  it("rejects a config file that is not valid YAML or JSON", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "nodrop-cli-"));
+    const file = join(dir, "bad.yaml");
+    await writeFile(file, "strategy: rolling\n  replicas: [4\n");
+    const r = await nodrop("run", "--config", file);
+    expect(r.code, r.out).toBe(2);
+    expect(r.out).toMatch(/is not valid YAML or JSON/);
+  });
+
+  it("rejects a config file with a bad field value, naming the field", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "nodrop-cli-"));
+    const file = join(dir, "bad.json");
+    await writeFile(file, JSON.stringify({ strategy: "rolling", shutdown: "sometimes" }));
+    const r = await nodrop("run", "--config", file);
+    expect(r.code, r.out).toBe(2);
+    expect(r.out).toMatch(/shutdown: .*allowed: graceful, abrupt/);
+  });
+
+  it("rejects bad demo input before any cluster work", async () => {
+    const r = await nodrop("demo", "--set", "rate=0");
+    expect(r.code, r.out).toBe(2);
+    expect(r.out).toMatch(/rate:/);
+  });
+
+  it("rejects an unknown command and an unknown cluster action", async () => {
+    expect((await nodrop("teleport")).code).toBe(2);
+    const r = await nodrop("cluster", "explode");
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/allowed: up, down, status, kubeconfig/);
+    expect((await nodrop("cluster", "up", "--provider", "cloud")).out).toMatch(/allowed: local, kind, existing/);
+  });
+
+  it("prints the kubeconfig path without touching ~/.kube/config", async () => {
+    const r = await execa("node", [CLI, "cluster", "kubeconfig"], { reject: false });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.trim()).toMatch(/\.nodrop\/local\/admin\.kubeconfig$/);
+    expect(r.stdout).not.toContain(".kube/config");
+  });
+});
