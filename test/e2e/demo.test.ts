@@ -1,0 +1,46 @@
+// Issue: the main job. Given the local cluster, when the preStop demo runs,
+// then variant A (no preStop, abrupt shutdown) drops requests and variant B
+// (preStop sleep 5 s, graceful shutdown) drops none over >= 1000 requests in
+// its deploy windows; and every run leaves its artifacts in its folder.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { nodrop, reportHead, runDirsIn, summaryOf } from "./helpers.ts";
+
+describe("preStop demo", () => {
+  it("A fails with dropped requests, B passes with none, exit 0", async () => {
+    const r = await nodrop(["demo"]);
+    const [a, b] = runDirsIn(r.output);
+    expect(a && b, r.output).toBeTruthy();
+    const explain = `${r.output.slice(-3000)}\n--- A ---\n${await reportHead(a!)}\n--- B ---\n${await reportHead(b!)}`;
+    expect(r.exitCode, explain).toBe(0);
+
+    const A = await summaryOf(a!);
+    const B = await summaryOf(b!);
+    expect(A.verdict, explain).toBe("fail");
+    const nonOkA = Object.entries(A.histogram).filter(([s]) => s !== "200").reduce((n, [, c]) => n + c, 0);
+    expect(nonOkA).toBeGreaterThan(0);
+
+    expect(B.verdict, explain).toBe("pass");
+    expect(Object.keys(B.histogram)).toEqual(["200"]);
+    expect(B.requests.inDeployWindow).toBeGreaterThanOrEqual(1000);
+    expect(B.config["preStopSleep"]).toBe(5);
+    expect(A.config["preStopSleep"]).toBe(0);
+    for (const s of [A, B]) {
+      expect(s.config["replicas"]).toBeGreaterThanOrEqual(4);
+      expect(s.config["rollouts"]).toBeGreaterThanOrEqual(3);
+      expect(s.rate.target).toBeGreaterThanOrEqual(300);
+      expect(s.strategy).toMatch(/rolling/);
+      expect(Date.parse(s.endedAt)).toBeGreaterThan(Date.parse(s.startedAt));
+      expect(s.requests.total).toBeGreaterThan(s.requests.inDeployWindow);
+    }
+    // The table shows both variants side by side.
+    expect(r.output).toMatch(/requests in deploy windows/);
+    expect(r.output).toMatch(/A dropped requests, B dropped none/);
+    for (const dir of [a!, b!]) {
+      for (const f of ["samples.ndjson", "events.ndjson", "k6.log", "scenario.js", "manifests.yaml", "summary.json", "report.md", "junit.xml"]) {
+        expect(existsSync(join(dir, f)), `${dir}/${f}`).toBe(true);
+      }
+    }
+  });
+});

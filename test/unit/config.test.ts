@@ -1,0 +1,49 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseSets, resolveConfig, validateConfig } from "../../harness/config.ts";
+
+describe("RunConfig", () => {
+  it("has defaults that make a sensible rolling run", () => {
+    const c = validateConfig({});
+    expect(c).toMatchObject({ strategy: "rolling", provider: "local", replicas: 4, maxSurge: 1, maxUnavailable: 0, rate: 300, minRequestsInWindow: 1000 });
+  });
+
+  it("coerces --set values to the field's type", () => {
+    expect(parseSets(["replicas=6", "keep=true", "maxSurge=25%", "canarySteps=10,50,100", "badErrorRate=0.5", "strategy=canary"])).toEqual({
+      replicas: 6,
+      keep: true,
+      maxSurge: "25%",
+      canarySteps: [10, 50, 100],
+      badErrorRate: 0.5,
+      strategy: "canary",
+    });
+  });
+
+  it("lets --set override the file, and the file override the base", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "nodrop-cfg-"));
+    const file = join(dir, "c.yaml");
+    await writeFile(file, "replicas: 6\nrate: 400\n");
+    const c = await resolveConfig({ file, sets: ["rate=500"], base: { replicas: 2, warmup: 3 } });
+    expect([c.replicas, c.rate, c.warmup]).toEqual([6, 500, 3]);
+  });
+
+  it.each([
+    [{ maxSurge: 0, maxUnavailable: 0 }, "maxUnavailable"],
+    [{ maxSurge: "0%", maxUnavailable: 0 }, "maxUnavailable"],
+    [{ rate: -5 }, "rate"],
+    [{ strategy: "teleport" }, "rolling, blue-green, canary"],
+    [{ maxSurge: "150%" }, "maxSurge"],
+    [{ preStopSleep: 30, terminationGracePeriod: 30 }, "preStopSleep"],
+    [{ canarySteps: [10, 50] }, "canarySteps"],
+  ])("rejects %j naming %s", (input, field) => {
+    expect(() => validateConfig(input)).toThrow(ConfigError);
+    expect(() => validateConfig(input)).toThrow(field);
+  });
+
+  it("rejects unknown fields with the list of allowed ones", () => {
+    expect(() => parseSets(["teleport=1"])).toThrow(/unknown field 'teleport' \(allowed: .*replicas/);
+    expect(() => validateConfig({ teleport: 1 })).toThrow(/unknown field.*'teleport'/);
+  });
+});
