@@ -52,6 +52,7 @@ test-e2e: tools deps
 test: typecheck test-unit test-e2e
 
 bench: tools deps
+	npx tsx bench/tools.ts --warm-only
 	npx tsx bench/cluster-up.ts
 
 clean: deps

@@ -63,15 +63,9 @@ export class Kube {
     return (await this.core.listNamespacedPod({ namespace, labelSelector: selector })).items;
   }
 
+  /** Sets a Deployment's replicas through its scale subresource. */
   async scale(namespace: string, name: string, replicas: number): Promise<void> {
-    await this.objects.patch(
-      { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace }, spec: { replicas } } as k8s.V1Deployment,
-      undefined,
-      undefined,
-      FIELD_MANAGER,
-      true,
-      k8s.PatchStrategy.ServerSideApply,
-    );
+    await this.apps.replaceNamespacedDeploymentScale({ name, namespace, body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name, namespace }, spec: { replicas } } });
   }
 
   /**

@@ -10,7 +10,7 @@ import { log } from "../log.ts";
 import { renderDeployment, renderService, workloadSelector } from "./manifests.ts";
 import { applyAll } from "./apply.ts";
 import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, type RolloutResult, SERVICE_NAME, servingPods } from "./strategy.ts";
-import { realClock } from "../wait.ts";
+import { realClock, waitFor } from "../wait.ts";
 
 type Slot = "blue" | "green";
 const PREVIEW = "app-preview";
@@ -78,8 +78,15 @@ export const blueGreen: DeployStrategy = {
     // 2. Smoke gate against the new slot directly (its preview Service on 127.0.0.1).
     events.phase(`${label}-smoke`);
     const preview = await kube.core.readNamespacedService({ name: PREVIEW, namespace });
-    const port = ctx.provider.hostPortFor(preview.spec!.ports![0]!.nodePort!);
-    const smoke = await smokeTest(`http://127.0.0.1:${port}/`, to, 100);
+    const previewUrl = `http://127.0.0.1:${ctx.provider.hostPortFor(preview.spec!.ports![0]!.nodePort!)}/`;
+    // kube-proxy needs a moment to program the preview Service's new endpoints:
+    // wait until the new slot answers at all (any HTTP status) before judging it.
+    try {
+      await waitFor(`slot ${idle} (${to}) to answer through ${previewUrl}`, async () => (await get(previewUrl)).version === to, { timeoutMs: 30_000, intervalMs: 100 });
+    } catch (e) {
+      return abort(`smoke gate: ${(e as Error).message.split("\n")[0]}`, false);
+    }
+    const smoke = await smokeTest(previewUrl, to, 100);
     events.record("smoke", { slot: idle, ...smoke });
     if (smoke.failed > 0) return abort(`smoke gate failed on slot ${idle}: ${smoke.failed} of ${smoke.total} requests failed (${smoke.detail})`, false);
 

@@ -60,12 +60,18 @@ export const canary: DeployStrategy = {
       events.phase(step);
       try {
         // Canary up first and ready, then stable down: capacity never dips.
-        await applyAll(ctx, [dep(ctx, CANARY, to, c, bad)], `${step}: canary ${to} x${c}`);
-        await guard(ctx, to, kube.waitRollout(namespace, CANARY, timeout));
-        await kube.scale(namespace, STABLE, n - c);
-        await guard(ctx, to, kube.waitRollout(namespace, STABLE, timeout));
-        events.record("canary-step", { percent: pct, canary: c, stable: n - c });
-        await guard(ctx, to, (ctx.clock ?? realClock).sleep(config.canaryPause * 1000));
+        await guard(
+          ctx,
+          to,
+          (async () => {
+            await applyAll(ctx, [dep(ctx, CANARY, to, c, bad)], `${step}: canary ${to} x${c}`);
+            await kube.waitRollout(namespace, CANARY, timeout);
+            await kube.scale(namespace, STABLE, n - c);
+            await kube.waitRollout(namespace, STABLE, timeout);
+            events.record("canary-step", { percent: pct, canary: c, stable: n - c });
+            await (ctx.clock ?? realClock).sleep(config.canaryPause * 1000);
+          })(),
+        );
       } catch (e) {
         const reason = e instanceof AnalysisFailedError ? `${e.message} at step ${pct} %` : `canary step ${pct} % did not complete: ${(e as Error).message.split("\n")[0]}`;
         const at = Date.now();

@@ -35,9 +35,16 @@ export const rolling: DeployStrategy = {
     await applyAll(ctx, [deployment(ctx, to, bad)], `${label}: ${from} -> ${to}${bad ? ` (bad: ${config.badVersion})` : ""}`);
     let rolledBack: RolloutResult["rolledBack"];
     try {
-      await guard(ctx, to, kube.waitRollout(namespace, NAME, config.deployTimeout * 1000 + 5_000));
-      // The window closes only when the old pods are gone: preStop and drain happen inside it.
-      await kube.waitPodsGone(namespace, versionSelector(ctx.runId, from), (config.terminationGracePeriod + 60) * 1000);
+      // The window closes only when the old pods are gone (preStop and drain
+      // happen inside it), and the analysis watches the whole of it.
+      await guard(
+        ctx,
+        to,
+        (async () => {
+          await kube.waitRollout(namespace, NAME, config.deployTimeout * 1000 + 5_000);
+          await kube.waitPodsGone(namespace, versionSelector(ctx.runId, from), (config.terminationGracePeriod + 60) * 1000);
+        })(),
+      );
     } catch (e) {
       const reason = e instanceof AnalysisFailedError ? e.message : `rollout did not complete: ${(e as Error).message.split("\n")[0]}`;
       const at = Date.now();

@@ -5,6 +5,7 @@ import type { RunConfig } from "../config.ts";
 import { LABEL_RUN, LABEL_VERSION, type Kube } from "../kube.ts";
 import type { SampleCounts } from "../load/k6.ts";
 import type { EventLog } from "../observe/events.ts";
+import { log } from "../log.ts";
 import { type Clock, realClock } from "../wait.ts";
 
 export interface DeployContext {
@@ -79,27 +80,41 @@ export function analyzeVersion(
 }
 
 /**
- * Runs the live analysis every 250 ms until `until` settles; rejects with
- * AnalysisFailedError as soon as the analysis fails. Used by every strategy.
+ * Runs the live analysis every 250 ms while `until` is pending, and after it
+ * settles keeps going until the analysis has passed (enough responses from
+ * `version`, error ratio within the limit) or `bakeTimeoutMs` elapses: a gate
+ * never opens on missing data. Rejects with AnalysisFailedError as soon as the
+ * analysis fails. Used by every strategy.
  */
-export async function guard<T>(ctx: DeployContext, version: string, until: Promise<T>): Promise<T> {
+export async function guard<T>(ctx: DeployContext, version: string, until: Promise<T>, bakeTimeoutMs = 30_000): Promise<T> {
   const clock = ctx.clock ?? realClock;
   const baseline = ctx.load?.counts();
-  let settled = false;
+  let done = false;
+  let abandoned = false;
+  let bakeStart: number | undefined;
+  const check = () => (ctx.load ? analyzeVersion(ctx.load.counts(), baseline, version, ctx.config) : undefined);
   const watcher = (async () => {
-    while (!settled) {
-      if (ctx.load) {
-        const a = analyzeVersion(ctx.load.counts(), baseline, version, ctx.config);
-        if (a.verdict === "fail") throw new AnalysisFailedError(a.reason);
+    while (!abandoned) {
+      const a = check();
+      if (a?.verdict === "fail") throw new AnalysisFailedError(a.reason);
+      if (done) {
+        bakeStart ??= clock.now();
+        if (!a || a.verdict === "pass") return;
+        if (clock.now() - bakeStart >= bakeTimeoutMs) {
+          log.warn(`${a.reason} after ${bakeTimeoutMs / 1000} s: continuing without a full analysis`);
+          return;
+        }
       }
       await clock.sleep(250);
     }
   })();
+  watcher.catch(() => {});
   try {
-    return await Promise.race([until, watcher.then(() => until)]);
+    const value = await Promise.race([until.finally(() => (done = true)), watcher.then(() => until)]);
+    await watcher;
+    return value;
   } finally {
-    settled = true;
-    void watcher.catch(() => {});
+    abandoned = true;
   }
 }
 

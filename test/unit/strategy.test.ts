@@ -36,9 +36,26 @@ describe("live analysis", () => {
     const ctx = { config: validateConfig({}), load: { counts: () => current }, clock } as unknown as DeployContext;
     await expect(guard(ctx, "v2", new Promise(() => {}))).rejects.toBeInstanceOf(AnalysisFailedError);
   });
-  it("guard resolves with the guarded value when the analysis does not fail", async () => {
-    const ctx = { config: validateConfig({}), load: { counts: () => counts({ v2: [10, 0] }) } } as unknown as DeployContext;
+  it("guard resolves with the guarded value once the analysis has passed", async () => {
+    let current = counts({ v2: [0, 0] });
+    let t = 0;
+    const clock = { now: () => t, sleep: async (ms: number) => { t += ms; current = counts({ v2: [Math.min(100, t / 10), 0] }); } };
+    const ctx = { config: validateConfig({}), load: { counts: () => current }, clock } as unknown as DeployContext;
     await expect(guard(ctx, "v2", Promise.resolve(42))).resolves.toBe(42);
+    // It waited (baked) until 50 responses from v2 had been seen, not longer.
+    expect(t).toBeGreaterThanOrEqual(500);
+    expect(t).toBeLessThan(1000);
+  });
+  it("guard gives up baking after its timeout when the new version gets no traffic", async () => {
+    let t = 0;
+    const clock = { now: () => t, sleep: async (ms: number) => { t += ms; } };
+    const ctx = { config: validateConfig({}), load: { counts: () => counts({}) }, clock } as unknown as DeployContext;
+    await expect(guard(ctx, "v2", Promise.resolve("ok"), 5_000)).resolves.toBe("ok");
+    expect(t).toBeGreaterThanOrEqual(5_000);
+  });
+  it("guard passes the guarded promise's rejection through", async () => {
+    const ctx = { config: validateConfig({}), load: { counts: () => counts({}) } } as unknown as DeployContext;
+    await expect(guard(ctx, "v2", Promise.reject(new Error("deadline")))).rejects.toThrow("deadline");
   });
 });
 
