@@ -83,7 +83,9 @@ main(process.argv.slice(2)).then(
       log.error((e as Error).message);
       process.exit(EXIT.invalid);
     }
-    log.error((e as Error).stack ?? String(e));
+    // Infrastructure failure: the message names what failed (and carries the
+    // log tail); the stack only with NODROP_DEBUG=1.
+    log.error(process.env["NODROP_DEBUG"] ? ((e as Error).stack ?? String(e)) : `${(e as Error).name}: ${(e as Error).message}`);
     process.exit(EXIT.inconclusive);
   },
 );

@@ -122,24 +122,33 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
     });
     ctx.load = k6;
 
-    // Warm-up: wait until the load has really run for `warmup` seconds.
-    events.phase("warmup");
-    await step(`warm-up ${config.warmup} s`, () => waitLoadFor(k6, config.warmup * 1000, "warm-up"));
-
+    // From here on, a failure still ends in a verdict and reports: nothing
+    // the run recorded is lost, and the error is part of the evidence.
     let rolledBack: RolloutResult["rolledBack"];
-    let version = 1;
-    for (let i = 1; i <= config.rollouts && !rolledBack; i++) {
-      const from = `v${version}`;
-      const to = `v${version + 1}`;
-      const r = await step(`rollout ${i}/${config.rollouts}: ${from} → ${to} (${strategy.name})`, () => strategy.rollout(ctx, from, to, i));
-      if (r.rolledBack) {
-        rolledBack = r.rolledBack;
-        log.warn(`rolled back: ${r.rolledBack.reason}`);
-      } else version++;
-    }
+    let aborted: Error | undefined;
+    try {
+      // Warm-up: wait until the load has really run for `warmup` seconds.
+      events.phase("warmup");
+      await step(`warm-up ${config.warmup} s`, () => waitLoadFor(k6, config.warmup * 1000, "warm-up"));
 
-    events.phase("cooldown");
-    await step(`cool-down ${config.cooldown} s`, () => waitLoadFor(k6, config.cooldown * 1000, "cool-down"));
+      let version = 1;
+      for (let i = 1; i <= config.rollouts && !rolledBack; i++) {
+        const from = `v${version}`;
+        const to = `v${version + 1}`;
+        const r = await step(`rollout ${i}/${config.rollouts}: ${from} → ${to} (${strategy.name})`, () => strategy.rollout(ctx, from, to, i));
+        if (r.rolledBack) {
+          rolledBack = r.rolledBack;
+          log.warn(`rolled back: ${r.rolledBack.reason}`);
+        } else version++;
+      }
+
+      events.phase("cooldown");
+      await step(`cool-down ${config.cooldown} s`, () => waitLoadFor(k6, config.cooldown * 1000, "cool-down"));
+    } catch (e) {
+      aborted = e as Error;
+      events.record("run-error", { message: aborted.message });
+      log.error(`run aborted: ${aborted.message}`);
+    }
 
     stopResult = await step("stop k6", () => k6.stop());
     const endedAt = Date.now();
@@ -156,8 +165,12 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
       events: events.events,
       evidence: {
         podsReplaced: podsReplacedFrom(events.events),
-        k6ExitCode: stopResult.clean ? 0 : stopResult.exitCode,
-        ...(stopResult.clean ? {} : { k6Error: `k6 ended with exit code ${stopResult.exitCode ?? "?"} (signal ${stopResult.signal ?? "none"}, via ${stopResult.via})` }),
+        k6ExitCode: aborted ? -1 : stopResult.clean ? 0 : stopResult.exitCode,
+        ...(aborted
+          ? { k6Error: `run aborted: ${aborted.message.split("\n")[0]}` }
+          : stopResult.clean
+            ? {}
+            : { k6Error: `k6 ended with exit code ${stopResult.exitCode ?? "?"} (signal ${stopResult.signal ?? "none"}, via ${stopResult.via})` }),
         ...(rolledBack ? { rolledBack } : {}),
       },
       config: { minRequestsInWindow: config.minRequestsInWindow, targetRate: config.rate },
@@ -173,7 +186,8 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
       ...(opts.expectRollback !== undefined ? { expectRollback: opts.expectRollback } : {}),
       artifacts: ["samples.ndjson", "events.ndjson", "k6.log", "k6-summary.json", "scenario.js", "manifests.yaml", "config.json"],
     });
-    const exitCode = exitCodeFor(verdict.outcome);
+    // An aborted run is an infrastructure failure (3) unless it already saw dropped requests (1).
+    const exitCode = aborted && verdict.outcome !== "fail" ? 3 : exitCodeFor(verdict.outcome);
     const line = `verdict: ${verdict.outcome.toUpperCase()} — ${verdict.reasons[0] ?? ""}`;
     if (verdict.outcome === "pass") log.ok(line);
     else log.error(line);
