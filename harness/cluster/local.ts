@@ -11,6 +11,7 @@ import { request } from "node:https";
 import { join } from "node:path";
 import { run } from "../exec.ts";
 import { buildPauseImage } from "../images/app-image.ts";
+import { Kube } from "../kube.ts";
 import { log, step } from "../log.ts";
 import { requireTool, toolPaths } from "../tools.ts";
 import { waitFor } from "../wait.ts";
@@ -272,8 +273,8 @@ export class LocalProvider implements ClusterProvider {
   }
 
   private async nodeReady(): Promise<boolean> {
-    const r = await run(["kubectl", "--kubeconfig", this.kubeconfigPath(), "get", "node", LOCAL.nodeName, "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"], { reject: false, timeoutMs: 10_000 });
-    return r.exitCode === 0 && r.stdout.trim() === "True";
+    const node = await new Kube(this.kubeconfigPath()).core.readNode({ name: LOCAL.nodeName });
+    return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
   }
 
   /** Waits on a health check; fails at once if the component died, with its log tail. */

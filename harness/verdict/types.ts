@@ -5,24 +5,13 @@
 // events.ndjson: one RunEvent per line, written by the harness.
 //
 // All times are epoch milliseconds.
+import type { SampleRecord } from "../../scenarios/lib/sample.ts";
 
-/** One HTTP request as seen by k6. */
-export interface Sample {
-  /** Epoch ms when the request was SENT. */
-  t: number;
-  /** Duration in ms. */
-  d: number;
-  /** HTTP status; 0 = connection error (no response). */
-  s: number;
-  /** k6 error_code, 0 if none (see K6_ERROR_CODES in analyze.ts). */
-  e: number;
-  /** App version from the X-App-Version header, "" if none. */
-  v: string;
-  /** Pod name from the X-Pod-Name header, "" if none. */
-  p: string;
-  /** Phase the scenario planned (informational only; phases come from events). */
-  ph: string;
-}
+/**
+ * One HTTP request as seen by k6. The scenario produces it, so the format is
+ * defined once, in scenarios/lib/sample.ts; the harness reads `ph` as free text.
+ */
+export type Sample = Omit<SampleRecord, "ph"> & { ph: string };
 
 /** Event kinds the verdict understands. Unknown kinds are kept and ignored. */
 export type KnownEventKind = "window-start" | "window-end" | "phase-start" | "rollback" | "pods";
