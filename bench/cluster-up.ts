@@ -4,6 +4,7 @@
 import { $ } from "zx";
 
 $.verbose = false;
+$.quiet = true;
 const n = Number(process.argv[2] ?? 3);
 const times: number[] = [];
 for (let i = 0; i < n; i++) {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { $ } from "zx";
 
 $.verbose = false;
+$.quiet = true;
 const time = async (label: string, env: Record<string, string>) => {
   const t0 = performance.now();
   await $({ env: { ...process.env, ...env } })`bash clusters/tools/install.sh all`;
