@@ -1,8 +1,8 @@
 // strategy: canary — stable and canary Deployments behind one Service; the
 // traffic split follows the replica ratio, in steps (canarySteps, percent)
 // with a pause each. At every step the live analysis reads the running k6's
-// per-version results; a failure aborts: stable goes back to full size first,
-// then the canary is scaled away (its pods drain like any other).
+// per-version results; a failure aborts: the canary is scaled away (its pods
+// drain like any other) while stable goes back to full size.
 // On success stable is updated to the new version and the canary removed.
 import { log } from "../log.ts";
 import { renderDeployment, renderPdb, renderService, LABELS, APP_NAME } from "./manifests.ts";
@@ -78,9 +78,12 @@ export const canary: DeployStrategy = {
         log.warn(`${label}: ${reason} — aborting: stable back to ${n}, canary removed`);
         events.phase("rollback");
         events.record("rollback", { reason, label, step: pct });
-        await kube.scale(namespace, STABLE, n);
+        // Take the canary out of traffic at once (its pods leave the endpoints
+        // and drain like any other) while stable grows back to full size: the
+        // stable pods still running carry the load meanwhile, so the blast
+        // radius ends as soon as kube-proxy has caught up.
+        await Promise.all([kube.scale(namespace, CANARY, 0), kube.scale(namespace, STABLE, n)]);
         await kube.waitRollout(namespace, STABLE, timeout);
-        await kube.scale(namespace, CANARY, 0);
         await kube.waitPodsGone(namespace, sel(ctx, CANARY), drainTimeout);
         events.record("window-end", { label });
         events.record("pods", { label, before, after: await servingPods(ctx) });
