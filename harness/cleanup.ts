@@ -6,22 +6,28 @@ import { log } from "./log.ts";
 type Fn = () => Promise<void> | void;
 
 export class Cleanup {
-  private stack: { name: string; fn: Fn }[] = [];
+  private stack: { name: string; fn: Fn; always: boolean }[] = [];
   private running: Promise<void> | undefined;
   readonly errors: Error[] = [];
 
-  defer(name: string, fn: Fn): void {
-    this.stack.push({ name, fn });
+  /** `always`: runs even when the user asked to keep resources (e.g. stopping k6). */
+  defer(name: string, fn: Fn, opts: { always?: boolean } = {}): void {
+    this.stack.push({ name, fn, always: opts.always ?? false });
   }
 
-  async run(): Promise<void> {
-    if (!this.running) this.running = this.runOnce();
+  /** Runs the cleanups; with `keep`, only those marked `always`. */
+  async run(opts: { keep?: boolean } = {}): Promise<void> {
+    if (!this.running) this.running = this.runOnce(opts.keep ?? false);
     return this.running;
   }
 
-  private async runOnce(): Promise<void> {
+  private async runOnce(keep: boolean): Promise<void> {
     while (this.stack.length) {
-      const { name, fn } = this.stack.pop()!;
+      const { name, fn, always } = this.stack.pop()!;
+      if (keep && !always) {
+        log.info(`keep=true: left in place: ${name}`);
+        continue;
+      }
       try {
         await fn();
       } catch (e) {
@@ -43,14 +49,14 @@ export async function withCleanup<T>(main: (cleanup: Cleanup) => Promise<T>, opt
     if (signalled) process.exit(sig === "SIGINT" ? 130 : 143);
     signalled = true;
     log.warn(`${sig}: cleaning up${opts.keep ? " (keep=true: the run's resources stay)" : ""} ... (again to exit at once)`);
-    void (opts.keep ? Promise.resolve() : cleanup.run()).finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
+    void cleanup.run({ keep: opts.keep ?? false }).finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
     return await main(cleanup);
   } finally {
-    if (!opts.keep) await cleanup.run();
+    await cleanup.run({ keep: opts.keep ?? false });
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }

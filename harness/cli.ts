@@ -12,6 +12,7 @@ const USAGE = `usage:
   nodrop cluster up|down|status|kubeconfig [--provider local|kind|existing] [--kubeconfig F] [--context C]
   nodrop run  [--config FILE] [--set key=value ...]
   nodrop demo [--set key=value ...]        the preStop comparison (variant A vs B)
+  nodrop cleanup [--run-id ID] [--provider P]   delete what runs left behind (by label)
 
 exit codes: 0 pass, 1 fail (dropped requests), 2 invalid input,
             3 inconclusive or infrastructure failure, 4 rolled back`;
@@ -26,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       context: { type: "string" },
       config: { type: "string", short: "c" },
       set: { type: "string", multiple: true, short: "s" },
+      "run-id": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -61,6 +63,21 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  if (cmd === "cleanup") {
+    const provider = (values.provider ?? "local") as ProviderName;
+    if (!PROVIDERS.includes(provider)) throw new ConfigError(`provider: '${provider}' is not a provider (allowed: ${PROVIDERS.join(", ")})`);
+    const p = providerFor(provider, { kubeconfig: values.kubeconfig, context: values.context });
+    if (!(await p.status()).up) {
+      log.ok(`no ${provider} cluster is up: nothing to clean up`);
+      return 0;
+    }
+    const { Kube, LABEL_RUN } = await import("./kube.ts");
+    const selector = `app.kubernetes.io/managed-by=nodrop${values["run-id"] ? `,${LABEL_RUN}=${values["run-id"]}` : ""}`;
+    const gone = await new Kube(p.kubeconfigPath(), p.context()).deleteNamespacesByLabel(selector);
+    log.ok(gone.length ? `deleted ${gone.join(", ")}` : `nothing labelled ${selector}`);
+    return 0;
+  }
+
   if (cmd === "run") {
     const config = await resolveConfig({ ...(values.config ? { file: values.config } : {}), sets: values.set ?? [] });
     const { runPipeline } = await import("./run.ts");
@@ -73,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
     return runDemo({ sets: values.set ?? [], ...(values.config ? { file: values.config } : {}) });
   }
 
-  throw new ConfigError(`unknown command '${cmd}' (allowed: cluster, run, demo)\n${USAGE}`);
+  throw new ConfigError(`unknown command '${cmd}' (allowed: cluster, run, demo, cleanup)\n${USAGE}`);
 }
 
 main(process.argv.slice(2)).then(

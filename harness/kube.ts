@@ -55,6 +55,13 @@ export class Kube {
     }, { timeoutMs, intervalMs: 500 });
   }
 
+  /** Deletes every namespace matching `selector` (e.g. all of nodrop's runs); returns their names. */
+  async deleteNamespacesByLabel(selector: string): Promise<string[]> {
+    const names = (await this.core.listNamespace({ labelSelector: selector })).items.map((n) => n.metadata!.name!);
+    await Promise.all(names.map((n) => this.deleteNamespace(n)));
+    return names;
+  }
+
   async deployment(namespace: string, name: string): Promise<k8s.V1Deployment> {
     return this.apps.readNamespacedDeployment({ name, namespace });
   }

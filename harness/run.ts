@@ -93,7 +93,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
       await kube.deleteNamespace(namespace);
     });
     const watches = watchNamespace(kube, namespace, events);
-    cleanup.defer("stop watches", () => watches.stop());
+    cleanup.defer("stop watches", () => watches.stop(), { always: true });
 
     const ctx: DeployContext = { config, kube, provider, namespace, runId, image, events, runDir };
     const strategy = strategyFor(config.strategy);
@@ -117,9 +117,13 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
       }),
     );
     let stopResult: K6StopResult | undefined;
-    cleanup.defer("stop k6", async () => {
-      stopResult ??= await k6.stop();
-    });
+    cleanup.defer(
+      "stop k6",
+      async () => {
+        stopResult ??= await k6.stop();
+      },
+      { always: true },
+    );
     ctx.load = k6;
 
     // From here on, a failure still ends in a verdict and reports: nothing

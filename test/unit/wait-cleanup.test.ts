@@ -53,6 +53,17 @@ describe("Cleanup", () => {
   });
 });
 
+describe("Cleanup with keep", () => {
+  it("runs only the cleanups marked always", async () => {
+    const c = new Cleanup();
+    const done: string[] = [];
+    c.defer("delete namespace", () => void done.push("namespace"));
+    c.defer("stop k6", () => void done.push("k6"), { always: true });
+    await c.run({ keep: true });
+    expect(done).toEqual(["k6"]);
+  });
+});
+
 describe("run (the command wrapper)", () => {
   it("names the command as a shell line, the exit code and the output on failure", async () => {
     const err = await run(["sh", "-c", "echo to-stderr >&2; exit 3", "arg with space"]).catch((e) => e);
