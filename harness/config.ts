@@ -67,6 +67,8 @@ const RunConfigObject = z
     cooldown: seconds(10, 600),
     rollouts: z.number().int().min(1).max(20).default(1),
     requestTimeout: z.number().min(0.1).max(60).default(5),
+    // Share of the rate sent on a fresh connection per request; the rest reuses keep-alive connections.
+    newConnShare: z.number().min(0).max(1).default(0.5),
     maxVUs: z.number().int().min(1).max(2000).default(200),
     deployTimeout: seconds(180, 1800),
 

@@ -113,7 +113,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
         script,
         runDir,
         k6Path: toolPaths().k6,
-        env: scenarioEnv({ target, rate: config.rate, durationS: capS, maxVUs: config.maxVUs, warmupS: config.warmup, timeoutS: config.requestTimeout }),
+        env: scenarioEnv({ target, rate: config.rate, durationS: capS, maxVUs: config.maxVUs, warmupS: config.warmup, timeoutS: config.requestTimeout, newConnShare: config.newConnShare }),
       }),
     );
     let stopResult: K6StopResult | undefined;

@@ -6,12 +6,12 @@
 // "\n"; without it each line is a logfmt record `time=… level=info msg="{\"t\":…}"`).
 //
 // Parameters come from __ENV (see lib/params.ts): TARGET, RATE, DURATION,
-// PRE_ALLOCATED_VUS, MAX_VUS, WARMUP, TIMEOUT. The verdict is computed by the
+// PRE_ALLOCATED_VUS, MAX_VUS, WARMUP, TIMEOUT, NEWCONN_SHARE. The verdict is computed by the
 // harness from the samples, so no threshold here can fail or abort the run.
 import http from "k6/http";
 import exec from "k6/execution";
 import type { Options } from "k6/options";
-import { parseScenarioParams } from "./lib/params.ts";
+import { defaultPreAllocatedVUs, parseScenarioParams, splitRate } from "./lib/params.ts";
 import { formatSample, phaseAt, sampleRecord } from "./lib/sample.ts";
 
 // k6 provides console in every context; @types/k6 does not declare it and the
@@ -23,25 +23,35 @@ declare const console: { log(...data: unknown[]): void };
 const P = parseScenarioParams(__ENV);
 const TIMEOUT_MS = Math.round(P.timeoutS * 1000);
 
+// Two probes side by side (like OpenShift's backend-disruption monitor): one
+// opens a fresh connection per request ("Connection: close"), one reuses
+// keep-alive connections. A reused connection stays on its pod until the pod
+// closes it, so only the new-connection probe follows a traffic split at once
+// (canary steps, a blue-green swap); the reused one catches connections cut
+// by a pod that goes away.
+const [NEW_RATE, REUSE_RATE] = splitRate(P.rate, P.newConnShare);
+const probe = (rate: number) => ({
+  executor: "constant-arrival-rate" as const,
+  rate,
+  timeUnit: "1s",
+  duration: `${P.durationS}s`,
+  preAllocatedVUs: Math.min(P.preAllocatedVUs, defaultPreAllocatedVUs(rate, P.maxVUs)),
+  maxVUs: P.maxVUs,
+  // Only used when the duration cap is reached: let in-flight requests
+  // finish (they end within TIMEOUT). A stop through the REST API or a
+  // signal does not wait for this.
+  gracefulStop: `${Math.ceil(P.timeoutS) + 1}s`,
+});
+
 export const options: Options = {
   scenarios: {
-    deploy: {
-      executor: "constant-arrival-rate",
-      rate: P.rate,
-      timeUnit: "1s",
-      duration: `${P.durationS}s`,
-      preAllocatedVUs: P.preAllocatedVUs,
-      maxVUs: P.maxVUs,
-      // Only used when the duration cap is reached: let in-flight requests
-      // finish (they end within TIMEOUT). A stop through the REST API or a
-      // signal does not wait for this.
-      gracefulStop: `${Math.ceil(P.timeoutS) + 1}s`,
-    },
+    ...(NEW_RATE > 0 ? { newconn: probe(NEW_RATE) } : {}),
+    ...(REUSE_RATE > 0 ? { reuse: probe(REUSE_RATE) } : {}),
   },
   // We only read status and headers; bodies would cost memory and CPU.
   discardResponseBodies: true,
-  // Keep-alive connections, as real clients use them: a deploy must not break
-  // requests on connections that were open before a pod went away.
+  // Keep-alive connections for the reuse probe, as real clients use them: a
+  // deploy must not break requests on connections open before a pod went away.
   noConnectionReuse: false,
   // A redirect would be a failure to notice, and must never lead off 127.0.0.1.
   maxRedirects: 0,
@@ -62,9 +72,12 @@ export const options: Options = {
 // {expected_response:true} duration sub-metric follow this).
 http.setResponseCallback(http.expectedStatuses(200));
 
+const CLOSE = { Connection: "close" };
+
 export default function (): void {
+  const conn = exec.scenario.name === "newconn" ? "new" : "reuse";
   const t = Date.now();
   const ph = phaseAt(t - exec.scenario.startTime, P.warmupS);
-  const res = http.get(P.target, { timeout: TIMEOUT_MS, tags: { phase: ph } });
-  console.log(formatSample(sampleRecord(t, res, ph)));
+  const res = http.get(P.target, { timeout: TIMEOUT_MS, tags: { phase: ph }, ...(conn === "new" ? { headers: CLOSE } : {}) });
+  console.log(formatSample(sampleRecord(t, res, ph, conn)));
 }

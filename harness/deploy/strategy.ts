@@ -5,7 +5,6 @@ import type { RunConfig } from "../config.ts";
 import { LABEL_RUN, LABEL_VERSION, type Kube } from "../kube.ts";
 import type { SampleCounts } from "../load/k6.ts";
 import type { EventLog } from "../observe/events.ts";
-import { log } from "../log.ts";
 import { type Clock, realClock } from "../wait.ts";
 
 export interface DeployContext {
@@ -82,9 +81,10 @@ export function analyzeVersion(
 /**
  * Runs the live analysis every 250 ms while `until` is pending, and after it
  * settles keeps going until the analysis has passed (enough responses from
- * `version`, error ratio within the limit) or `bakeTimeoutMs` elapses: a gate
- * never opens on missing data. Rejects with AnalysisFailedError as soon as the
- * analysis fails. Used by every strategy.
+ * `version`, error ratio within the limit). Rejects with AnalysisFailedError
+ * as soon as the analysis fails, or when it has not passed `bakeTimeoutMs`
+ * after `until` settled: a gate never opens on missing data. Used by every
+ * strategy.
  */
 export async function guard<T>(ctx: DeployContext, version: string, until: Promise<T>, bakeTimeoutMs = 30_000): Promise<T> {
   const clock = ctx.clock ?? realClock;
@@ -101,8 +101,8 @@ export async function guard<T>(ctx: DeployContext, version: string, until: Promi
         bakeStart ??= clock.now();
         if (!a || a.verdict === "pass") return;
         if (clock.now() - bakeStart >= bakeTimeoutMs) {
-          log.warn(`${a.reason} after ${bakeTimeoutMs / 1000} s: continuing without a full analysis`);
-          return;
+          // No evidence is not a pass: the gate stays shut.
+          throw new AnalysisFailedError(`analysis inconclusive after ${bakeTimeoutMs / 1000} s: ${a.reason.replace(/^analysis pending: /, "")}`);
         }
       }
       await clock.sleep(250);

@@ -36,7 +36,7 @@ function parseObject(line: string): Parsed<Record<string, unknown>> {
 const isNum = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
 
 function toSample(o: Record<string, unknown>): Sample | null {
-  const { t, d, s, e, v, p, ph } = o;
+  const { t, d, s, e, v, p, ph, c } = o;
   // t and s are required; the rest defaults when absent but must have the right type when present.
   if (!isNum(t) || t < 0) return null;
   if (!isNum(s) || !Number.isInteger(s) || s < 0 || s > 999) return null;
@@ -53,6 +53,7 @@ function toSample(o: Record<string, unknown>): Sample | null {
     v: typeof v === "string" ? v : "",
     p: typeof p === "string" ? p : "",
     ph: typeof ph === "string" ? ph : "",
+    ...(c === "new" || c === "reuse" ? { c } : {}),
   };
 }
 

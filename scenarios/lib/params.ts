@@ -16,6 +16,13 @@ export interface ScenarioParams {
   warmupS: number;
   /** Per-request timeout, seconds. */
   timeoutS: number;
+  /**
+   * Share of the rate sent on a fresh connection per request (the rest reuses
+   * keep-alive connections). Both probes run side by side, as OpenShift's
+   * disruption monitor does: reused connections stick to their pod, so only
+   * new connections follow a traffic split (canary, blue-green swap) at once.
+   */
+  newConnShare: number;
 }
 
 export type ScenarioParamsInput = Pick<ScenarioParams, "target"> & Partial<Omit<ScenarioParams, "target">>;
@@ -29,6 +36,7 @@ export const SCENARIO_ENV = {
   maxVUs: "MAX_VUS",
   warmupS: "WARMUP",
   timeoutS: "TIMEOUT",
+  newConnShare: "NEWCONN_SHARE",
 } as const satisfies Record<keyof ScenarioParams, string>;
 
 export const SCENARIO_DEFAULTS = {
@@ -37,6 +45,7 @@ export const SCENARIO_DEFAULTS = {
   maxVUs: 200,
   warmupS: 10,
   timeoutS: 5,
+  newConnShare: 0.5,
 } as const;
 
 /** Bounds (inclusive). The duration is always bounded: no load loop runs forever. */
@@ -47,6 +56,7 @@ const LIMITS: Record<Exclude<keyof ScenarioParams, "target">, [min: number, max:
   maxVUs: [1, 5000, true],
   warmupS: [0, 3600, false],
   timeoutS: [0.1, 60, false],
+  newConnShare: [0, 1, false],
 };
 
 const TARGET_RE = /^http:\/\/127\.0\.0\.1:([0-9]{1,5})(\/[^\s#\\]*)?$/;
@@ -67,6 +77,12 @@ export function validateTarget(target: string | undefined): string {
     );
   }
   return t;
+}
+
+/** Requests per second of each probe: [new-connection, reused-connection]; they add up to `rate`. */
+export function splitRate(rate: number, newConnShare: number): [newConn: number, reuse: number] {
+  const n = Math.round(rate * newConnShare);
+  return [n, rate - n];
 }
 
 /** Default number of pre-allocated VUs: enough for ~100 ms of latency at the rate, within maxVUs. */
@@ -96,10 +112,11 @@ export function parseScenarioParams(env: Record<string, string | undefined>): Sc
   const preAllocatedVUs = num(env, "preAllocatedVUs", defaultPreAllocatedVUs(rate, maxVUs));
   const warmupS = num(env, "warmupS", SCENARIO_DEFAULTS.warmupS);
   const timeoutS = num(env, "timeoutS", SCENARIO_DEFAULTS.timeoutS);
+  const newConnShare = num(env, "newConnShare", SCENARIO_DEFAULTS.newConnShare);
   if (preAllocatedVUs > maxVUs) {
     throw new Error(`${SCENARIO_ENV.preAllocatedVUs} (${preAllocatedVUs}) must not exceed ${SCENARIO_ENV.maxVUs} (${maxVUs})`);
   }
-  return { target, rate, durationS, preAllocatedVUs, maxVUs, warmupS, timeoutS };
+  return { target, rate, durationS, preAllocatedVUs, maxVUs, warmupS, timeoutS, newConnShare };
 }
 
 /**

@@ -32,7 +32,11 @@ export interface SampleRecord {
   /** X-Pod-Name response header, "" if absent. */
   p: string;
   ph: Phase;
+  /** Connection kind: "new" (a fresh connection per request) or "reuse" (keep-alive). */
+  c?: ConnKind;
 }
+
+export type ConnKind = "new" | "reuse";
 
 /** Header lookup, case-insensitive (k6 canonicalises names, but a proxy may not). */
 export function headerValue(headers: { [name: string]: string } | undefined, name: string): string {
@@ -48,8 +52,9 @@ export function headerValue(headers: { [name: string]: string } | undefined, nam
 
 const finiteOr0 = (n: unknown): number => (typeof n === "number" && isFinite(n) ? n : 0);
 
-export function sampleRecord(t: number, res: ResponseLike, ph: Phase): SampleRecord {
+export function sampleRecord(t: number, res: ResponseLike, ph: Phase, c?: ConnKind): SampleRecord {
   return {
+    ...(c ? { c } : {}),
     t,
     d: Math.round(finiteOr0(res.timings && res.timings.duration) * 1000) / 1000,
     s: finiteOr0(res.status),
@@ -60,7 +65,7 @@ export function sampleRecord(t: number, res: ResponseLike, ph: Phase): SampleRec
   };
 }
 
-/** One compact JSON line, keys in a fixed order: {"t":…,"d":…,"s":…,"e":…,"v":…,"p":…,"ph":…}. */
+/** One compact JSON line, keys in a fixed order: {"t":…,"d":…,"s":…,"e":…,"v":…,"p":…,"ph":…[,"c":…]}. */
 export function formatSample(r: SampleRecord): string {
-  return JSON.stringify({ t: r.t, d: r.d, s: r.s, e: r.e, v: r.v, p: r.p, ph: r.ph });
+  return JSON.stringify(r.c ? { t: r.t, d: r.d, s: r.s, e: r.e, v: r.v, p: r.p, ph: r.ph, c: r.c } : { t: r.t, d: r.d, s: r.s, e: r.e, v: r.v, p: r.p, ph: r.ph });
 }

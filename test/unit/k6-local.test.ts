@@ -96,7 +96,9 @@ describe.skipIf(!haveK6)(`real k6 (${haveK6 ? K6 : `SKIPPED: k6 binary missing a
       expect(text.endsWith("\n")).toBe(true);
       const lines = text.trimEnd().split("\n");
       const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-      for (const o of parsed) expect(Object.keys(o)).toEqual(["t", "d", "s", "e", "v", "p", "ph"]);
+      for (const o of parsed) expect(Object.keys(o)).toEqual(["t", "d", "s", "e", "v", "p", "ph", "c"]);
+      // Both probes ran: fresh connections and reused keep-alive connections.
+      expect(new Set(parsed.map((o) => o.c))).toEqual(new Set(["new", "reuse"]));
 
       const c = run.counts();
       expect(c.malformedLines).toBe(0);

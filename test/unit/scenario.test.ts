@@ -8,7 +8,7 @@ import { bundleScenario, ScenarioTypeError } from "../../harness/load/bundle.ts"
 import { REPO_ROOT } from "../../harness/tools.ts";
 import { parseSampleLine } from "../../harness/verdict/samples.ts";
 import type { Sample } from "../../harness/verdict/types.ts";
-import { defaultPreAllocatedVUs, parseScenarioParams, SCENARIO_ENV, scenarioEnv, validateTarget } from "../../scenarios/lib/params.ts";
+import { splitRate, defaultPreAllocatedVUs, parseScenarioParams, SCENARIO_ENV, scenarioEnv, validateTarget } from "../../scenarios/lib/params.ts";
 import { formatSample, headerValue, phaseAt, sampleRecord, type ResponseLike } from "../../scenarios/lib/sample.ts";
 
 const res = (over: Partial<ResponseLike> = {}): ResponseLike => ({
@@ -88,13 +88,13 @@ describe("validateTarget", () => {
 describe("parseScenarioParams / scenarioEnv", () => {
   it("applies defaults and derives preAllocatedVUs", () => {
     const p = parseScenarioParams({ TARGET: "http://127.0.0.1:9/" });
-    expect(p).toEqual({ target: "http://127.0.0.1:9/", rate: 300, durationS: 1800, preAllocatedVUs: 30, maxVUs: 200, warmupS: 10, timeoutS: 5 });
+    expect(p).toEqual({ target: "http://127.0.0.1:9/", rate: 300, durationS: 1800, preAllocatedVUs: 30, maxVUs: 200, warmupS: 10, timeoutS: 5, newConnShare: 0.5 });
     expect(defaultPreAllocatedVUs(10, 200)).toBe(5);
     expect(defaultPreAllocatedVUs(5000, 100)).toBe(100);
   });
   it("parses every variable", () => {
-    const env = { TARGET: "http://127.0.0.1:9/x", RATE: "100", DURATION: "30", PRE_ALLOCATED_VUS: "10", MAX_VUS: "50", WARMUP: "1.5", TIMEOUT: "0.5" };
-    expect(parseScenarioParams(env)).toEqual({ target: "http://127.0.0.1:9/x", rate: 100, durationS: 30, preAllocatedVUs: 10, maxVUs: 50, warmupS: 1.5, timeoutS: 0.5 });
+    const env = { TARGET: "http://127.0.0.1:9/x", RATE: "100", DURATION: "30", PRE_ALLOCATED_VUS: "10", MAX_VUS: "50", WARMUP: "1.5", TIMEOUT: "0.5", NEWCONN_SHARE: "0.25" };
+    expect(parseScenarioParams(env)).toEqual({ target: "http://127.0.0.1:9/x", rate: 100, durationS: 30, preAllocatedVUs: 10, maxVUs: 50, warmupS: 1.5, timeoutS: 0.5, newConnShare: 0.25 });
   });
   it.each([
     [{ RATE: "0" }, /RATE must be an integer between 1 and 5000, got '0'/],
@@ -108,6 +108,16 @@ describe("parseScenarioParams / scenarioEnv", () => {
   ])("refuses %j", (extra, msg) => {
     expect(() => parseScenarioParams({ TARGET: "http://127.0.0.1:9/", ...extra })).toThrow(msg);
   });
+  it("splits the rate between the new-connection and the keep-alive probe", () => {
+    expect(splitRate(300, 0.5)).toEqual([150, 150]);
+    expect(splitRate(301, 0.5)).toEqual([151, 150]);
+    expect(splitRate(300, 0)).toEqual([0, 300]);
+    expect(splitRate(300, 1)).toEqual([300, 0]);
+  });
+  it("records the connection kind when given", () => {
+    expect(JSON.parse(formatSample(sampleRecord(5, res(), "deploy", "new"))).c).toBe("new");
+    expect(JSON.parse(formatSample(sampleRecord(5, res(), "deploy"))).c).toBeUndefined();
+  });
   it("scenarioEnv produces the -e variables and validates them", () => {
     expect(scenarioEnv({ target: "http://127.0.0.1:9/", rate: 100, durationS: 30, warmupS: 2, timeoutS: 1.5 })).toEqual({
       TARGET: "http://127.0.0.1:9/",
@@ -117,7 +127,8 @@ describe("parseScenarioParams / scenarioEnv", () => {
       TIMEOUT: "1.5",
     });
     expect(() => scenarioEnv({ target: "http://example.com/" })).toThrow(/TARGET/);
-    expect(Object.values(SCENARIO_ENV).sort()).toEqual(["DURATION", "MAX_VUS", "PRE_ALLOCATED_VUS", "RATE", "TARGET", "TIMEOUT", "WARMUP"]);
+    expect(() => scenarioEnv({ target: "http://127.0.0.1:9/", newConnShare: 1.5 })).toThrow(/NEWCONN_SHARE must be a number between 0 and 1/);
+    expect(Object.values(SCENARIO_ENV).sort()).toEqual(["DURATION", "MAX_VUS", "NEWCONN_SHARE", "PRE_ALLOCATED_VUS", "RATE", "TARGET", "TIMEOUT", "WARMUP"]);
   });
 });
 

@@ -46,11 +46,16 @@ describe("live analysis", () => {
     expect(t).toBeGreaterThanOrEqual(500);
     expect(t).toBeLessThan(1000);
   });
-  it("guard gives up baking after its timeout when the new version gets no traffic", async () => {
+  it("guard fails the gate when the new version got too little traffic to judge (no evidence is no pass)", async () => {
     let t = 0;
     const clock = { now: () => t, sleep: async (ms: number) => { t += ms; } };
-    const ctx = { config: validateConfig({}), load: { counts: () => counts({}) }, clock } as unknown as DeployContext;
-    await expect(guard(ctx, "v2", Promise.resolve("ok"), 5_000)).resolves.toBe("ok");
+    let current = counts({});
+    const ctx = { config: validateConfig({}), load: { counts: () => current }, clock } as unknown as DeployContext;
+    const guarded = guard(ctx, "v2", Promise.resolve("ok"), 5_000).catch((e) => e);
+    current = counts({ v2: [3, 0] });
+    const err = await guarded;
+    expect(err).toBeInstanceOf(AnalysisFailedError);
+    expect(err.message).toMatch(/analysis inconclusive after 5 s: 3 < 50 responses from v2/);
     expect(t).toBeGreaterThanOrEqual(5_000);
   });
   it("guard passes the guarded promise's rejection through", async () => {
