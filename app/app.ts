@@ -28,6 +28,12 @@ export interface AppOptions {
    * keep-alive connection just as the client reuses it (a drop unrelated to deploys).
    */
   keepAliveTimeoutMs?: number;
+  /**
+   * Close a keep-alive connection after this many requests (0 = never), like
+   * nginx's keepalive_requests: clients reconnect, so traffic follows the
+   * current endpoints (a canary step, a blue-green swap) within seconds.
+   */
+  maxRequestsPerSocket?: number;
   /** Where lifecycle events go; default one JSON line on stdout. */
   log?: (event: string, fields?: Record<string, unknown>) => void;
   /** Called once when the process should end; default process.exit. */
@@ -175,6 +181,7 @@ export function createApp(opts: AppOptions): App {
     }
   });
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 65_000;
+  server.maxRequestsPerSocket = opts.maxRequestsPerSocket ?? 0;
   // Must exceed keepAliveTimeout (node's rule for headersTimeout).
   server.headersTimeout = server.keepAliveTimeout + 1_000;
 

@@ -35,6 +35,7 @@ const app = createApp({
   workMs: num("WORK_MS", 0),
   errorRate: num("ERROR_RATE", 0, 0, 1),
   keepAliveTimeoutMs: num("KEEP_ALIVE_TIMEOUT_MS", 65_000, 1),
+  maxRequestsPerSocket: num("MAX_REQUESTS_PER_SOCKET", 0, 0),
 });
 
 // node is PID 1 in the container: without handlers, SIGTERM/SIGINT are ignored

@@ -68,7 +68,9 @@ const RunConfigObject = z
     rollouts: z.number().int().min(1).max(20).default(1),
     requestTimeout: z.number().min(0.1).max(60).default(5),
     // Share of the rate sent on a fresh connection per request; the rest reuses keep-alive connections.
-    newConnShare: z.number().min(0).max(1).default(0.5),
+    newConnShare: z.number().min(0).max(1).default(0),
+    // The app closes a keep-alive connection after this many requests (0 = never).
+    keepAliveMaxRequests: z.number().int().min(0).max(1_000_000).default(50),
     maxVUs: z.number().int().min(1).max(2000).default(200),
     deployTimeout: seconds(180, 1800),
 

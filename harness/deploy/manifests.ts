@@ -95,6 +95,7 @@ export function renderEnv(config: RunConfig, version: string, bad = false): V1En
     { name: "STARTUP_DELAY_MS", value: ms(config.startupDelay) },
     { name: "READINESS", value: config.readiness },
     { name: "WORK_MS", value: String(config.workMs) },
+    { name: "MAX_REQUESTS_PER_SOCKET", value: String(config.keepAliveMaxRequests) },
   ];
   if (bad && config.badVersion === "errors") env.push({ name: "ERROR_RATE", value: String(config.badErrorRate) });
   if (bad && config.badVersion === "never-ready") env.push({ name: "NEVER_READY", value: "true" });

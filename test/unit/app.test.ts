@@ -222,3 +222,29 @@ describe("sample app (child process, real signals)", () => {
     expect(await exited).toBe(0);
   }, 20_000);
 });
+
+describe("keep-alive rotation", () => {
+  it("closes a keep-alive connection after maxRequestsPerSocket requests", async () => {
+    const { createApp } = await import("../../app/app.ts");
+    const http = await import("node:http");
+    const app = createApp({ version: "v1", podName: "p", maxRequestsPerSocket: 3, log: () => {} });
+    await new Promise<void>((r) => app.server.listen(0, "127.0.0.1", () => r()));
+    const port = (app.server.address() as { port: number }).port;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const conn: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      conn.push(
+        await new Promise<string>((resolve, reject) => {
+          http.get({ host: "127.0.0.1", port, path: "/", agent }, (res) => {
+            res.resume();
+            res.on("end", () => resolve(String(res.headers["connection"])));
+          }).on("error", reject);
+        }),
+      );
+    }
+    agent.destroy();
+    await new Promise((r) => app.server.close(r));
+    expect(conn.slice(0, 3)).toEqual(["keep-alive", "keep-alive", "close"]);
+    expect(conn[3]).toBe("keep-alive");
+  });
+});
