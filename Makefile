@@ -41,13 +41,17 @@ typecheck: deps
 	npx tsc -p tsconfig.json --noEmit
 	npx tsc -p scenarios/tsconfig.json --noEmit
 
+# Each vitest run also writes a JSON report (reports/runs/vitest-*.json) that
+# .ci/run sums into one "N passed, N failed" line.
+VITEST_REPORT = --reporter=default --reporter=json --outputFile.json=reports/runs/vitest-$(1).json
+
 test-unit: tools deps
-	npx vitest run --project unit
+	npx vitest run --project unit $(call VITEST_REPORT,unit)
 
 # The e2e project brings up the local cluster (or reuses a running one) and
 # tears it down when it created it.
 test-e2e: tools deps
-	npx vitest run --project e2e
+	npx vitest run --project e2e $(call VITEST_REPORT,e2e)
 
 test: typecheck test-unit test-e2e
 
