@@ -104,10 +104,7 @@ export class Kube {
         ...(clock ? { clock } : {}),
         diagnose: async () => `last status: ${last}\n${await this.describeEvents(namespace)}`,
       },
-    ).catch((e) => {
-      if (e instanceof RolloutStalledError) throw e;
-      throw e;
-    });
+    );
   }
 
   /** Waits until no pod matching `selector` exists any more (terminating ones included). */

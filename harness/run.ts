@@ -6,9 +6,9 @@
 //   cool-down → stop k6 → verdict → reports → cleanup
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
-import { request } from "node:http";
 import { join, relative } from "node:path";
 import { withCleanup } from "./cleanup.ts";
+import { httpProbe } from "./http.ts";
 import { providerFor } from "./cluster/index.ts";
 import { PROJECT_ROOT, type ClusterProvider } from "./cluster/provider.ts";
 import type { RunConfig } from "./config.ts";
@@ -100,7 +100,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
     const { nodePort } = await step(`deploy v1 (${strategy.name})`, () => strategy.setup(ctx, "v1"));
     const target = `http://127.0.0.1:${provider.hostPortFor(nodePort)}/`;
     await step(`target ${target} answers 200`, () =>
-      waitFor(`${target} to answer 200`, async () => (await httpStatus(target)) === 200, { timeoutMs: 60_000, intervalMs: 200, diagnose: () => kube.describeEvents(namespace) }),
+      waitFor(`${target} to answer 200`, async () => (await httpProbe(target)).status === 200, { timeoutMs: 60_000, intervalMs: 200, diagnose: () => kube.describeEvents(namespace) }),
     );
 
     const script = await step("bundle scenario (tsc + esbuild)", () => bundleScenario(join(PROJECT_ROOT, "scenarios", "deploy-load.ts"), runDir));
@@ -213,21 +213,11 @@ export function dropCancelledAtStop(samples: Sample[], stopAt: number | null, ti
 /** Resolves once k6's samples cover `ms` more milliseconds from now (the load really ran that long). */
 async function waitLoadFor(k6: K6Run, ms: number, what: string): Promise<void> {
   const until = Date.now() + ms;
+  let exited = false;
+  void k6.exited.then(() => (exited = true));
   await waitFor(`${what}: load samples up to ${new Date(until).toISOString()}`, () => (k6.counts().lastT ?? 0) >= until, {
     timeoutMs: ms + 30_000,
     intervalMs: 100,
-    fatal: async () => ((await Promise.race([k6.exited.then(() => true), Promise.resolve(false)])) ? "k6 exited during the run" : undefined),
-  });
-}
-
-function httpStatus(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request(url, { timeout: 2_000, agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(0));
-    req.end();
+    fatal: () => (exited ? `k6 exited during the run (see ${k6.files.log})` : undefined),
   });
 }

@@ -6,10 +6,9 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request } from "node:https";
 import { join } from "node:path";
 import { run } from "../exec.ts";
+import { httpGet } from "../http.ts";
 import { buildPauseImage } from "../images/app-image.ts";
 import { Kube } from "../kube.ts";
 import { log, step } from "../log.ts";
@@ -225,7 +224,7 @@ export class LocalProvider implements ClusterProvider {
           "--v=1",
         ],
       });
-      await this.waitHealthy("kube-apiserver", () => httpGet(`https://${LOCAL.nodeIp}:${LOCAL.apiPort}/readyz`, tls).then((r) => r.status === 200), 120_000);
+      await this.waitHealthy("kube-apiserver", () => httpGet(`https://${LOCAL.nodeIp}:${LOCAL.apiPort}/readyz`, { tls }).then((r) => r.status === 200), 120_000);
     });
 
     await step("kube-controller-manager and kube-scheduler", async () => {
@@ -239,8 +238,8 @@ export class LocalProvider implements ClusterProvider {
         name: "kube-scheduler",
         argv: [kbin("kube-scheduler"), `--kubeconfig=${sc}`, `--authentication-kubeconfig=${sc}`, `--authorization-kubeconfig=${sc}`, "--leader-elect=false", "--bind-address=127.0.0.1", `--secure-port=${LOCAL.schedulerPort}`, "--v=1"],
       });
-      await this.waitHealthy("kube-controller-manager", () => httpGet(`https://127.0.0.1:${LOCAL.controllerManagerPort}/healthz`, { insecure: true }).then((r) => r.status === 200), 60_000);
-      await this.waitHealthy("kube-scheduler", () => httpGet(`https://127.0.0.1:${LOCAL.schedulerPort}/healthz`, { insecure: true }).then((r) => r.status === 200), 60_000);
+      await this.waitHealthy("kube-controller-manager", () => httpGet(`https://127.0.0.1:${LOCAL.controllerManagerPort}/healthz`, { tls: { insecure: true } }).then((r) => r.status === 200), 60_000);
+      await this.waitHealthy("kube-scheduler", () => httpGet(`https://127.0.0.1:${LOCAL.schedulerPort}/healthz`, { tls: { insecure: true } }).then((r) => r.status === 200), 60_000);
     });
 
     await step("containerd", async () => {
@@ -560,29 +559,3 @@ export function tail(file: string, lines: number): string {
     return "(no log)";
   }
 }
-
-function httpGet(url: string, tls?: { ca?: string; cert?: string; key?: string; insecure?: boolean }): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const mod = u.protocol === "https:" ? request : (null as unknown as typeof request);
-    const opts = {
-      method: "GET",
-      timeout: 3_000,
-      ...(tls?.ca ? { ca: readFileSync(tls.ca) } : {}),
-      ...(tls?.cert ? { cert: readFileSync(tls.cert) } : {}),
-      ...(tls?.key ? { key: readFileSync(tls.key) } : {}),
-      ...(tls?.insecure ? { rejectUnauthorized: false } : {}),
-    };
-    const onRes = (res: IncomingMessage) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    };
-    const req = mod ? mod(u, opts, onRes) : httpRequest(u, opts, onRes);
-    req.on("timeout", () => req.destroy(new Error(`GET ${url}: timeout`)));
-    req.on("error", reject);
-    req.end();
-  });
-}
-

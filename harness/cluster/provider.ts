@@ -1,6 +1,5 @@
 // The cluster provider interface: local (upstream components as host
 // processes), kind (Docker), existing (a kubeconfig the user names).
-import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -45,8 +44,4 @@ export class ProviderUnavailableError extends Error {
     super(`provider '${provider}' cannot work on this machine: ${missing}`);
     this.name = "ProviderUnavailableError";
   }
-}
-
-export function fileExists(p: string): boolean {
-  return existsSync(p);
 }

@@ -4,12 +4,12 @@
 // the user Service's selector is swapped. The old slot keeps serving for
 // scaleDownDelay (as Argo Rollouts does: every kube-proxy must catch up)
 // under live analysis; a failure swaps back (rollback).
-import { request } from "node:http";
+import { httpProbe } from "../http.ts";
 import { KIND_NODE_PORTS } from "../cluster/kind.ts";
 import { log } from "../log.ts";
 import { renderDeployment, renderService, workloadSelector } from "./manifests.ts";
 import { applyAll } from "./apply.ts";
-import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, type RolloutResult, SERVICE_NAME, servingPods } from "./strategy.ts";
+import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, labelSelector, type RolloutResult, SERVICE_NAME, servingPods } from "./strategy.ts";
 import { realClock, waitFor } from "../wait.ts";
 
 type Slot = "blue" | "green";
@@ -60,7 +60,7 @@ export const blueGreen: DeployStrategy = {
         events.record("swap", { to: live, rollback: true });
       }
       await kube.scale(namespace, slotName(idle), 0);
-      await kube.waitPodsGone(namespace, `${Object.entries(workloadSelector(ctx.runId, slotName(idle))).map(([k, v]) => `${k}=${v}`).join(",")}`, (config.terminationGracePeriod + 60) * 1000);
+      await kube.waitPodsGone(namespace, labelSelector(workloadSelector(ctx.runId, slotName(idle))), (config.terminationGracePeriod + 60) * 1000);
       events.record("window-end", { label });
       events.record("pods", { label, before, after: await servingPods(ctx) });
       return { rolledBack: { at, reason } };
@@ -82,7 +82,7 @@ export const blueGreen: DeployStrategy = {
     // kube-proxy needs a moment to program the preview Service's new endpoints:
     // wait until the new slot answers at all (any HTTP status) before judging it.
     try {
-      await waitFor(`slot ${idle} (${to}) to answer through ${previewUrl}`, async () => (await get(previewUrl)).version === to, { timeoutMs: 30_000, intervalMs: 100 });
+      await waitFor(`slot ${idle} (${to}) to answer through ${previewUrl}`, async () => (await httpProbe(previewUrl)).headers["x-app-version"] === to, { timeoutMs: 30_000, intervalMs: 100 });
     } catch (e) {
       return abort(`smoke gate: ${(e as Error).message.split("\n")[0]}`, false);
     }
@@ -111,7 +111,7 @@ export const blueGreen: DeployStrategy = {
     // 5. Scale the old slot down; its pods drain like any other (preStop, grace period).
     events.phase(`${label}-scale-down-${live}`);
     await kube.scale(namespace, slotName(live), 0);
-    await kube.waitPodsGone(namespace, Object.entries(workloadSelector(ctx.runId, slotName(live))).map(([k, v]) => `${k}=${v}`).join(","), (config.terminationGracePeriod + 60) * 1000);
+    await kube.waitPodsGone(namespace, labelSelector(workloadSelector(ctx.runId, slotName(live))), (config.terminationGracePeriod + 60) * 1000);
     events.record("window-end", { label });
     events.record("pods", { label, before, after: await servingPods(ctx) });
     return {};
@@ -123,22 +123,11 @@ export async function smokeTest(url: string, version: string, n: number): Promis
   const statuses: Record<string, number> = {};
   let failed = 0;
   for (let i = 0; i < n; i++) {
-    const r = await get(url);
-    const key = r.status === 200 && r.version !== version ? `200 from ${r.version || "?"}` : String(r.status);
+    const r = await httpProbe(url);
+    const got = String(r.headers["x-app-version"] ?? "");
+    const key = r.status === 200 && got !== version ? `200 from ${got || "?"}` : String(r.status);
     statuses[key] = (statuses[key] ?? 0) + 1;
-    if (r.status !== 200 || r.version !== version) failed++;
+    if (r.status !== 200 || got !== version) failed++;
   }
   return { total: n, failed, detail: Object.entries(statuses).map(([k, v]) => `${k}: ${v}`).join(", ") };
-}
-
-function get(url: string): Promise<{ status: number; version: string }> {
-  return new Promise((resolve) => {
-    const req = request(url, { agent: false, timeout: 3_000 }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, version: String(res.headers["x-app-version"] ?? "") }));
-    });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve({ status: 0, version: "" }));
-    req.end();
-  });
 }

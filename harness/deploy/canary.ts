@@ -5,9 +5,9 @@
 // drain like any other) while stable goes back to full size.
 // On success stable is updated to the new version and the canary removed.
 import { log } from "../log.ts";
-import { renderDeployment, renderPdb, renderService, LABELS, APP_NAME } from "./manifests.ts";
+import { renderDeployment, renderPdb, renderService, LABELS, APP_NAME, workloadSelector } from "./manifests.ts";
 import { applyAll } from "./apply.ts";
-import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, type RolloutResult, SERVICE_NAME, servingPods } from "./strategy.ts";
+import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, labelSelector, type RolloutResult, SERVICE_NAME, servingPods, versionSelector } from "./strategy.ts";
 import { realClock } from "../wait.ts";
 import { KIND_NODE_PORTS } from "../cluster/kind.ts";
 
@@ -18,7 +18,7 @@ function dep(ctx: DeployContext, name: string, version: string, replicas: number
   return renderDeployment(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name, version, image: ctx.image, replicas, bad, extraLabels: { "nodrop.dev/track": name === CANARY ? "canary" : "stable" } });
 }
 
-const sel = (ctx: DeployContext, name: string) => `${LABELS.runId}=${ctx.runId},${LABELS.workload}=${name}`;
+const sel = (ctx: DeployContext, name: string) => labelSelector(workloadSelector(ctx.runId, name));
 
 /** Canary replicas for a traffic percentage (at least 1 while the step is > 0). */
 export function canaryReplicas(replicas: number, percent: number): number {
@@ -97,7 +97,7 @@ export const canary: DeployStrategy = {
     await kube.waitRollout(namespace, STABLE, timeout);
     await kube.scale(namespace, CANARY, 0);
     await kube.waitPodsGone(namespace, sel(ctx, CANARY), drainTimeout);
-    await kube.waitPodsGone(namespace, `${LABELS.runId}=${ctx.runId},${LABELS.version}=${from}`, drainTimeout);
+    await kube.waitPodsGone(namespace, versionSelector(ctx.runId, from), drainTimeout);
     events.record("window-end", { label });
     events.record("pods", { label, before, after: await servingPods(ctx) });
     return {};

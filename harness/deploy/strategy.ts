@@ -37,10 +37,15 @@ export interface DeployStrategy {
 export const APP_NAME = "sample-app";
 export const SERVICE_NAME = "app";
 
-export function runSelector(runId: string, extra: Record<string, string> = {}): string {
-  return Object.entries({ [LABEL_RUN]: runId, ...extra })
+/** {a: "1", b: "2"} → "a=1,b=2" (a Kubernetes label selector). */
+export function labelSelector(labels: Record<string, string>): string {
+  return Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
+}
+
+export function runSelector(runId: string, extra: Record<string, string> = {}): string {
+  return labelSelector({ [LABEL_RUN]: runId, ...extra });
 }
 
 export function versionSelector(runId: string, version: string): string {

@@ -14,19 +14,7 @@ import { waitFor } from "../../harness/wait.ts";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 import { nodrop } from "./helpers.ts";
-import { request } from "node:http";
-
-function get(url: string): Promise<{ status: number; pod: string }> {
-  return new Promise((resolve) => {
-    const req = request(url, { agent: false, timeout: 2000 }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, pod: String(res.headers["x-pod-name"] ?? "") }));
-    });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve({ status: 0, pod: "" }));
-    req.end();
-  });
-}
+import { httpProbe } from "../../harness/http.ts";
 
 describe("local cluster", () => {
   const provider = new LocalProvider();
@@ -50,8 +38,8 @@ describe("local cluster", () => {
       const seen = new Set<string>();
       // New connection per request: kube-proxy picks a pod at random each time.
       await waitFor("both pods to answer 200 through the NodePort", async () => {
-        const r = await get(url);
-        if (r.status === 200) seen.add(r.pod);
+        const r = await httpProbe(url, 2_000);
+        if (r.status === 200) seen.add(String(r.headers["x-pod-name"]));
         return seen.size === 2;
       }, { timeoutMs: 30_000, intervalMs: 20, diagnose: () => `seen: ${[...seen].join(", ")}` });
       expect([...seen].sort()).toEqual(pods.sort());
