@@ -143,6 +143,9 @@ export function kubeletConfig(p: LocalPaths): string {
     tlsCertFile: `${p.pki}/kubelet-serving.crt`,
     tlsPrivateKeyFile: `${p.pki}/kubelet-serving.key`,
     cgroupDriver: "cgroupfs",
+    // Pods live below /nodrop in every hierarchy: teardown kills and removes
+    // exactly those, never another cluster's kubepods.
+    cgroupRoot: "/nodrop",
     // These machines run cgroup v1; 1.34 still supports it when asked explicitly.
     failCgroupV1: false,
     failSwapOn: false,

@@ -5,7 +5,7 @@
 // compiled locally and imported into containerd.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
-import { cp, mkdir, readdir, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "../exec.ts";
 import { httpGet } from "../http.ts";
@@ -16,7 +16,8 @@ import { requireTool, toolPaths } from "../tools.ts";
 import { waitFor } from "../wait.ts";
 import { containerdToml, cniConflist, kubeconfig, kubeletConfig, kubeProxyConfig, LOCAL, localPaths, RESOLV_CONF, type LocalPaths } from "./local-config.ts";
 import { createPki } from "./pki.ts";
-import { type ClusterProvider, type ClusterStatus, ProviderUnavailableError, stateDir } from "./provider.ts";
+import { bridgeNetns, cgroupRootProcesses, type ChainSnapshot, ensureNetnsMountPoint, prepareCgroupRoot, removeCgroupRoot, removeClusterChains, restoreSysctls, setSysctls, snapshotChains } from "./local-host.ts";
+import { type ClusterProvider, type ClusterStatus, type ComponentFault, type FaultWatchable, ProviderUnavailableError, stateDir } from "./provider.ts";
 
 const RUN_DIR = "/run/nodrop-local";
 /** Machine-wide record of the running local cluster, so `down` finds it from any clone. */
@@ -30,13 +31,19 @@ interface ComponentSpec {
 interface Record {
   dir: string;
   pids: { [name: string]: number };
+  /** Sysctls the cluster changed, with their values before (restored on down). */
+  sysctls?: { [key: string]: string };
+  /** iptables chains that existed before the cluster came up (never removed on down). */
+  chainsBefore?: ChainSnapshot;
+  /** Links the cluster created. */
+  links?: string[];
 }
 
 // Stop order: kubelet first (so it does not restart containers), then the
 // containers and the runtime, then the control plane, etcd last.
 const STOP_ORDER = ["kube-proxy", "kubelet", "containerd", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"];
 
-export class LocalProvider implements ClusterProvider {
+export class LocalProvider implements ClusterProvider, FaultWatchable {
   readonly name = "local" as const;
   readonly paths: LocalPaths;
 
@@ -100,6 +107,20 @@ export class LocalProvider implements ClusterProvider {
     return { provider: "local", up: allAlive && ready, detail };
   }
 
+  /** Recorded components whose process is gone (cheap: /proc only, no network). */
+  async faults(): Promise<ComponentFault[]> {
+    const rec = this.readRecord();
+    if (!rec) return [{ component: "cluster", message: `the local cluster's record ${RECORD} is gone (was the cluster torn down?)` }];
+    const out: ComponentFault[] = [];
+    for (const name of STOP_ORDER) {
+      const pid = rec.pids[name];
+      if (pid !== undefined && !isAlive(pid)) {
+        out.push({ component: name, message: `${name} (pid ${pid}) is not running; last lines of its log:\n${tail(join(this.paths.logs, `${name}.log`), 8)}` });
+      }
+    }
+    return out;
+  }
+
   async provision(): Promise<void> {
     await this.preflight();
     const st = await this.status();
@@ -135,14 +156,16 @@ export class LocalProvider implements ClusterProvider {
 
     await step("host network: modules, sysctls, node address", async () => {
       for (const m of ["br_netfilter", "overlay"]) await run(["modprobe", m], { reject: false });
-      for (const [k, v] of [
-        ["net/ipv4/ip_forward", "1"],
-        ["net/bridge/bridge-nf-call-iptables", "1"],
-        ["net/ipv4/conf/all/route_localnet", "1"],
-      ] as const) {
-        await writeFile(`/proc/sys/${k}`, v).catch((e) => log.warn(`sysctl ${k}=${v}: ${(e as Error).message}`));
-      }
+      // Recorded first: teardown removes only chains that were not there before.
+      record.chainsBefore = await snapshotChains();
+      record.sysctls = await setSysctls(
+        { "net/ipv4/ip_forward": "1", "net/bridge/bridge-nf-call-iptables": "1", "net/ipv4/conf/all/route_localnet": "1" },
+        (m) => log.warn(m),
+      );
+      await saveRecord();
       // A bridge with no ports: these kernels have no dummy driver.
+      record.links = [LOCAL.dummyIf, LOCAL.bridge];
+      await saveRecord();
       await run(["ip", "link", "add", LOCAL.dummyIf, "type", "bridge"]);
       await run(["ip", "addr", "add", `${LOCAL.nodeIp}/32`, "dev", LOCAL.dummyIf]);
       await run(["ip", "link", "set", LOCAL.dummyIf, "up"]);
@@ -151,6 +174,9 @@ export class LocalProvider implements ClusterProvider {
       await run(["iptables", "-w", "-A", LOCAL.egressChain, "-d", LOCAL.clusterCidr, "-j", "RETURN"]);
       await run(["iptables", "-w", "-A", LOCAL.egressChain, "-j", "REJECT"]);
       await run(["iptables", "-w", "-I", "FORWARD", "1", "-s", LOCAL.clusterCidr, "-j", LOCAL.egressChain]);
+      // kubelet's cgroupRoot: every pod process lives below it, so teardown kills only those.
+      await prepareCgroupRoot();
+      await ensureNetnsMountPoint();
     });
 
     const pki = await step("certificates and kubeconfigs", async () => {
@@ -336,8 +362,8 @@ export class LocalProvider implements ClusterProvider {
       const pid = pids[name];
       if (pid !== undefined) await stopProcess(pid, name === "containerd" ? 15_000 : 10_000);
     }
-    // Containers outlive their shim: kill every process in the pods' cgroups.
-    for (const pid of await podCgroupProcesses()) {
+    // Containers outlive their shim: kill every process below the cluster's cgroup root.
+    for (const pid of await cgroupRootProcesses()) {
       try {
         process.kill(pid, "SIGKILL");
       } catch {
@@ -352,44 +378,24 @@ export class LocalProvider implements ClusterProvider {
       await stopProcess(pid, 5_000);
     }
     // Killed processes linger as zombies until this machine's init reaps them.
-    const ours = (cmd: string) => /^(\/usr\/bin\/etcd|\/usr\/bin\/containerd|\/pause|\/usr\/local\/bin\/node \/app\/server\.mjs)/.test(cmd) || cmd.includes(toolPaths().kubernetesBin);
-    await waitFor("the cluster's processes to be gone", async () => (await podCgroupProcesses()).length === 0 && (await findProcesses(ours, true)).length === 0, {
+    const recorded = Object.values(pids);
+    await waitFor("the cluster's processes to be gone", async () => (await cgroupRootProcesses()).length === 0 && !recorded.some(isAlive), {
       timeoutMs: 20_000,
       intervalMs: 200,
-      diagnose: async () => `still present: ${(await findProcesses(ours, true)).join(", ")}`,
+      diagnose: async () => `still present: ${[...(await cgroupRootProcesses()), ...recorded.filter(isAlive)].join(", ")}`,
     }).catch((e) => log.warn((e as Error).message));
     say("processes stopped");
 
-    // 2. iptables: kube-proxy's own cleanup, then ours.
-    const kp = join(toolPaths().kubernetesBin, "kube-proxy");
-    if (existsSync(kp)) await run([kp, "--cleanup", "--v=0"], { reject: false, timeoutMs: 60_000 });
-    await run(["iptables", "-w", "-D", "FORWARD", "-s", LOCAL.clusterCidr, "-j", LOCAL.egressChain], { reject: false });
-    for (const table of ["filter", "nat", "mangle"]) {
-      const r = await run(["iptables-save", "-t", table], { reject: false });
-      const chains = r.stdout
-        .split("\n")
-        .filter((l) => l.startsWith(":"))
-        .map((l) => l.slice(1).split(" ")[0]!)
-        .filter((c) => c === LOCAL.egressChain || c.startsWith("KUBE-") || c.startsWith("CNI-HOSTPORT") || c.startsWith("CNI-DN-"));
-      for (const chain of chains) {
-        // Rules in built-in chains that jump to ours must go before the chain can.
-        for (const line of r.stdout.split("\n").filter((l) => l.startsWith("-A ") && l.includes(`-j ${chain}`))) {
-          await run(["iptables", "-w", "-t", table, "-D", ...splitRule(line.slice(3))], { reject: false });
-        }
-      }
-      for (const chain of chains) await run(["iptables", "-w", "-t", table, "-F", chain], { reject: false });
-      for (const chain of chains) await run(["iptables", "-w", "-t", table, "-X", chain], { reject: false });
-    }
-    say("iptables chains removed");
-
-    // 3. Network namespaces holding our pod addresses, then our links.
-    const ns = await run(["ip", "-j", "netns", "list"], { reject: false });
-    for (const n of safeJson<{ name: string }[]>(ns.stdout) ?? []) {
-      const addrs = await run(["ip", "-n", n.name, "-4", "-o", "addr"], { reject: false });
-      if (addrs.stdout.includes(" 10.244.")) await run(["ip", "netns", "delete", n.name], { reject: false });
-    }
-    for (const link of [LOCAL.bridge, LOCAL.dummyIf]) await run(["ip", "link", "delete", link], { reject: false });
+    // 2. Network namespaces of our pods (their veth is on our bridge), then our links.
+    for (const n of await bridgeNetns(LOCAL.bridge)) await run(["ip", "netns", "delete", n], { reject: false });
+    for (const link of rec?.links ?? [LOCAL.bridge, LOCAL.dummyIf]) await run(["ip", "link", "delete", link], { reject: false });
     say("network namespaces and links removed");
+
+    // 3. iptables: only the chains the cluster made (not kube-proxy --cleanup,
+    // which also clears the chains of any other kube-proxy on this machine).
+    await run(["iptables", "-w", "-D", "FORWARD", "-s", LOCAL.clusterCidr, "-j", LOCAL.egressChain], { reject: false });
+    await removeClusterChains(rec?.chainsBefore, LOCAL.egressChain);
+    say("iptables chains removed");
 
     // 4. Mounts under our directories, deepest first.
     for (const m of mountsUnder([...dirs, RUN_DIR])) {
@@ -398,8 +404,9 @@ export class LocalProvider implements ClusterProvider {
     }
     say("mounts removed");
 
-    // 5. cgroups the kubelet made (best effort: empty ones only).
-    await removeKubepodsCgroups();
+    // 5. The cgroup root (its cgroups are empty now) and the sysctls we changed.
+    await removeCgroupRoot();
+    if (rec?.sysctls) await restoreSysctls(rec.sysctls, (m) => log.warn(m));
 
     // 6. State: keep the logs of the last cluster, drop everything else.
     for (const d of dirs) {
@@ -480,76 +487,6 @@ export function mountsUnder(prefixes: string[]): string[] {
     .map((m) => m.replace(/\\040/g, " "))
     .filter((m) => prefixes.some((p) => m === p || m.startsWith(p + "/")));
   return [...new Set(points)].sort((a, b) => b.length - a.length);
-}
-
-/** Every process in a cgroup below kubepods (cgroup v1 and v2 layouts). */
-async function podCgroupProcesses(): Promise<number[]> {
-  const pids = new Set<number>();
-  const visit = async (dir: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.isDirectory()) await visit(join(dir, e.name));
-      else if (e.name === "cgroup.procs") {
-        const text = await readFile(join(dir, e.name), "utf8").catch(() => "");
-        for (const l of text.split("\n")) if (/^\d+$/.test(l)) pids.add(Number(l));
-      }
-    }
-  };
-  for (const c of ["pids", "memory", "cpu", "unified", "."]) {
-    await visit(join("/sys/fs/cgroup", c, "kubepods"));
-    await visit(join("/sys/fs/cgroup", c, "kubepods.slice"));
-  }
-  pids.delete(process.pid);
-  return [...pids];
-}
-
-async function removeKubepodsCgroups(): Promise<void> {
-  const roots = ["/sys/fs/cgroup"];
-  for (const root of roots) {
-    let controllers: string[] = [];
-    try {
-      controllers = await readdir(root);
-    } catch {
-      continue;
-    }
-    for (const c of controllers) {
-      await rmdirDeep(join(root, c, "kubepods"));
-      await rmdirDeep(join(root, c, "kubepods.slice"));
-    }
-  }
-}
-
-async function rmdirDeep(dir: string): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) if (e.isDirectory()) await rmdirDeep(join(dir, e.name));
-  await rmdir(dir).catch(() => {});
-}
-
-function splitRule(rule: string): string[] {
-  // iptables-save quotes arguments with spaces ("...").
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(rule))) out.push(m[1] ?? m[2]!);
-  return out;
-}
-
-function safeJson<T>(s: string): T | undefined {
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    return undefined;
-  }
 }
 
 export function tail(file: string, lines: number): string {

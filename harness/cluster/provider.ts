@@ -32,6 +32,25 @@ export interface ClusterProvider {
   hostPortFor(nodePort: number): number;
 }
 
+/** A cluster component that stopped working during a run. */
+export interface ComponentFault {
+  component: string;
+  message: string;
+}
+
+/**
+ * Optional capability: a provider that runs the cluster's components itself
+ * can say which of them died, so a run ends within seconds naming the
+ * component instead of timing out in whatever step needed it next.
+ */
+export interface FaultWatchable {
+  faults(): Promise<ComponentFault[]>;
+}
+
+export function canWatchFaults(p: ClusterProvider): p is ClusterProvider & FaultWatchable {
+  return typeof (p as Partial<FaultWatchable>).faults === "function";
+}
+
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Where a provider keeps kubeconfigs, certificates and logs. */
