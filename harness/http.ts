@@ -15,6 +15,8 @@ export interface HttpOptions {
   timeoutMs?: number;
   /** Files for https: CA, client certificate and key; or skip verification. */
   tls?: { ca?: string; cert?: string; key?: string; insecure?: boolean };
+  /** Source address of the connection (e.g. 127.0.0.2: see harness/target.ts for why). */
+  localAddress?: string;
 }
 
 /** GET `url`; rejects on connection errors and timeouts. */
@@ -26,6 +28,7 @@ export function httpGet(url: string, opts: HttpOptions = {}): Promise<HttpReply>
       method: "GET",
       agent: false as const,
       timeout: opts.timeoutMs ?? 3_000,
+      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
       ...(tls.ca ? { ca: readFileSync(tls.ca) } : {}),
       ...(tls.cert ? { cert: readFileSync(tls.cert) } : {}),
       ...(tls.key ? { key: readFileSync(tls.key) } : {}),
@@ -45,6 +48,6 @@ export function httpGet(url: string, opts: HttpOptions = {}): Promise<HttpReply>
 }
 
 /** GET `url` as a probe: status 0 (and no headers) on a connection error or timeout. */
-export async function httpProbe(url: string, timeoutMs = 3_000): Promise<HttpReply> {
-  return httpGet(url, { timeoutMs }).catch(() => ({ status: 0, headers: {}, body: "" }));
+export async function httpProbe(url: string, timeoutMs = 3_000, localAddress?: string): Promise<HttpReply> {
+  return httpGet(url, { timeoutMs, ...(localAddress ? { localAddress } : {}) }).catch(() => ({ status: 0, headers: {}, body: "" }));
 }
