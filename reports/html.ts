@@ -2,6 +2,7 @@
 // chart: requests/s stacked by version, failures in red, deploy windows shaded.
 import { exitCodeFor, formatOffset, versionLabel } from "../harness/verdict/analyze.ts";
 import type { Verdict } from "../harness/verdict/types.ts";
+import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid } from "./evidence.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
 import { headline, histogramRows, relevantConfig, secs, versionOrder } from "./markdown.ts";
 
@@ -181,6 +182,14 @@ th{background:#f5f5f5}
 <ul>
 ${v.reasons.map((r) => `<li>${htmlEscape(r)}</li>`).join("\n")}
 </ul>
+<h2>Evidence</h2>
+${table(evidenceGrid(v).head, evidenceGrid(v).rows)}
+<h2>Probes</h2>
+${v.probes.length ? table(probeGrid(v).head, probeGrid(v).rows) : "<p>No requests.</p>"}
+<h2>Load</h2>
+<p>${htmlEscape(droppedLine(v))} ${htmlEscape(cancelledLine(v))}</p>
+${v.windowRates.length ? table(windowRateGrid(v).head, windowRateGrid(v).rows) : ""}
+${v.gaps.length ? table(["gap in window", "start", "end", "duration"], v.gaps.map((g) => [g.window, off(g.start), off(g.end), `${Math.round(g.durationMs)} ms`])) : ""}
 <h2>Requests per second</h2>
 ${timelineSvg(v)}
 <h2>HTTP status histogram</h2>

@@ -37,7 +37,10 @@ export const REPORT_FILES = {
   html: "report.html",
 } as const;
 
-export interface Summary {
+/** Verdict fields that summary.json carries as they are. */
+type VerdictEvidence = Pick<Verdict, "evidence" | "probes" | "dropped" | "cancelledAtStop" | "windowRates" | "gaps" | "interrupted">;
+
+export interface Summary extends VerdictEvidence {
   verdict: Outcome;
   exitCode: number;
   reasons: string[];
@@ -100,6 +103,13 @@ export function buildSummary(input: ReportInput): Summary {
     },
     blastRadius: v.blastRadius,
     malformedLines: v.malformedLines,
+    evidence: v.evidence,
+    probes: v.probes,
+    dropped: v.dropped,
+    cancelledAtStop: v.cancelledAtStop,
+    windowRates: v.windowRates,
+    gaps: v.gaps,
+    interrupted: v.interrupted,
     expectRollback: input.expectRollback ?? false,
     artifacts: input.artifacts ?? DEFAULT_ARTIFACTS,
     timeline: v.timeline,

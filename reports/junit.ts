@@ -69,6 +69,18 @@ export function junitXml(runs: ReportInput | ReportInput[]): string {
       ["requests.failed", v.requests.failed],
       ["rate.achieved", v.rate.achieved],
       ["expectRollback", String(run.expectRollback ?? false)],
+      ...v.probes.flatMap((p): Array<[string, number]> => {
+        const k = `probe.${p.conn || "unknown"}`;
+        return [
+          [`${k}.requests`, p.requests],
+          [`${k}.failed`, p.failed],
+          [`${k}.inDeployWindow`, p.inDeployWindow],
+          [`${k}.failedInDeployWindow`, p.failedInDeployWindow],
+        ];
+      }),
+      ["dropped.total", v.dropped.total ?? "unknown"],
+      ["dropped.inWindows", v.dropped.inWindows],
+      ["evidence.missing", v.evidence.filter((c) => !c.ok).map((c) => c.check).join(", ")],
     ];
     for (const [k, val] of props) out.push(`        <property name=${a(k)} value=${a(val)}/>`);
     out.push("      </properties>");

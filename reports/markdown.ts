@@ -2,6 +2,7 @@
 import type { RunConfig } from "../harness/config.ts";
 import { exitCodeFor, formatOffset, versionLabel } from "../harness/verdict/analyze.ts";
 import type { Histogram, TimelineBucket, Verdict } from "../harness/verdict/types.ts";
+import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, type Grid } from "./evidence.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
 
 /** The knobs that matter most for dropped requests, in reading order (strategy-specific ones only when relevant). */
@@ -29,7 +30,7 @@ export function relevantConfig(c: RunConfig): Array<[string, string]> {
     ["requestTimeout", `${c.requestTimeout} s`],
     ["badVersion", c.badVersion],
   ];
-  if (c.badVersion === "errors") rows.push(["badErrorRate", c.badErrorRate]);
+  if (c.badVersion === "errors" || c.badVersion === "resets") rows.push(["badErrorRate", c.badErrorRate]);
   if (c.strategy === "canary") {
     rows.push(["canarySteps", c.canarySteps.map((s) => `${s}%`).join(", ")]);
     rows.push(["canaryPause", `${c.canaryPause} s`]);
@@ -59,6 +60,8 @@ function table(head: string[], rows: Array<Array<string | number>>): string {
   const line = (cells: Array<string | number>) => `| ${cells.map(mdCell).join(" | ")} |`;
   return [line(head), `|${head.map(() => "---").join("|")}|`, ...rows.map(line)].join("\n");
 }
+
+const gridTable = (g: Grid): string => table(g.head, g.rows);
 
 /** HTTP status label: "0" is a connection error. */
 export function statusLabel(status: string): string {
@@ -153,6 +156,32 @@ export function markdownReport(input: ReportInput): string {
   out.push("");
   for (const r of v.reasons) out.push(`- ${mdText(r)}`);
   out.push("");
+
+  out.push("## Evidence");
+  out.push("");
+  out.push(gridTable(evidenceGrid(v)));
+  out.push("");
+
+  out.push("## Probes");
+  out.push("");
+  out.push(v.probes.length === 0 ? "No requests." : gridTable(probeGrid(v)));
+  out.push("");
+
+  out.push("## Load");
+  out.push("");
+  out.push(droppedLine(v));
+  out.push(cancelledLine(v));
+  out.push("");
+  if (v.windowRates.length > 0) {
+    out.push(gridTable(windowRateGrid(v)));
+    out.push("");
+  }
+  if (v.gaps.length > 0) {
+    out.push("Gaps inside deploy windows (no request sent):");
+    out.push("");
+    out.push(table(["window", "start", "end", "duration", "limit"], v.gaps.map((g) => [g.window, off(g.start), off(g.end), `${Math.round(g.durationMs)} ms`, `${g.limitMs} ms`])));
+    out.push("");
+  }
 
   out.push("## Configuration");
   out.push("");

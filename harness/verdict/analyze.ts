@@ -15,95 +15,28 @@ import type {
   Verdict,
   VersionStats,
 } from "./types.ts";
+import { cancelledNote } from "./cancelled.ts";
+import { errorsByCode, histogram, isFailed, k6ErrorName } from "./counting.ts";
+import { coverageEvidence } from "./evidence/coverage.ts";
+import { droppedEvidence } from "./evidence/dropped.ts";
+import { gapEvidence, gapsInWindows } from "./evidence/gaps.ts";
+import { interruptedEvidence } from "./evidence/interrupted.ts";
+import { k6Evidence } from "./evidence/k6.ts";
+import { malformedEvidence } from "./evidence/malformed.ts";
+import { podsEvidence } from "./evidence/pods.ts";
+import { windowRateEvidence, windowRates } from "./evidence/window-rate.ts";
+import { countList, formatOffset, inc, plural, seconds } from "./format.ts";
+import { probeStats } from "./probes.ts";
+import { lowerBound, upperBound } from "./sorted.ts";
 
-// ---------------------------------------------------------------------------
-// k6 error codes (k6 docs, "Error codes"; lib/netext/httpext/error_codes.go)
-
-export const K6_ERROR_CODES: Readonly<Record<number, string>> = {
-  1000: "generic error",
-  1010: "non-TCP network error",
-  1020: "invalid URL",
-  1050: "request timeout",
-  1100: "DNS error",
-  1101: "no such host",
-  1110: "blacklisted IP",
-  1111: "blocked hostname",
-  1200: "TCP error",
-  1201: "broken pipe",
-  1202: "unknown TCP error",
-  1210: "dial error",
-  1211: "dial timeout",
-  1212: "connection refused",
-  1213: "dial unknown errno",
-  1220: "connection reset by peer",
-  1300: "TLS error",
-  1301: "TLS record header error",
-  1310: "TLS unknown authority",
-  1311: "TLS hostname mismatch",
-  1600: "HTTP/2 error",
-  1610: "HTTP/2 GoAway",
-  1630: "HTTP/2 stream error",
-  1650: "HTTP/2 connection error",
-  1701: "response decompression error",
-};
-
-const HTTP2_CODES = [
-  "NO_ERROR",
-  "PROTOCOL_ERROR",
-  "INTERNAL_ERROR",
-  "FLOW_CONTROL_ERROR",
-  "SETTINGS_TIMEOUT",
-  "STREAM_CLOSED",
-  "FRAME_SIZE_ERROR",
-  "REFUSED_STREAM",
-  "CANCEL",
-  "COMPRESSION_ERROR",
-  "CONNECT_ERROR",
-  "ENHANCE_YOUR_CALM",
-  "INADEQUATE_SECURITY",
-  "HTTP_1_1_REQUIRED",
-];
-
-/** Short name of a k6 error_code; never throws. */
-export function k6ErrorName(code: number): string {
-  const known = K6_ERROR_CODES[code];
-  if (known) return known;
-  if (code === 0) return "no error code";
-  if (code >= 1400 && code <= 1599) return `HTTP ${code - 1000}`;
-  for (const [base, what] of [
-    [1610, "HTTP/2 GoAway"],
-    [1630, "HTTP/2 stream error"],
-    [1650, "HTTP/2 connection error"],
-  ] as const) {
-    const h2 = HTTP2_CODES[code - base - 1];
-    if (code > base && code < base + 20 && h2) return `${what} ${h2}`;
-  }
-  if (code >= 1100 && code < 1200) return "DNS error";
-  if (code >= 1200 && code < 1300) return "TCP error";
-  if (code >= 1300 && code < 1400) return "TLS error";
-  if (code >= 1600 && code < 1700) return "HTTP/2 error";
-  return "unknown error";
-}
+export { errorsByCode, histogram, isFailed, K6_ERROR_CODES, k6ErrorName } from "./counting.ts";
+export { formatOffset } from "./format.ts";
 
 // ---------------------------------------------------------------------------
 // Small helpers
 
-export const isFailed = (s: Sample): boolean => s.s !== 200;
-
 /** Label used in text for a version: "" (no header) becomes "(no version)". */
 export const versionLabel = (v: string): string => (v === "" ? "(no version)" : v);
-
-/** "+12.3s" relative to origin. */
-export function formatOffset(t: number, origin: number): string {
-  const s = (t - origin) / 1000;
-  return `${s < 0 ? "-" : "+"}${Math.abs(s).toFixed(1)}s`;
-}
-
-const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 function isSortedByT(samples: readonly Sample[]): boolean {
   for (let i = 1; i < samples.length; i++) if (samples[i]!.t < samples[i - 1]!.t) return false;
@@ -143,52 +76,8 @@ function observedEnd(events: readonly RunEvent[], samples: readonly Sample[]): n
   return Math.max(mm ? mm.max : -Infinity, le ?? -Infinity, 0);
 }
 
-/** Index of the first element with t > x in ascending `ts`. */
-function upperBound(ts: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Index of the first element with t >= x in ascending `ts`. */
-function lowerBound(ts: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function inc(rec: Record<string, number>, key: string, by = 1): void {
-  rec[key] = (rec[key] ?? 0) + by;
-}
-
 // ---------------------------------------------------------------------------
-// Counting
-
-/** status -> count; "0" = connection errors. */
-export function histogram(samples: readonly Sample[]): Histogram {
-  const h: Histogram = {};
-  for (const s of samples) inc(h, String(s.s));
-  return h;
-}
-
-/** Connection errors (status 0) by k6 error_code, most frequent first. */
-export function errorsByCode(samples: readonly Sample[]): ErrorCodeCount[] {
-  const counts = new Map<number, number>();
-  for (const s of samples) if (s.s === 0) counts.set(s.e, (counts.get(s.e) ?? 0) + 1);
-  return [...counts.entries()]
-    .map(([code, count]) => ({ code, name: k6ErrorName(code), count }))
-    .sort((a, b) => b.count - a.count || a.code - b.code);
-}
+// Failures
 
 /**
  * "37 of 12011 requests failed (36 connection errors: 1212 connection refused ×30,
@@ -406,22 +295,7 @@ function inAnyWindow(t: number, wins: readonly DeployWindow[]): DeployWindow | n
   return null;
 }
 
-function countList(rec: Record<string, number>, label: (k: string) => string = (k) => k): string {
-  return Object.entries(rec)
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, n]) => `${label(k)} ×${n}`)
-    .join(", ");
-}
-
-function k6Problem(ev: JudgeInput["evidence"]): string | null {
-  if (ev.k6ExitCode === 0) return null;
-  if (ev.k6ExitCode === null) {
-    return ev.k6Error ? `k6 was stopped without an exit code and reported an error: ${ev.k6Error}` : null;
-  }
-  return `k6 exited with code ${ev.k6ExitCode}${ev.k6Error ? `: ${ev.k6Error}` : ""}, so the traffic record may be incomplete`;
-}
-
-/** The verdict of a run. Never passes without evidence. */
+/** The verdict of a run. Never passes without evidence, and never on partial evidence. */
 export function judge(input: JudgeInput): Verdict {
   const samples = byTime(input.samples);
   const events = sortedEvents(input.events);
@@ -438,6 +312,7 @@ export function judge(input: JudgeInput): Verdict {
   const vers = versions(samples);
   const outs = outages(samples);
   const tl = timeline(samples, 1000, origin);
+  const probes = probeStats(samples, (t) => inAnyWindow(t, wins) !== null);
 
   let inWindow = 0;
   let failed = 0;
@@ -470,6 +345,27 @@ export function judge(input: JudgeInput): Verdict {
     if (ev) rolledBack = { at: ev.t, reason: typeof ev.reason === "string" && ev.reason ? ev.reason : "no reason recorded" };
   }
 
+  // Evidence, rule by rule (harness/verdict/evidence/). On fail / rolled-back
+  // the original checks keep their old wording; the problems of `interrupted`
+  // and `extra` become notes there, since failed requests are evidence anyway.
+  const ts = Float64Array.from(samples, (s) => s.t);
+  const malformed = input.malformedLines ?? 0;
+  const rates = windowRates(ts, wins, config.targetRate);
+  const gapScan = gapsInWindows(ts, wins, config.targetRate);
+  const dropped = droppedEvidence(input.dropped, wins, input.startedAt, input.endedAt, origin);
+  const interrupted = interruptedEvidence(evidence.interrupted, input.endedAt, origin);
+  const coverage = coverageEvidence(total, wins, inWindow, config.minRequestsInWindow);
+  const pods = podsEvidence(evidence.podsReplaced);
+  const k6 = k6Evidence(evidence);
+  const extra = [
+    malformedEvidence(malformed),
+    dropped.finding,
+    windowRateEvidence(rates, config.targetRate, origin),
+    gapEvidence(gapScan.gaps, gapScan.longestMs, wins.length > 0, config.targetRate, origin),
+  ];
+  const ordered = [interrupted, coverage, pods, k6, ...extra];
+  const extraProblems = [interrupted, ...extra].flatMap((f) => f.problems);
+
   const failureLine = describeFailureHistogram(hist, errs, total);
   const where =
     failed === 0
@@ -485,13 +381,14 @@ export function judge(input: JudgeInput): Verdict {
     return `${plural(outs.length, "outage")}: ${shown.join(", ")}${more}`;
   };
 
-  const notes: string[] = [];
-  const k6 = k6Problem(evidence);
-  const malformed = input.malformedLines ?? 0;
-  if (malformed > 0) notes.push(`note: ${plural(malformed, "malformed sample line")} ignored`);
+  const notes: string[] = ordered.flatMap((f) => f.notes);
+  const cancelledAtStop = { ...(input.cancelledAtStop ?? {}) };
+  const cancelled = cancelledNote(cancelledAtStop, k6ErrorName);
+  if (cancelled) notes.push(cancelled);
   if (config.targetRate > 0 && total > 0 && achieved < config.targetRate * 0.9) {
     notes.push(`note: achieved ${achieved} req/s, below the target of ${config.targetRate} req/s`);
   }
+  const k6Line = k6.problems[0];
 
   let outcome: Outcome;
   const reasons: string[] = [];
@@ -528,25 +425,17 @@ export function judge(input: JudgeInput): Verdict {
       reasons.push(outageLine());
     }
     if (total === 0) reasons.push("note: no samples were recorded");
-    if (k6) reasons.push(`note: ${k6}`);
+    if (k6Line) reasons.push(`note: ${k6Line}`);
+    reasons.push(...extraProblems.map((p) => `note: ${p}`));
   } else if (failed > 0) {
+    // Failed requests are evidence on their own: missing evidence elsewhere cannot undo them.
     outcome = "fail";
     reasons.push(failureLine + where);
     reasons.push(outageLine());
-    if (k6) reasons.push(`note: ${k6}`);
+    if (k6Line) reasons.push(`note: ${k6Line}`);
+    reasons.push(...extraProblems.map((p) => `note: ${p}`));
   } else {
-    const problems: string[] = [];
-    if (total === 0) problems.push("no samples: k6 recorded no requests");
-    if (wins.length === 0) {
-      problems.push(`no deploy window was recorded, so 0 requests were sent during a deploy (minimum ${config.minRequestsInWindow})`);
-    } else if (inWindow < config.minRequestsInWindow) {
-      problems.push(
-        `only ${inWindow} requests were sent inside deploy windows (minimum ${config.minRequestsInWindow}): ` +
-          `too little traffic during the deploy to prove anything`,
-      );
-    }
-    if (!evidence.podsReplaced) problems.push("pods were not replaced: the deploy did not roll out new pods");
-    if (k6) problems.push(k6);
+    const problems = ordered.flatMap((f) => f.problems);
     if (problems.length > 0) {
       outcome = "inconclusive";
       reasons.push(...problems);
@@ -582,5 +471,12 @@ export function judge(input: JudgeInput): Verdict {
     startedAt: input.startedAt,
     endedAt: input.endedAt,
     malformedLines: malformed,
+    probes,
+    dropped: dropped.stats,
+    cancelledAtStop,
+    windowRates: rates,
+    gaps: gapScan.gaps,
+    interrupted: evidence.interrupted ?? null,
+    evidence: ordered.flatMap((f) => f.checks),
   };
 }

@@ -122,6 +122,19 @@ export interface Evidence {
   k6ExitCode: number | null;
   k6Error?: string;
   rolledBack?: { at: number; reason: string };
+  /** The signal that ended the run early (e.g. "SIGINT"); the run did not finish. */
+  interrupted?: string;
+}
+
+/**
+ * k6's dropped_iterations: planned requests the load generator could not send
+ * (constant-arrival-rate fell behind). They were never judged.
+ */
+export interface DroppedIterationsInput {
+  /** The final count from k6's end-of-test summary; null = unknown. */
+  total: number | null;
+  /** The cumulative counter, polled about once a second while k6 ran (t = epoch ms of the poll). */
+  series: { t: number; count: number }[];
 }
 
 export interface JudgeInput {
@@ -132,8 +145,11 @@ export interface JudgeInput {
   /** Epoch ms. */
   startedAt: number;
   endedAt: number;
-  /** From readSamples(); reported as a note, never changes the outcome. */
+  /** From readSamples(); any malformed line makes a would-be pass inconclusive. */
   malformedLines?: number;
+  dropped: DroppedIterationsInput;
+  /** Requests cancelled by the harness's stop of k6 (left out of `samples`): k6 error code -> count. */
+  cancelledAtStop?: Record<string, number>;
 }
 
 export interface BlastRadius {
@@ -143,6 +159,63 @@ export interface BlastRadius {
   firstFailure: number | null;
   lastFailure: number | null;
   durationMs: number;
+}
+
+/** A connection kind of the scenario: "new" connection per request, "reuse" (keep-alive), "" = not recorded. */
+export type ProbeKind = "new" | "reuse" | "";
+
+/** The requests of one connection kind, so the two probes can be read side by side. */
+export interface ProbeStats {
+  conn: ProbeKind;
+  requests: number;
+  failed: number;
+  inDeployWindow: number;
+  failedInDeployWindow: number;
+  histogram: Histogram;
+  errorsByCode: ErrorCodeCount[];
+}
+
+/** One item of the evidence checklist: what a pass needs, whether the run has it, with the numbers. */
+export interface EvidenceCheck {
+  check: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Requests sent inside one deploy window against what the target rate planned. */
+export interface WindowRate {
+  label: string;
+  start: number;
+  end: number;
+  durationMs: number;
+  sent: number;
+  /** target rate × duration */
+  expected: number;
+  /** sent / duration, req/s */
+  achieved: number;
+  /** sent >= 0.95 × expected − 1 */
+  ok: boolean;
+}
+
+/** A stretch inside a deploy window with no request sent. */
+export interface EvidenceGap {
+  window: string;
+  start: number;
+  end: number;
+  durationMs: number;
+  /** The longest silence allowed: max(1000 ms, 5000 / rate ms). */
+  limitMs: number;
+}
+
+/** Dropped iterations attributed to deploy windows (conservatively: a poll interval touching a window counts in it). */
+export interface DroppedStats {
+  /** k6's final count, else the last poll; null = unknown. */
+  total: number | null;
+  inWindows: number;
+  outsideWindows: number;
+  byWindow: Record<string, number>;
+  /** False when drops inside a window may have gone uncounted (no final count and no poll after the last window). */
+  complete: boolean;
 }
 
 export interface Verdict {
@@ -164,4 +237,14 @@ export interface Verdict {
   startedAt: number;
   endedAt: number;
   malformedLines: number;
+  /** One per connection kind present: new, reuse, "" (in that order). */
+  probes: ProbeStats[];
+  dropped: DroppedStats;
+  /** k6 error code -> requests cancelled by the harness's stop of k6. */
+  cancelledAtStop: Record<string, number>;
+  windowRates: WindowRate[];
+  gaps: EvidenceGap[];
+  interrupted: string | null;
+  /** Everything a pass needs, checked, in a fixed order (reports show it as is). */
+  evidence: EvidenceCheck[];
 }

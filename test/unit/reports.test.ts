@@ -26,6 +26,7 @@ async function verdictOf(name: "valid-pass" | "valid-fail", over: Partial<Parame
     config: { minRequestsInWindow: 1000, targetRate: 80 },
     startedAt: T0 - 1000,
     endedAt: T0 + 25_000,
+    dropped: { total: 0, series: [] },
     ...over,
   });
 }
@@ -36,6 +37,22 @@ const inconclusive = await verdictOf("valid-pass", { config: { minRequestsInWind
 const rolledBack = await verdictOf("valid-fail", {
   evidence: { podsReplaced: true, k6ExitCode: 0, rolledBack: { at: T0 + 16_000, reason: "error rate > 0" } },
 });
+
+/** valid-fail with half the requests on fresh connections, drops in the window and requests cancelled at the stop. */
+const probed = await (async () => {
+  const s = await readSamples(join(FIXTURE_DIR, "valid-fail.ndjson"));
+  const e = await readEvents(join(FIXTURE_DIR, "valid-fail-events.ndjson"));
+  return judge({
+    samples: s.samples.map((x, i) => ({ ...x, c: i % 2 === 0 ? ("new" as const) : ("reuse" as const) })),
+    events: e.events,
+    evidence: { podsReplaced: true, k6ExitCode: 0 },
+    config: { minRequestsInWindow: 1000, targetRate: 80 },
+    startedAt: T0 - 1000,
+    endedAt: T0 + 25_000,
+    dropped: { total: 40, series: [{ t: T0 + 9_500, count: 0 }, { t: T0 + 10_500, count: 30 }, { t: T0 + 24_500, count: 30 }] },
+    cancelledAtStop: { "1000": 3 },
+  });
+})();
 
 const run = (verdict: Verdict, over: Partial<ReportInput> = {}): ReportInput => ({ runId: "r1", config, verdict, ...over });
 
@@ -219,10 +236,55 @@ describe("report.html", () => {
       config: { minRequestsInWindow: 1, targetRate: 1 },
       startedAt: T0,
       endedAt: T0,
+      dropped: { total: null, series: [] },
     });
     expect(timelineSvg(empty)).toContain("no samples");
     expect(markdownReport(run(empty))).toContain("(no samples)");
     checkXml(junitXml(run(empty)));
+  });
+});
+
+describe("probes and evidence in the reports", () => {
+  it("summary.json has probes, dropped iterations, cancelled at stop, window rates and the evidence checklist", () => {
+    const s = buildSummary(run(probed));
+    expect(s.probes.map((p) => [p.conn, p.requests, p.failed])).toEqual([
+      ["new", 1000, probed.probes[0]!.failed],
+      ["reuse", 1000, probed.probes[1]!.failed],
+    ]);
+    expect(s.probes[0]!.failed + s.probes[1]!.failed).toBe(37);
+    expect(s.dropped).toEqual({ total: 40, inWindows: 30, outsideWindows: 10, byWindow: { "rollout-1": 30 }, complete: true });
+    expect(s.cancelledAtStop).toEqual({ "1000": 3 });
+    expect(s.windowRates).toEqual([expect.objectContaining({ label: "rollout-1", sent: 1201, expected: 1200, ok: true })]);
+    expect(s.evidence.find((c) => c.check === "dropped iterations")).toMatchObject({ ok: false });
+    expect(s.gaps).toEqual([]);
+    expect(s.interrupted).toBeNull();
+  });
+
+  it("report.md puts the probes side by side and lists the evidence", () => {
+    const md = markdownReport(run(probed));
+    expect(md).toContain("## Probes");
+    expect(md).toContain("| probe | new connection per request | keep-alive |");
+    expect(md).toMatch(/\| requests \| 1000 \| 1000 \|/);
+    expect(md).toContain("## Evidence");
+    expect(md).toMatch(/\| dropped iterations \| missing \| 40 dropped, 30 inside deploy windows/);
+    expect(md).toContain("| rollout-1 | 15.0 s | 1201 | 1200 | 80.07 | ok |");
+    expect(md).toContain("Dropped iterations: 40 (30 inside deploy windows: rollout-1 ×30).");
+    expect(md).toContain("Cancelled at stop: 1000 generic error ×3.");
+  });
+
+  it("report.html has a small probes table and the evidence", () => {
+    const html = htmlReport(run(probed));
+    expect(html).toContain("<th>new connection per request</th><th>keep-alive</th>");
+    expect(html).toContain("<td>requests</td><td>1000</td><td>1000</td>");
+    expect(html).toContain("<td>dropped iterations</td><td>missing</td>");
+  });
+
+  it("junit.xml has a property per probe", () => {
+    const xml = junitXml(run(probed));
+    checkXml(xml);
+    expect(xml).toContain('<property name="probe.new.requests" value="1000"/>');
+    expect(xml).toContain('<property name="probe.reuse.failed"');
+    expect(xml).toContain('<property name="dropped.inWindows" value="30"/>');
   });
 });
 

@@ -1,0 +1,53 @@
+// Requests the harness itself cancelled by stopping k6. k6 cannot drain
+// in-flight requests before a stop (see harness/load/k6.ts): those that still
+// get logged have s=0, e=1000 and end at about the stop. They are the
+// harness's doing, not the deploy's, so they leave the samples and are
+// reported apart, per code. Anything else near the stop (a 1050 timeout, a
+// 1220 reset, ...) is a real failure and stays.
+import { countList, inc } from "./format.ts";
+import type { Sample } from "./types.ts";
+
+/** k6's error code for a request cancelled by the end of the test. */
+export const K6_CANCELLED = 1000;
+/** A cancelled request ends "at" the stop: k6 logs it a few ms around stopRequestedAt. */
+export const STOP_SLACK_MS = 50;
+
+export interface CancelledAtStop {
+  kept: Sample[];
+  cancelled: number;
+  /** k6 error code -> count */
+  byCode: Record<string, number>;
+}
+
+/**
+ * Splits off the requests cancelled by the stop: s=0 and e=1000, sent before
+ * `stopRequestedAt` (and, when `timeoutMs` is given, within one request
+ * timeout of it: an older one would have timed out first), ending at or after
+ * `stopRequestedAt − 50 ms`. No stop time: nothing is dropped.
+ */
+export function dropCancelledAtStop(samples: readonly Sample[], stopRequestedAt: number | null, timeoutMs = Infinity): CancelledAtStop {
+  const byCode: Record<string, number> = {};
+  if (stopRequestedAt === null) return { kept: [...samples], cancelled: 0, byCode };
+  const kept: Sample[] = [];
+  for (const s of samples) {
+    const cancelled =
+      s.s === 0 &&
+      s.e === K6_CANCELLED &&
+      s.t < stopRequestedAt &&
+      s.t >= stopRequestedAt - timeoutMs &&
+      s.t + s.d >= stopRequestedAt - STOP_SLACK_MS;
+    if (cancelled) inc(byCode, String(s.e));
+    else kept.push(s);
+  }
+  return { kept, cancelled: samples.length - kept.length, byCode };
+}
+
+/** "note: 12 requests in flight when the harness stopped k6 were cancelled …", or null when none. */
+export function cancelledNote(byCode: Readonly<Record<string, number>>, name: (code: number) => string): string | null {
+  const n = Object.values(byCode).reduce((a, b) => a + b, 0);
+  if (n === 0) return null;
+  return (
+    `note: ${n} ${n === 1 ? "request" : "requests"} in flight when the harness stopped k6 ${n === 1 ? "was" : "were"} cancelled by the stop and left out ` +
+    `(${countList(byCode, (code) => `${code} ${name(Number(code))}`)})`
+  );
+}
