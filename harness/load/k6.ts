@@ -20,14 +20,35 @@
 // - Pausing (`{"paused":true}`) is refused for constant-arrival-rate after the
 //   start ("doesn't support pause and resume operations"), so there is no way
 //   to let in-flight requests drain before a stop.
+// - The REST API answers about 1 s after the start (connection refused before).
+// - dropped_iterations (see k6-metrics.ts for the formats): `GET
+//   /v1/metrics/dropped_iterations` is 404 "No metric with that ID was found"
+//   until the first drop, then 200 with the cumulative count. A slow server
+//   (500 ms per answer) at rate 200/s with maxVUs 5: ~180 drops/s.
+// - `--summary-export` (k6-summary.json) IS written after a REST stop (103),
+//   after SIGINT (105) and at the duration cap (0), with
+//   metrics.dropped_iterations.count when iterations were dropped; without
+//   drops the key is absent (so absent = 0, not unknown). No file after
+//   SIGKILL: startK6 deletes an old one first, so a missing file means unknown.
+// - k6 must never outlive the harness: it is started as
+//   `setpriv --pdeathsig INT -- k6 run …` (util-linux 2.38). setpriv sets the
+//   parent-death signal and execs k6 (same pid, so child.pid is k6's pid).
+//   When the harness dies, even by SIGKILL, the kernel sends k6 SIGINT. It
+//   does so more than once (measured with strace: 2+ SIGINTs, one per
+//   reparenting while the harness's threads exit), and k6 takes a second
+//   SIGINT as a hard abort: it is gone within ~50 ms (exit 105, or killed by
+//   SIGINT if its handler was already removed), with no k6-summary.json and
+//   nothing more in k6.log. Nobody is left to read them anyway. The
+//   process.once("exit") kill below stays for the ordinary exits.
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { closeSync, openSync } from "node:fs";
-import { mkdir, open, writeFile, type FileHandle } from "node:fs/promises";
+import { accessSync, closeSync, constants, openSync } from "node:fs";
+import { mkdir, open, rm, writeFile, type FileHandle } from "node:fs/promises";
 import { createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { requireTool } from "../tools.ts";
+import { droppedFromSummary, DroppedIterationsPoller, type DroppedIterations } from "./k6-metrics.ts";
 import { parseSampleLine } from "../verdict/samples.ts";
 import type { Sample } from "../verdict/types.ts";
 import { waitFor } from "../wait.ts";
@@ -69,6 +90,9 @@ export interface StartK6Options {
   readyTimeoutMs?: number;
   /** How often samples.ndjson is polled for new lines. Default 50 ms. */
   tailIntervalMs?: number;
+  /** How often dropped_iterations is read through the REST API. Default 1000 ms. */
+  droppedIntervalMs?: number;
+  /** Gets the whole command line: setpriv (parent-death signal), then k6 and its arguments. */
   spawn?: ProcessRunner;
 }
 
@@ -194,6 +218,14 @@ export interface K6Run extends AsyncDisposable {
   readonly exited: Promise<K6Exit>;
   /** k6's REST status, or undefined if it does not answer. */
   restStatus(): Promise<K6RestStatus | undefined>;
+  /**
+   * k6's dropped_iterations (planned requests never sent for want of a free
+   * VU): `series` is read live about once a second through the REST API (a
+   * point only when k6 answered; count 0 when k6 reports no drops yet);
+   * `total` is k6's final count from k6-summary.json, known once `exited`
+   * resolved, and null before that or when k6 wrote no summary (SIGKILL, crash).
+   */
+  dropped(): DroppedIterations;
 }
 
 export interface K6RestStatus {
@@ -375,6 +407,35 @@ function minimalEnv(): Record<string, string> {
 
 const defaultSpawn: ProcessRunner = (file, args, opts) => nodeSpawn(file, args, opts);
 
+/** The signal k6 gets when the process that started it dies: SIGINT, k6's Ctrl-C (delivered 2+ times, so k6 aborts at once: see the header). */
+export const K6_PARENT_DEATH_SIGNAL = "INT";
+
+/** setpriv (util-linux) from PATH, else /usr/bin or /bin; throws if there is none. */
+export function findSetpriv(path = process.env["PATH"] ?? ""): string {
+  const dirs = [...path.split(delimiter).filter((d) => d !== ""), "/usr/bin", "/bin"];
+  for (const dir of dirs) {
+    const candidate = join(dir, "setpriv");
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  throw new Error(
+    "setpriv not found (PATH, /usr/bin, /bin): nodrop starts k6 through `setpriv --pdeathsig INT` so that k6 stops when the harness dies; install util-linux",
+  );
+}
+
+/**
+ * The command line that runs `file args` with a parent-death signal:
+ * `setpriv --pdeathsig INT -- file args…`. setpriv execs the program, so the
+ * spawned pid is the program's pid.
+ */
+export function withParentDeathSignal(file: string, args: readonly string[], setpriv = findSetpriv()): [string, string[]] {
+  return [setpriv, ["--pdeathsig", K6_PARENT_DEATH_SIGNAL, "--", file, ...args]];
+}
+
 /**
  * Starts `k6 run` and resolves once k6's REST API reports the test running.
  * On failure (k6 exits early, or is not running within readyTimeoutMs) k6 is
@@ -402,8 +463,10 @@ export async function startK6(opts: StartK6Options): Promise<K6Run> {
 }
 
 async function startOnce(opts: StartK6Options, files: K6Files, port: number): Promise<K6Run> {
-  // k6 appends to --console-output: start from an empty file.
+  // k6 appends to --console-output: start from an empty file. An old summary
+  // must not pass for this run's (a k6 killed with SIGKILL writes none).
   await writeFile(files.samples, "");
+  await rm(files.summary, { force: true });
   const args = [
     "run",
     "--no-usage-report",
@@ -422,10 +485,11 @@ async function startOnce(opts: StartK6Options, files: K6Files, port: number): Pr
     ...Object.entries(opts.env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
     resolve(opts.script),
   ];
+  const [file, argv] = withParentDeathSignal(resolve(opts.k6Path), args);
   const logFd = openSync(files.log, "w");
   let child: ChildProcess;
   try {
-    child = (opts.spawn ?? defaultSpawn)(opts.k6Path, args, {
+    child = (opts.spawn ?? defaultSpawn)(file, argv, {
       cwd: resolve(opts.runDir),
       env: minimalEnv(),
       stdio: ["ignore", logFd, logFd],
@@ -436,6 +500,8 @@ async function startOnce(opts: StartK6Options, files: K6Files, port: number): Pr
 
   const feed = new SampleFeed();
   const counts = emptyCounts();
+  const droppedPoller = new DroppedIterationsPoller(port, opts.droppedIntervalMs !== undefined ? { intervalMs: opts.droppedIntervalMs } : {});
+  let droppedTotal: number | null = null;
   const tail = new LineTail(
     files.samples,
     (line) => {
@@ -487,6 +553,9 @@ async function startOnce(opts: StartK6Options, files: K6Files, port: number): Pr
       counts.malformedLines++;
       feed.emit("malformed", partial);
     }
+    await droppedPoller.stop();
+    // k6 writes the summary before it exits (measured: exit 0, 103, 105).
+    droppedTotal = await droppedFromSummary(files.summary);
     feed._end();
     return x;
   });
@@ -521,6 +590,7 @@ async function startOnce(opts: StartK6Options, files: K6Files, port: number): Pr
     // the first line on.
     await tail.start();
     tailSettled();
+    droppedPoller.start();
   } catch (e) {
     tailSettled();
     kill("SIGINT");
@@ -571,6 +641,7 @@ async function startOnce(opts: StartK6Options, files: K6Files, port: number): Pr
     stop,
     exited,
     restStatus: () => rest(port, "GET").catch(() => undefined),
+    dropped: () => ({ series: droppedPoller.series(), total: droppedTotal }),
     [Symbol.asyncDispose]: async () => {
       await stop();
     },

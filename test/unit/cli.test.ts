@@ -7,8 +7,15 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const CLI = join(import.meta.dirname, "..", "..", "bin", "nodrop.mjs");
+/**
+ * One CLI process (node + tsx loading the harness) took 1.6–4.6 s on a 2-core
+ * machine next to the other unit files (measured over 3 runs); a test gets
+ * ~3× the slowest per CLI run it starts, never vitest's 5 s default.
+ */
+const PER_RUN_MS = 15_000;
 const nodrop = async (...args: string[]) => {
-  const r = await execa("node", [CLI, ...args], { reject: false, all: true, env: { NO_COLOR: "1" } });
+  // Killed at the test's own budget, so a hung CLI never outlives its test.
+  const r = await execa("node", [CLI, ...args], { reject: false, all: true, env: { NO_COLOR: "1" }, timeout: PER_RUN_MS });
   return { code: r.exitCode, out: String(r.all) };
 };
 
@@ -26,7 +33,7 @@ describe("nodrop CLI input validation (exit 2, no cluster work)", () => {
     expect(r.code, r.out).toBe(2);
     expect(r.out).toMatch(message);
     expect(r.out).not.toMatch(/cluster \(local\)|namespace|kube-apiserver/);
-  });
+  }, PER_RUN_MS);
 
   it("rejects a config file that is not valid YAML or JSON", async () => {
     const dir = await mkdtemp(join(tmpdir(), "nodrop-cli-"));
@@ -35,7 +42,7 @@ describe("nodrop CLI input validation (exit 2, no cluster work)", () => {
     const r = await nodrop("run", "--config", file);
     expect(r.code, r.out).toBe(2);
     expect(r.out).toMatch(/is not valid YAML or JSON/);
-  });
+  }, PER_RUN_MS);
 
   it("rejects a config file with a bad field value, naming the field", async () => {
     const dir = await mkdtemp(join(tmpdir(), "nodrop-cli-"));
@@ -44,13 +51,13 @@ describe("nodrop CLI input validation (exit 2, no cluster work)", () => {
     const r = await nodrop("run", "--config", file);
     expect(r.code, r.out).toBe(2);
     expect(r.out).toMatch(/shutdown: .*allowed: graceful, abrupt/);
-  });
+  }, PER_RUN_MS);
 
   it("rejects bad demo input before any cluster work", async () => {
     const r = await nodrop("demo", "--set", "rate=0");
     expect(r.code, r.out).toBe(2);
     expect(r.out).toMatch(/rate:/);
-  });
+  }, PER_RUN_MS);
 
   it("rejects an unknown command and an unknown cluster action", async () => {
     expect((await nodrop("teleport")).code).toBe(2);
@@ -58,12 +65,12 @@ describe("nodrop CLI input validation (exit 2, no cluster work)", () => {
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/allowed: up, down, status, kubeconfig/);
     expect((await nodrop("cluster", "up", "--provider", "cloud")).out).toMatch(/allowed: local, kind, existing/);
-  });
+  }, 3 * PER_RUN_MS);
 
   it("prints the kubeconfig path without touching ~/.kube/config", async () => {
-    const r = await execa("node", [CLI, "cluster", "kubeconfig"], { reject: false });
+    const r = await execa("node", [CLI, "cluster", "kubeconfig"], { reject: false, timeout: PER_RUN_MS });
     expect(r.exitCode).toBe(0);
     expect(r.stdout.trim()).toMatch(/\.nodrop\/local\/admin\.kubeconfig$/);
     expect(r.stdout).not.toContain(".kube/config");
-  });
+  }, PER_RUN_MS);
 });

@@ -1,8 +1,11 @@
 // The real k6 against a tiny local server: bundle → start → live samples →
 // stop through the REST API. All traffic goes to 127.0.0.1, bounded in time
 // (the scenario's own cap is 30 s; the test stops it after ~3 s of samples).
+//
+// Timeouts come from measurements on a 2-core machine with the other unit
+// files running alongside (see TIMEOUTS); none relies on vitest's 5 s default.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -16,14 +19,73 @@ import { scenarioEnv } from "../../scenarios/lib/params.ts";
 
 const K6 = toolPaths().k6;
 const haveK6 = existsSync(K6);
+const K6_MISSING = `k6 binary missing at ${K6}: run \`make tools\``;
+const inCI = !!process.env["CI"] && !/^(0|false)$/i.test(process.env["CI"]!);
 
-describe.skipIf(!haveK6)(`real k6 (${haveK6 ? K6 : `SKIPPED: k6 binary missing at ${K6}; run \`make tools\``})`, () => {
+/**
+ * Per-test timeouts, ms: at least ~3× the slowest of 3 runs of this file next
+ * to cli.test.ts on a 2-core machine (measured: stream 3.3 s, dropped slow
+ * 0.7–1.2 s, dropped none 1.2–1.3 s, parent death 0.6–1.0 s, short run 1.1 s,
+ * bad target 0.1 s, fakes 0.7/1.2 s, bundle ~1 s), and above the tests' own
+ * deadlines (15 s for dropped points, 10 s for the orphaned k6) so that those
+ * fail with their message rather than a bare timeout.
+ */
+const TIMEOUTS = { bundle: 20_000, stream: 20_000, dropped: 20_000, parentDeath: 30_000, quick: 10_000, fake: 15_000 } as const;
+
+if (!haveK6) {
+  // Without k6 these tests cannot run. In CI that is a failure (the tools are
+  // part of the setup); elsewhere a skip, but never a silent one.
+  if (inCI) {
+    describe("real k6", () => {
+      it("needs the k6 binary (CI is set)", () => {
+        throw new Error(K6_MISSING);
+      });
+    });
+  } else {
+    console.warn(`SKIPPED: the real-k6 tests in k6-local.test.ts: ${K6_MISSING}`);
+  }
+}
+
+/** True while `pid` is a live process (a zombie sends no load: it counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // "<pid> (<comm>) <state> …": the state follows the last ')'.
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+async function poll(cond: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await cond()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+describe.skipIf(!haveK6)(`real k6 (${haveK6 ? K6 : `SKIPPED: ${K6_MISSING}`})`, () => {
   let dir = "";
   let script = "";
   let server: Server;
   let port = 0;
   let served = 0;
   let served503 = 0;
+  /** Answers after 500 ms: 5 VUs manage ~10 requests/s, so a rate of 200/s drops iterations. */
+  let slowServer: Server;
+  let slowPort = 0;
+
+  const listen = async (srv: Server): Promise<number> => {
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const addr = srv.address();
+    return typeof addr === "object" && addr ? addr.port : 0;
+  };
+  const close = async (srv: Server | undefined) => {
+    srv?.closeAllConnections();
+    await new Promise<void>((r) => (srv ? srv.close(() => r()) : r()));
+  };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "nodrop-k6-"));
@@ -38,14 +100,20 @@ describe.skipIf(!haveK6)(`real k6 (${haveK6 ? K6 : `SKIPPED: k6 binary missing a
       res.statusCode = fail ? 503 : 200;
       res.end(fail ? "unavailable" : "ok");
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const addr = server.address();
-    port = typeof addr === "object" && addr ? addr.port : 0;
-  }, 60_000);
+    port = await listen(server);
+    slowServer = createServer((req, res) => {
+      const t = setTimeout(() => {
+        res.setHeader("X-App-Version", "v1");
+        res.end("slow");
+      }, 500);
+      res.on("close", () => clearTimeout(t));
+    });
+    slowPort = await listen(slowServer);
+  }, TIMEOUTS.bundle);
 
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await close(server);
+    await close(slowServer);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -114,11 +182,18 @@ describe.skipIf(!haveK6)(`real k6 (${haveK6 ? K6 : `SKIPPED: k6 binary missing a
       expect(c.ok + c.failed).toBe(c.total);
       expect(Object.keys(c.byVersion)).toContain("v1");
       expect(parsed.filter((o) => o["s"] === 503).every((o) => o["e"] === 1503 && o["v"] === "v1" && o["p"] === "pod-a")).toBe(true);
-      // WARMUP=1: both planned phases occur, warmup first.
+      // WARMUP=1: both planned phases occur, warmup first. The phase is taken
+      // from the send time relative to the probe's own scenario start, and
+      // lines are written in completion order by two probes whose scenarios
+      // start up to ~40 ms apart (measured): file order may interleave the
+      // phases at the boundary, send order within one probe may not.
       const phases = parsed.map((o) => o["ph"]);
       expect(phases).toContain("warmup");
       expect(phases).toContain("deploy");
-      expect(phases.lastIndexOf("warmup")).toBeLessThan(phases.indexOf("deploy"));
+      for (const conn of ["new", "reuse"]) {
+        const sent = (ph: string) => parsed.filter((o) => o["c"] === conn && o["ph"] === ph).map((o) => o["t"] as number);
+        expect(Math.max(...sent("warmup")), conn).toBeLessThan(Math.min(...sent("deploy")));
+      }
 
       // k6 wrote its log and its summary.
       const log = await readFile(run.files.log, "utf8");
@@ -128,7 +203,7 @@ describe.skipIf(!haveK6)(`real k6 (${haveK6 ? K6 : `SKIPPED: k6 binary missing a
     } finally {
       await run?.stop();
     }
-  }, 60_000);
+  }, TIMEOUTS.stream);
 
   it("fails to start with the scenario's error and the k6.log tail when TARGET is not 127.0.0.1", async () => {
     const err = await startK6({
@@ -145,7 +220,7 @@ describe.skipIf(!haveK6)(`real k6 (${haveK6 ? K6 : `SKIPPED: k6 binary missing a
     expect((err as Error).message).toMatch(/TARGET must be a URL of the form http:\/\/127\.0\.0\.1:<port>/);
     // The inline source map points the stack at the TypeScript source.
     expect((err as Error).message).toMatch(/scenarios\/lib\/params\.ts:\d+/);
-  }, 60_000);
+  }, TIMEOUTS.quick);
 
   it("reports a stop after k6 ended by itself as not stopped by us", async () => {
     const run = await startK6({
@@ -161,7 +236,101 @@ describe.skipIf(!haveK6)(`real k6 (${haveK6 ? K6 : `SKIPPED: k6 binary missing a
     expect(c.total).toBeGreaterThanOrEqual(15);
     expect(c.total).toBeLessThanOrEqual(25);
     expect(run.samples.ended).toBe(true);
-  }, 60_000);
+  }, TIMEOUTS.quick);
+
+  it("reads dropped iterations live and k6's final count: a server too slow for the VUs", async () => {
+    await using run = await startK6({
+      script,
+      runDir: join(dir, "dropped-slow"),
+      k6Path: K6,
+      // 5 VUs, 500 ms per answer: ~10 requests/s of the 200/s planned; k6 drops the rest.
+      env: scenarioEnv({ target: `http://127.0.0.1:${slowPort}/`, rate: 200, durationS: 30, preAllocatedVUs: 5, maxVUs: 5, warmupS: 0, timeoutS: 2, newConnShare: 0 }),
+      droppedIntervalMs: 500,
+    });
+    // Polled about every 500 ms: wait for two points that show drops.
+    expect(await poll(() => run.dropped().series.filter((p) => p.count > 0).length >= 2, 15_000)).toBe(true);
+    const live = run.dropped();
+    expect(live.total).toBeNull(); // k6 still runs: no final count yet
+    await run.stop();
+    const { series, total } = run.dropped();
+    expect(series.length).toBeGreaterThanOrEqual(live.series.length);
+    for (let i = 1; i < series.length; i++) {
+      expect(series[i]!.t).toBeGreaterThanOrEqual(series[i - 1]!.t);
+      expect(series[i]!.count).toBeGreaterThanOrEqual(series[i - 1]!.count); // cumulative
+    }
+    expect(series[0]!.t).toBeGreaterThanOrEqual(run.startedAt);
+    const last = series[series.length - 1]!.count;
+    expect(last).toBeGreaterThan(0);
+    // From k6-summary.json, written after the REST stop: at least what was seen live.
+    expect(total).toBeGreaterThanOrEqual(last);
+    const summary = JSON.parse(await readFile(run.files.summary, "utf8")) as { metrics: Record<string, { count?: number }> };
+    expect(summary.metrics["dropped_iterations"]?.count).toBe(total);
+  }, TIMEOUTS.dropped);
+
+  it("records 'no drops' as count 0 and total 0 when the VUs keep up", async () => {
+    await using run = await startK6({
+      script,
+      runDir: join(dir, "dropped-none"),
+      k6Path: K6,
+      // 20 requests/s of ~1 ms each on 10 VUs: no iteration waits for a VU.
+      env: scenarioEnv({ target: `http://127.0.0.1:${port}/`, rate: 20, durationS: 30, preAllocatedVUs: 10, maxVUs: 10, warmupS: 0, timeoutS: 2, newConnShare: 0 }),
+      droppedIntervalMs: 500,
+    });
+    expect(await poll(() => run.dropped().series.length >= 3, 15_000)).toBe(true);
+    const stopped = await run.stop();
+    expect(stopped.exitCode).toBe(K6_EXIT.STOPPED_FROM_REST_API);
+    const { series, total } = run.dropped();
+    // Evidence, not absence: every point is an explicit 0 read from k6.
+    expect(series.length).toBeGreaterThanOrEqual(3);
+    expect(series.map((p) => p.count)).toEqual(series.map(() => 0));
+    // k6 omits dropped_iterations from the summary when there were none: 0, not null.
+    const summary = JSON.parse(await readFile(run.files.summary, "utf8")) as { metrics: Record<string, unknown> };
+    expect(summary.metrics).not.toHaveProperty("dropped_iterations");
+    expect(summary.metrics).toHaveProperty("http_reqs");
+    expect(total).toBe(0);
+  }, TIMEOUTS.dropped);
+
+  it("k6 stops by itself when the process that started it is SIGKILLed", async () => {
+    const runDir = join(dir, "orphan");
+    const parent = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(REPO_ROOT, "test", "fixtures", "k6-parent.ts"),
+        // A 60 s cap: without the parent-death signal k6 would still be running at the deadline below.
+        JSON.stringify({ script, runDir, k6Path: K6, target: `http://127.0.0.1:${port}/`, durationS: 60 }),
+      ],
+      { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let k6Pid = 0;
+    try {
+      k6Pid = await new Promise<number>((resolvePid, reject) => {
+        let out = "";
+        parent.stdout!.setEncoding("utf8");
+        parent.stdout!.on("data", (d: string) => {
+          out += d;
+          const m = /^k6-pid (\d+)$/m.exec(out);
+          if (m) resolvePid(Number(m[1]));
+        });
+        parent.on("exit", (code, signal) => reject(new Error(`the parent exited before printing k6's pid (${code ?? signal})`)));
+      });
+      // setpriv exec'd k6: the pid startK6 reports is k6 itself.
+      expect(readFileSync(`/proc/${k6Pid}/comm`, "utf8").trim()).toBe("k6");
+      expect(alive(k6Pid)).toBe(true);
+
+      const parentGone = new Promise<void>((r) => parent.once("exit", () => r()));
+      parent.kill("SIGKILL");
+      await parentGone;
+      const t0 = Date.now();
+      expect(await poll(() => !alive(k6Pid), 10_000), `k6 (pid ${k6Pid}) still running 10 s after its parent was killed`).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      if (parent.exitCode === null && parent.signalCode === null) parent.kill("SIGKILL");
+      // Only if the test failed: never leave the load running (checked to be k6, not a reused pid).
+      if (k6Pid > 0 && alive(k6Pid) && readFileSync(`/proc/${k6Pid}/comm`, "utf8").trim() === "k6") process.kill(k6Pid, "SIGKILL");
+    }
+  }, TIMEOUTS.parentDeath);
 });
 
 // The stop escalation, with an injected process runner: a Node script plays
@@ -230,6 +399,8 @@ describe("startK6 stop escalation (fake k6)", () => {
       // The half-written last line of the "exit" fake is not a sample.
       expect(c.malformedLines).toBe(onSigint === "exit" ? 1 : 0);
       expect(run.samples.ended).toBe(true);
+      // A fake k6 writes no summary: the final count is unknown, not 0.
+      expect(run.dropped().total).toBeNull();
     });
-  }, 30_000);
+  }, TIMEOUTS.fake);
 });
