@@ -24,6 +24,12 @@ export interface AppOptions {
   /** Fraction (0..1) of `/` requests answered with 500. */
   errorRate?: number;
   /**
+   * Fraction (0..1) of `/` requests that get no response: the connection is
+   * reset (TCP RST, like a crashing process or a dying proxy). The client sees
+   * a connection error (status 0, no version), not an HTTP error.
+   */
+  resetRate?: number;
+  /**
    * Longer than any client's idle timeout, so the server never closes an idle
    * keep-alive connection just as the client reuses it (a drop unrelated to deploys).
    */
@@ -75,6 +81,7 @@ export function createApp(opts: AppOptions): App {
   const neverReady = opts.neverReady ?? false;
   const workMs = opts.workMs ?? 0;
   const errorRate = opts.errorRate ?? 0;
+  const resetRate = opts.resetRate ?? 0;
   const log = opts.log ?? jsonLog;
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   const random = opts.random ?? Math.random;
@@ -156,6 +163,11 @@ export function createApp(opts: AppOptions): App {
           return;
         }
         const answer = () => {
+          if (resetRate > 0 && random() < resetRate) {
+            // No status line, no headers: the whole connection goes, with RST.
+            if (!req.socket.destroyed) req.socket.resetAndDestroy();
+            return;
+          }
           if (errorRate > 0 && random() < errorRate) send(res, 500, json({ error: "injected" }));
           else send(res, 200, json({}));
         };
@@ -196,6 +208,7 @@ export function createApp(opts: AppOptions): App {
       startupDelayMs,
       workMs,
       errorRate,
+      resetRate,
     });
   });
   if (startupDelayMs > 0) {

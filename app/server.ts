@@ -34,6 +34,7 @@ const app = createApp({
   neverReady: process.env["NEVER_READY"] === "true",
   workMs: num("WORK_MS", 0),
   errorRate: num("ERROR_RATE", 0, 0, 1),
+  resetRate: num("RESET_RATE", 0, 0, 1),
   keepAliveTimeoutMs: num("KEEP_ALIVE_TIMEOUT_MS", 65_000, 1),
   maxRequestsPerSocket: num("MAX_REQUESTS_PER_SOCKET", 0, 0),
 });

@@ -24,7 +24,7 @@ export const PROVIDERS = ["local", "kind", "existing"] as const;
 export const SHUTDOWNS = ["graceful", "abrupt"] as const;
 export const PRESTOP_ACTIONS = ["exec", "sleep"] as const;
 export const READINESS = ["honest", "lying"] as const;
-export const BAD_VERSIONS = ["none", "errors", "never-ready"] as const;
+export const BAD_VERSIONS = ["none", "errors", "never-ready", "resets"] as const;
 
 const RunConfigObject = z
   .object({
@@ -68,7 +68,8 @@ const RunConfigObject = z
     rollouts: z.number().int().min(1).max(20).default(1),
     requestTimeout: z.number().min(0.1).max(60).default(5),
     // Share of the rate sent on a fresh connection per request; the rest reuses keep-alive connections.
-    newConnShare: z.number().min(0).max(1).default(0),
+    // Both probes by default: they fail differently during a deploy.
+    newConnShare: z.number().min(0).max(1).default(0.5),
     // The app closes a keep-alive connection after this many requests (0 = never).
     keepAliveMaxRequests: z.number().int().min(0).max(1_000_000).default(50),
     maxVUs: z.number().int().min(1).max(2000).default(200),
@@ -108,6 +109,15 @@ export const RunConfigSchema = RunConfigObject.superRefine((c, ctx) => {
         code: "custom",
         path: ["preStopSleep"],
         message: `must be shorter than terminationGracePeriod (${c.terminationGracePeriod} s), or the kubelet kills the pod during preStop`,
+      });
+    }
+    if (c.cooldown < c.requestTimeout) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cooldown"],
+        message:
+          `must be at least requestTimeout (${c.requestTimeout} s): requests sent at the end of the last deploy window ` +
+          `need up to requestTimeout to finish before k6 is stopped`,
       });
     }
     if (c.provider === "existing" && !c.kubeconfig && !process.env["KUBECONFIG"]) {

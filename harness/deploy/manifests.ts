@@ -99,6 +99,7 @@ export function renderEnv(config: RunConfig, version: string, bad = false): V1En
   ];
   if (bad && config.badVersion === "errors") env.push({ name: "ERROR_RATE", value: String(config.badErrorRate) });
   if (bad && config.badVersion === "never-ready") env.push({ name: "NEVER_READY", value: "true" });
+  if (bad && config.badVersion === "resets") env.push({ name: "RESET_RATE", value: String(config.badErrorRate) });
   return env;
 }
 

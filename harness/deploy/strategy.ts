@@ -65,6 +65,14 @@ export async function servingPods(ctx: DeployContext, extra: Record<string, stri
  * Live analysis of one version from the running load: fails when, after at
  * least `minRequests` responses from that version since `since`, its error
  * ratio exceeds `maxErrorRate`. Returns a reason string on failure.
+ *
+ * Failed samples with no version (v "": a connection refused, reset or timed
+ * out before any response header) that arrived since the baseline count
+ * against the version under analysis: during a step the harness cannot tell
+ * which version such a request was meant for, and a gate must not open
+ * because the new version's failures carry no name. They are added to both
+ * the failures and the requests of the ratio; the minimum counts responses
+ * from the version only (errors alone can fail a gate, never pass it).
  */
 export function analyzeVersion(
   counts: SampleCounts,
@@ -72,13 +80,32 @@ export function analyzeVersion(
   version: string,
   cfg: { analysisMinRequests: number; analysisMaxErrorRate: number },
 ): { verdict: "pass" | "fail" | "pending"; reason: string } {
-  const now = counts.byVersion[version] ?? { total: 0, ok: 0, failed: 0, byStatus: {} };
-  const base = baseline?.byVersion[version] ?? { total: 0, ok: 0, failed: 0, byStatus: {} };
+  const none = { total: 0, ok: 0, failed: 0, byStatus: {} as Record<string, number> };
+  const now = counts.byVersion[version] ?? none;
+  const base = baseline?.byVersion[version] ?? none;
   const total = now.total - base.total;
   const failed = now.failed - base.failed;
-  const ratio = total > 0 ? failed / total : 0;
-  const numbers = `${failed} of ${total} responses from ${version} failed (${(ratio * 100).toFixed(2)} %), limit ${(cfg.analysisMaxErrorRate * 100).toFixed(2)} %`;
-  if (total > 0 && failed > 0 && ratio > cfg.analysisMaxErrorRate) return { verdict: "fail", reason: `analysis failed: ${numbers}` };
+  // Failures nobody can attribute, since the baseline (never negative).
+  const noVersionNow = version === "" ? none : (counts.byVersion[""] ?? none);
+  const noVersionBase = version === "" ? none : (baseline?.byVersion[""] ?? none);
+  const unattributed = Math.max(0, noVersionNow.failed - noVersionBase.failed);
+  const connErrors = Math.max(0, (noVersionNow.byStatus["0"] ?? 0) - (noVersionBase.byStatus["0"] ?? 0));
+  const allFailed = failed + unattributed;
+  const all = total + unattributed;
+  const ratio = all > 0 ? allFailed / all : 0;
+  const pct = (r: number) => `${(r * 100).toFixed(2)} %`;
+  const limit = `limit ${pct(cfg.analysisMaxErrorRate)}`;
+  let numbers: string;
+  if (unattributed === 0) {
+    numbers = `${failed} of ${total} responses from ${version} failed (${pct(ratio)}), ${limit}`;
+  } else {
+    const what =
+      connErrors === unattributed
+        ? `${unattributed} connection error${unattributed === 1 ? "" : "s"} with no version`
+        : `${unattributed} failure${unattributed === 1 ? "" : "s"} with no version${connErrors > 0 ? ` (${connErrors} connection error${connErrors === 1 ? "" : "s"})` : ""}`;
+    numbers = `${failed} of ${total} responses from ${version} failed, plus ${what} counted against ${version} (${allFailed} of ${all} = ${pct(ratio)}), ${limit}`;
+  }
+  if (allFailed > 0 && ratio > cfg.analysisMaxErrorRate) return { verdict: "fail", reason: `analysis failed: ${numbers}` };
   if (total < cfg.analysisMinRequests) return { verdict: "pending", reason: `analysis pending: ${total} < ${cfg.analysisMinRequests} responses from ${version}` };
   return { verdict: "pass", reason: `analysis passed: ${numbers}` };
 }

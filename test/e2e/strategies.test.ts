@@ -70,6 +70,19 @@ describe("erroring version (answers 500 on 30 % of requests)", () => {
   });
 });
 
+describe("a version whose pods reset connections (no response, no version header)", () => {
+  it("rolling is rolled back by the gate: connection errors count against the new version", async () => {
+    const { exitCode, s, explain } = await runWith(["strategy=rolling", "badVersion=resets", "badErrorRate=0.3"]);
+    expect(exitCode, explain).toBe(4);
+    expect(s.verdict, explain).toBe("rolled-back");
+    expect(s.rollback.reason, explain).toMatch(/analysis failed: .*connection errors? with no version counted against v2/);
+    // The failures users saw are connection errors, and the old version serves again.
+    expect(s.histogram["0"] ?? 0, explain).toBeGreaterThan(0);
+    const tail = s.timeline.slice(-3);
+    expect(tail.every((b) => b.failed === 0 && Object.keys(b.byVersion).join() === "v1"), explain).toBe(true);
+  });
+});
+
 describe("never-ready version", () => {
   it.each(["rolling", "blue-green", "canary"])("%s leaves the old version serving and users see 0 errors", async (strategy) => {
     const { exitCode, s, explain } = await runWith([`strategy=${strategy}`, "badVersion=never-ready", "deployTimeout=15"]);

@@ -115,6 +115,19 @@ describe("sample app (in-process)", () => {
     expect((await get(p2)).status).toBe(200);
   });
 
+  it("reset rate 1.0 destroys the connection without a response; 0.5 uses the random source", async () => {
+    const { port } = await start({ resetRate: 1 });
+    await expect(get(port)).rejects.toThrow(/socket hang up|ECONNRESET/);
+    // Only `/`: probes and metrics still answer.
+    expect((await get(port, "/healthz/ready")).status).toBe(200);
+    expect((await get(port, "/healthz/live")).status).toBe(200);
+    const seq = [0.1, 0.9];
+    const { app, port: p2 } = await start({ resetRate: 0.5, random: () => seq.shift() ?? 0 });
+    await expect(get(p2)).rejects.toMatchObject({ code: "ECONNRESET" });
+    expect((await get(p2)).status).toBe(200);
+    expect(app.state.inFlight).toBe(0);
+  });
+
   it("counts requests in /metrics", async () => {
     const { port } = await start({ errorRate: 1 });
     await get(port);

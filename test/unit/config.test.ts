@@ -47,3 +47,16 @@ describe("RunConfig", () => {
     expect(() => validateConfig({ teleport: 1 })).toThrow(/unknown field.*'teleport'/);
   });
 });
+
+describe("RunConfig: evidence defaults", () => {
+  it("sends both probes by default (half the rate on fresh connections)", () => {
+    expect(validateConfig({}).newConnShare).toBe(0.5);
+  });
+
+  it("needs a cool-down at least as long as the request timeout", () => {
+    expect(() => validateConfig({ cooldown: 2, requestTimeout: 5 })).toThrow(
+      /cooldown: must be at least requestTimeout \(5 s\): requests sent at the end of the last deploy window need up to requestTimeout to finish before k6 is stopped/,
+    );
+    expect(validateConfig({ cooldown: 5, requestTimeout: 5 }).cooldown).toBe(5);
+  });
+});

@@ -116,6 +116,25 @@ describe("renderDeployment", () => {
     const none = renderDeployment(cfg(), { ...W, bad: true });
     expect(envOf(none)["ERROR_RATE"]).toBeUndefined();
     expect(envOf(none)["NEVER_READY"]).toBeUndefined();
+    expect(envOf(none)["RESET_RATE"]).toBeUndefined();
+  });
+
+  it("badVersion=resets: RESET_RATE=badErrorRate on the new version's pods only", () => {
+    const c = cfg({ badVersion: "resets", badErrorRate: 0.4 });
+    // The old version (setup, and the rollback target) is never bad.
+    const old = renderAll(c, { runId: "r1", namespace: "nodrop-r1", image: W.image, version: "v1" }).find(
+      (o): o is V1Deployment => (o as { kind?: string }).kind === "Deployment",
+    )!;
+    expect(envOf(old)["RESET_RATE"]).toBeUndefined();
+    const next = renderDeployment(c, { ...W, version: "v2", bad: true });
+    expect(envValue(next, "APP_VERSION")).toBe("v2");
+    expect(envValue(next, "RESET_RATE")).toBe("0.4");
+    // Only the resets knob: no 500s, readiness untouched.
+    expect(envOf(next)["ERROR_RATE"]).toBeUndefined();
+    expect(envOf(next)["NEVER_READY"]).toBeUndefined();
+    expect(envOf(renderDeployment(c, { ...W, version: "v2" }))["RESET_RATE"]).toBeUndefined();
+    // And the other bad versions never set it.
+    expect(envOf(renderDeployment(cfg({ badVersion: "errors" }), { ...W, bad: true }))["RESET_RATE"]).toBeUndefined();
   });
 
   it("changes only the pod template when only the version changes", () => {
