@@ -38,18 +38,38 @@ export class Cleanup {
   }
 }
 
-/**
- * Runs `main` with cleanup on every exit path. On SIGINT/SIGTERM the cleanup
- * runs and the process exits 130/143; a second signal exits at once.
- */
-export async function withCleanup<T>(main: (cleanup: Cleanup) => Promise<T>, opts: { keep?: boolean } = {}): Promise<T> {
+export interface WithCleanupOptions {
+  keep?: boolean;
+  /**
+   * First SIGINT/SIGTERM: called instead of running the cleanup at once, so
+   * that `main` can end its current step, record what it saw and return; the
+   * cleanup then runs as on any other exit. Without it, the first signal runs
+   * the cleanup and exits 130/143. A second signal always exits at once
+   * (whatever is left is reaped by the next run or `nodrop cleanup`).
+   */
+  onSignal?: (sig: "SIGINT" | "SIGTERM") => void;
+}
+
+export const signalExitCode = (sig: "SIGINT" | "SIGTERM"): 130 | 143 => (sig === "SIGINT" ? 130 : 143);
+
+/** Runs `main` with cleanup on every exit path (see WithCleanupOptions for signals). */
+export async function withCleanup<T>(main: (cleanup: Cleanup) => Promise<T>, opts: WithCleanupOptions = {}): Promise<T> {
   const cleanup = new Cleanup();
   let signalled = false;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) process.exit(sig === "SIGINT" ? 130 : 143);
+    const s = sig === "SIGTERM" ? "SIGTERM" : "SIGINT";
+    if (signalled) {
+      log.error(`${s} again: exiting now; run 'nodrop cleanup' to remove what is left`);
+      process.exit(signalExitCode(s));
+    }
     signalled = true;
-    log.warn(`${sig}: cleaning up${opts.keep ? " (keep=true: the run's resources stay)" : ""} ... (again to exit at once)`);
-    void cleanup.run({ keep: opts.keep ?? false }).finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
+    if (opts.onSignal) {
+      log.warn(`${s}: stopping the run, recording what it saw, then cleaning up ... (again to exit at once)`);
+      opts.onSignal(s);
+      return;
+    }
+    log.warn(`${s}: cleaning up${opts.keep ? " (keep=true: the run's resources stay)" : ""} ... (again to exit at once)`);
+    void cleanup.run({ keep: opts.keep ?? false }).finally(() => process.exit(signalExitCode(s)));
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

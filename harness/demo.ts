@@ -5,7 +5,7 @@
 // A should drop requests, B should drop none. Exit 0 only when that is what
 // happened (the demo "worked"), non-zero otherwise.
 import { join } from "node:path";
-import { withCleanup } from "./cleanup.ts";
+import { signalExitCode, withCleanup } from "./cleanup.ts";
 import { providerFor } from "./cluster/index.ts";
 import { resolveConfig, type RunConfig } from "./config.ts";
 import { log, step } from "./log.ts";
@@ -22,6 +22,10 @@ export const DEMO_COMMON = {
   maxUnavailable: 0,
   // A little work per request keeps requests in flight when a pod is told to stop.
   workMs: 20,
+  // The demo shows what users see through whole rollouts, so the live gate is
+  // off: with it on, A's first refused connection would roll A back (exit 4)
+  // instead of showing every failure the missing preStop causes.
+  analysisMaxErrorRate: 1,
 } as const;
 
 export const DEMO_VARIANTS = {
@@ -43,21 +47,27 @@ export async function demoConfigs(opts: { sets: string[]; file?: string }): Prom
 
 export async function runDemo(opts: { sets: string[]; file?: string }): Promise<number> {
   const { A, B } = await demoConfigs(opts);
+  // The run in progress handles the signal itself (records, judges, cleans up);
+  // the demo only stops before the next variant.
+  let interrupted: "SIGINT" | "SIGTERM" | undefined;
   return withCleanup(async (cleanup) => {
     const provider = providerFor(A.provider, { kubeconfig: A.kubeconfig, context: A.context });
     await step(`cluster (${provider.name}) preflight`, () => provider.preflight());
     if (!(await provider.status()).up) {
-      await step(`cluster (${provider.name}) up`, () => provider.provision());
       cleanup.defer("cluster down", async () => {
         await provider.collectLogs(join(RUNS_DIR, "demo-cluster-logs"));
         await provider.destroy();
       });
+      await step(`cluster (${provider.name}) up`, () => provider.provision());
     }
     const results: { label: string; r: RunResult }[] = [];
     for (const [key, cfg] of [["A", A], ["B", B]] as const) {
+      if (interrupted) return signalExitCode(interrupted);
       const label = DEMO_VARIANTS[key].label;
       log.info(`\n=== variant ${label} ===`);
-      results.push({ label, r: await runPipeline(cfg, { provider, label }) });
+      const r = await runPipeline(cfg, { provider, label });
+      results.push({ label, r });
+      if (r.interrupted) return signalExitCode(r.interrupted);
     }
     const table = compareTable(results.map(({ label, r }) => ({ label, verdict: r.verdict, reportPath: r.reportPath })));
     const [a, b] = results.map((x) => x.r) as [RunResult, RunResult];
@@ -66,5 +76,5 @@ export async function runDemo(opts: { sets: string[]; file?: string }): Promise<
     process.stdout.write(`\n${summary}`);
     await writeFile(join(RUNS_DIR, `demo-${a.runId}.txt`), summary);
     return shown ? 0 : 1;
-  }, { keep: A.keep });
+  }, { keep: A.keep, onSignal: (sig) => (interrupted = sig) });
 }

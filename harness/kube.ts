@@ -7,6 +7,7 @@ import { type Clock, waitFor } from "./wait.ts";
 export const FIELD_MANAGER = "nodrop";
 export const LABEL_RUN = "nodrop.dev/run-id";
 export const LABEL_VERSION = "nodrop.dev/version";
+export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
 
 export class Kube {
   readonly kc: k8s.KubeConfig;
@@ -28,12 +29,18 @@ export class Kube {
     return this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
   }
 
-  async createNamespace(name: string, runId: string): Promise<void> {
+  async createNamespace(name: string, runId: string, annotations: Record<string, string> = {}): Promise<void> {
     await this.apply({
       apiVersion: "v1",
       kind: "Namespace",
-      metadata: { name, labels: { [LABEL_RUN]: runId, "app.kubernetes.io/managed-by": "nodrop" } },
+      metadata: { name, labels: { [LABEL_RUN]: runId, [LABEL_MANAGED_BY]: "nodrop" }, annotations },
     } as k8s.V1Namespace);
+  }
+
+  /** nodrop's namespaces with their annotations. */
+  async runNamespaces(): Promise<{ name: string; annotations: Record<string, string> }[]> {
+    const list = await this.core.listNamespace({ labelSelector: `${LABEL_MANAGED_BY}=nodrop` });
+    return list.items.map((n) => ({ name: n.metadata!.name!, annotations: n.metadata?.annotations ?? {} }));
   }
 
   /** Deletes the namespace and waits until it is gone (so the next run starts clean). */

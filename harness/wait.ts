@@ -1,7 +1,9 @@
 // Named waits on real conditions, with a timeout and an injectable clock.
 // Polling a condition is not a fixed sleep: the loop ends as soon as the
 // condition holds, and a timeout says what was awaited, for how long, and the
-// diagnostics (usually the tail of the relevant log).
+// diagnostics (usually the tail of the relevant log). Inside a run's abort
+// scope (abort.ts) a wait also ends at its next round once the run is aborted.
+import { currentAbort } from "./abort.ts";
 
 export interface Clock {
   now(): number;
@@ -43,7 +45,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T | false | 
   const start = clock.now();
   const interval = opts.intervalMs ?? 250;
   let lastError = "";
+  const abort = currentAbort();
   for (;;) {
+    abort?.throwIfAborted();
     const fatal = opts.fatal ? await opts.fatal() : undefined;
     if (fatal) {
       const detail = opts.diagnose ? await opts.diagnose() : "";

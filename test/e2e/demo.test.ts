@@ -24,6 +24,14 @@ describe("preStop demo", () => {
     expect(B.verdict, explain).toBe("pass");
     expect(Object.keys(B.histogram)).toEqual(["200"]);
     expect(B.requests.inDeployWindow).toBeGreaterThanOrEqual(1000);
+    // Both probes ran side by side, and B passed on each: fresh connections too.
+    for (const conn of ["new", "reuse"]) {
+      const p = B.probes.find((x) => x.conn === conn);
+      expect(p, `${conn} probe in ${JSON.stringify(B.probes)}`).toBeDefined();
+      expect(p!.inDeployWindow).toBeGreaterThan(0);
+      expect(p!.failed).toBe(0);
+    }
+    expect(B.evidence.every((c) => c.ok), JSON.stringify(B.evidence)).toBe(true);
     expect(B.config["preStopSleep"]).toBe(5);
     expect(A.config["preStopSleep"]).toBe(0);
     for (const s of [A, B]) {

@@ -31,6 +31,10 @@ export interface SummaryJson {
   rollback: { happened: boolean; at: number | null; reason: string | null };
   timeline: { t: number; byVersion: Record<string, number>; failed: number }[];
   blastRadius?: { failed: number; byVersion: Record<string, number>; byPhase: Record<string, number>; durationMs: number } | null;
+  interrupted: string | null;
+  probes: { conn: string; requests: number; failed: number; inDeployWindow: number; failedInDeployWindow: number }[];
+  evidence: { check: string; ok: boolean; detail: string }[];
+  dropped: { total: number | null; inWindows: number; outsideWindows: number };
 }
 
 export async function summaryOf(runDir: string): Promise<SummaryJson> {

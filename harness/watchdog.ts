@@ -1,0 +1,45 @@
+// Watches a running run for things that make its evidence worthless: a
+// cluster component that died (provider faults) or k6 exiting on its own.
+// Either aborts the run (abort.ts) naming the cause, within one interval,
+// instead of letting the next step time out minutes later.
+import type { RunAbort } from "./abort.ts";
+import type { ComponentFault } from "./cluster/provider.ts";
+
+export interface WatchRunOptions {
+  abort: RunAbort;
+  faults?: () => Promise<ComponentFault[]>;
+  /** A description of k6's exit once it exited unasked, else undefined. */
+  k6Exited: () => string | undefined;
+  intervalMs?: number;
+}
+
+export function watchRun(opts: WatchRunOptions): { stop: () => void } {
+  let stopped = false;
+  let busy = false;
+  const tick = async () => {
+    if (stopped || busy || opts.abort.cause) return;
+    busy = true;
+    try {
+      const k6 = opts.k6Exited();
+      if (k6) {
+        opts.abort.abort({ kind: "k6-exit", message: `k6 exited while the run was going on (${k6})`, at: Date.now() });
+        return;
+      }
+      const faults = opts.faults ? await opts.faults().catch(() => []) : [];
+      if (!stopped && faults.length > 0) {
+        const f = faults[0]!;
+        opts.abort.abort({ kind: "fault", component: f.component, message: faults.map((x) => x.message).join("\n"), at: Date.now() });
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), opts.intervalMs ?? 500);
+  timer.unref();
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}

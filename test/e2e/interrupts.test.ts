@@ -1,0 +1,114 @@
+// Issue: a verdict a nightly gate can trust. Given a run in progress, when it
+// is interrupted (SIGINT), its k6 is killed, or kube-apiserver dies, then the
+// run ends within seconds, its folder keeps what it recorded, its summary says
+// why (never `pass`), and nothing it created is left behind.
+import { execa } from "execa";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { LocalProvider } from "../../harness/cluster/local.ts";
+import { run } from "../../harness/exec.ts";
+import { CLI, nodrop, runDirsIn, summaryOf } from "./helpers.ts";
+
+const provider = new LocalProvider();
+const kubectl = (...args: string[]) => run(["kubectl", "--kubeconfig", provider.kubeconfigPath(), ...args], { reject: false });
+
+/** What a run can leave behind: its namespaces, pods, and k6 processes. */
+async function inventory(): Promise<{ namespaces: string[]; pods: string[]; k6: string[] }> {
+  const ns = await kubectl("get", "ns", "-l", "app.kubernetes.io/managed-by=nodrop", "-o", "name");
+  const pods = await kubectl("get", "pods", "-A", "-o", "name");
+  const ps = await run(["ps", "-eo", "pid,args"]);
+  return {
+    namespaces: ns.stdout.split("\n").filter(Boolean).sort(),
+    pods: pods.stdout.split("\n").filter(Boolean).sort(),
+    k6: ps.stdout.split("\n").filter((l) => /\bk6 run\b/.test(l)),
+  };
+}
+
+const BASE = ["--set", "replicas=3", "--set", "warmup=8", "--set", "cooldown=5", "--set", "preStopSleep=3", "--set", "rate=200", "--set", "rollouts=1"];
+
+/**
+ * Starts a run and, once its output shows `marker`, does `act` (a signal, a
+ * kill). Returns the exit code, the output and the run's folder.
+ */
+async function runAndDisturb(marker: RegExp, act: (child: ReturnType<typeof execa>) => void | Promise<void>) {
+  const child = execa("node", [CLI, "run", ...BASE], { reject: false, all: true, env: { NO_COLOR: "1" }, timeout: 10 * 60_000 });
+  let out = "";
+  let acted = false;
+  let actedAt = 0;
+  child.all!.on("data", (d: Buffer) => {
+    out += d.toString();
+    if (!acted && marker.test(out)) {
+      acted = true;
+      actedAt = Date.now();
+      void act(child);
+    }
+  });
+  const r = await child;
+  const endedAfterMs = Date.now() - actedAt;
+  const dir = runDirsIn(out)[0];
+  if (!dir) throw new Error(`no run folder in output:\n${out}`);
+  return { exitCode: r.exitCode ?? -1, out, dir, acted, endedAfterMs };
+}
+
+const lines = (file: string) => readFileSync(file, "utf8").split("\n").filter(Boolean).length;
+
+describe("interrupts leave nothing behind and keep what was recorded", () => {
+  it.each([
+    ["warm-up", /• warm-up/],
+    ["a rollout", /• rollout 1\/1/],
+  ])("SIGINT during %s: exit 130, summary 'interrupted', no namespace, pod or k6 left", async (_when, marker) => {
+    const before = await inventory();
+    const r = await runAndDisturb(marker, (child) => void child.kill("SIGINT"));
+    const explain = r.out.slice(-3000);
+    console.log(`SIGINT at ${String(marker)}: the run ended ${(r.endedAfterMs / 1000).toFixed(1)} s after the signal`);
+    expect(r.acted, explain).toBe(true);
+    expect(r.exitCode, explain).toBe(130);
+    const s = await summaryOf(r.dir);
+    expect(s.verdict, explain).toBe("inconclusive");
+    expect(s.interrupted).toBe("SIGINT");
+    expect(s.reasons.join("\n")).toMatch(/interrupted by SIGINT/);
+    // What the run recorded before the signal is kept.
+    expect(lines(join(r.dir, "samples.ndjson"))).toBeGreaterThan(0);
+    expect(readFileSync(join(r.dir, "events.ndjson"), "utf8")).toContain('"kind":"run-error"');
+    const after = await inventory();
+    expect(after, `before: ${JSON.stringify(before)}\n${explain}`).toEqual(before);
+  });
+
+  it("k6 killed with SIGKILL during warm-up: exit 3, inconclusive naming k6, nothing left", async () => {
+    const before = await inventory();
+    const r = await runAndDisturb(/• warm-up/, async () => {
+      const ps = await run(["ps", "-eo", "pid,args"]);
+      const pid = ps.stdout.split("\n").find((l) => /\bk6 run\b/.test(l))?.trim().split(/\s+/)[0];
+      if (pid) process.kill(Number(pid), "SIGKILL");
+    });
+    const explain = r.out.slice(-3000);
+    expect(r.exitCode, explain).toBe(3);
+    const s = await summaryOf(r.dir);
+    expect(s.verdict, explain).toBe("inconclusive");
+    expect(s.reasons.join("\n"), explain).toMatch(/k6 exited/);
+    expect(await inventory()).toEqual(before);
+  });
+});
+
+// Kills a component of the cluster: only on a cluster this test run created,
+// which it then brings back for the other tests.
+describe.skipIf(!inject("suiteCreatedCluster"))("an infrastructure fault mid-run", () => {
+  it("kube-apiserver killed during the rollout: exit 3 within seconds, the verdict names kube-apiserver", async () => {
+    const record = JSON.parse(readFileSync("/run/nodrop-local/cluster.json", "utf8")) as { pids: Record<string, number> };
+    const apiserver = record.pids["kube-apiserver"]!;
+    try {
+      const r = await runAndDisturb(/• rollout 1\/1/, () => void process.kill(apiserver, "SIGKILL"));
+      const explain = r.out.slice(-3000);
+      console.log(`kube-apiserver killed: the run ended ${(r.endedAfterMs / 1000).toFixed(1)} s later`);
+      expect(r.exitCode, explain).toBe(3);
+      const s = await summaryOf(r.dir);
+      expect(s.verdict, explain).not.toBe("pass");
+      expect(s.reasons.join("\n"), explain).toMatch(/kube-apiserver \(pid \d+\) is not running/);
+      expect(r.out).toMatch(/infrastructure fault: kube-apiserver/);
+    } finally {
+      const up = await nodrop(["cluster", "up"]);
+      expect(up.exitCode, up.output).toBe(0);
+    }
+  });
+});
