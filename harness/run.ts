@@ -208,6 +208,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
           ...(k6Problem ? { k6Error: k6Problem } : {}),
           ...(rolledBack ? { rolledBack } : {}),
           ...(cause?.kind === "signal" ? { interrupted: cause.signal } : {}),
+          ...(cause?.kind === "fault" ? { fault: { at: cause.at, component: cause.component, message: cause.message } } : {}),
         },
         config: { minRequestsInWindow: config.minRequestsInWindow, targetRate: config.rate },
         startedAt,

@@ -21,6 +21,7 @@ import { coverageEvidence } from "./evidence/coverage.ts";
 import { droppedEvidence } from "./evidence/dropped.ts";
 import { gapEvidence, gapsInWindows } from "./evidence/gaps.ts";
 import { interruptedEvidence } from "./evidence/interrupted.ts";
+import { faultEvidence } from "./evidence/fault.ts";
 import { k6Evidence } from "./evidence/k6.ts";
 import { malformedEvidence } from "./evidence/malformed.ts";
 import { podsEvidence } from "./evidence/pods.ts";
@@ -363,8 +364,9 @@ export function judge(input: JudgeInput): Verdict {
     windowRateEvidence(rates, config.targetRate, origin),
     gapEvidence(gapScan.gaps, gapScan.longestMs, wins.length > 0, config.targetRate, origin),
   ];
-  const ordered = [interrupted, coverage, pods, k6, ...extra];
-  const extraProblems = [interrupted, ...extra].flatMap((f) => f.problems);
+  const fault = faultEvidence(evidence.fault, samples.filter(isFailed), origin);
+  const ordered = [interrupted, fault, coverage, pods, k6, ...extra];
+  const extraProblems = [interrupted, fault, ...extra].flatMap((f) => f.problems);
 
   const failureLine = describeFailureHistogram(hist, errs, total);
   const where =
@@ -427,6 +429,13 @@ export function judge(input: JudgeInput): Verdict {
     if (total === 0) reasons.push("note: no samples were recorded");
     if (k6Line) reasons.push(`note: ${k6Line}`);
     reasons.push(...extraProblems.map((p) => `note: ${p}`));
+  } else if (failed > 0 && fault.failedBefore === 0) {
+    // Every failure came after a component died: they are the fault's, not the deploy's.
+    outcome = "inconclusive";
+    reasons.push(...fault.problems);
+    reasons.push(failureLine + where);
+    if (k6Line) reasons.push(`note: ${k6Line}`);
+    reasons.push(...[interrupted, ...extra].flatMap((f) => f.problems).map((p) => `note: ${p}`));
   } else if (failed > 0) {
     // Failed requests are evidence on their own: missing evidence elsewhere cannot undo them.
     outcome = "fail";

@@ -124,6 +124,8 @@ export interface Evidence {
   rolledBack?: { at: number; reason: string };
   /** The signal that ended the run early (e.g. "SIGINT"); the run did not finish. */
   interrupted?: string;
+  /** A cluster component that died mid-run (when the watchdog saw it). */
+  fault?: { at: number; component: string; message: string };
 }
 
 /**

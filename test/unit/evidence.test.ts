@@ -193,6 +193,7 @@ describe("evidence checklist", () => {
     const v = judge(input({ samples: base() }));
     expect(v.evidence.map((c) => c.check)).toEqual([
       "run finished",
+      "cluster healthy",
       "samples",
       "deploy windows",
       "requests in deploy windows",
@@ -258,5 +259,30 @@ describe("fixtures", () => {
       "k6 could not send 1,237 planned requests (dropped_iterations), 1,200 of them inside deploy windows (rollout-1 ×1,200): " +
         "the load generator fell behind, so requests users would have sent were never judged",
     );
+  });
+});
+
+describe("a cluster component that died mid-run", () => {
+  const fault = { at: T0 + 2000, component: "kube-apiserver", message: "kube-apiserver (pid 4242) is not running\nlast lines of its log" };
+  const full = () => steady(T0, 500, 10);
+
+  it("is never a pass: inconclusive naming the component", () => {
+    const v = judge(input({ samples: full(), evidence: { podsReplaced: true, k6ExitCode: 0, fault } }));
+    expect(v.outcome).toBe("inconclusive");
+    expect(v.reasons[0]).toMatch(/infrastructure fault: kube-apiserver \(pid 4242\) is not running \(seen at \+2\.0s\)/);
+    expect(v.evidence.find((c) => c.check === "cluster healthy")?.ok).toBe(false);
+  });
+
+  it("counts failures sent after the fault (or just before its detection) as the fault's: inconclusive, not fail", () => {
+    const samples = full().map((s) => (s.t >= T0 + 1500 && s.t < T0 + 1600 ? sample(s.t, 0, "", 1212) : s));
+    const v = judge(input({ samples, evidence: { podsReplaced: true, k6ExitCode: 0, fault } }));
+    expect(v.outcome).toBe("inconclusive");
+    expect(v.reasons.join("\n")).toMatch(/10 failed requests were sent from \+1\.0s on, when kube-apiserver may already have been down: counted as the fault's/);
+  });
+
+  it("keeps fail when requests failed before the fault", () => {
+    const samples = full().map((s) => (s.t === T0 + 200 ? sample(s.t, 0, "", 1212) : s));
+    const v = judge(input({ samples, evidence: { podsReplaced: true, k6ExitCode: 0, fault } }));
+    expect(v.outcome).toBe("fail");
   });
 });
