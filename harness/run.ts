@@ -14,7 +14,7 @@ import { join, relative } from "node:path";
 import { type AbortCause, describeCause, RunAbort, RunAbortedError, withAbortScope } from "./abort.ts";
 import { signalExitCode, withCleanup } from "./cleanup.ts";
 import { providerFor } from "./cluster/index.ts";
-import { canWatchFaults, PROJECT_ROOT, type ClusterProvider } from "./cluster/provider.ts";
+import { canWatchFaults, PROJECT_ROOT, type ClusterProvider, type ComponentFault } from "./cluster/provider.ts";
 import type { RunConfig } from "./config.ts";
 import { strategyFor } from "./deploy/index.ts";
 import type { DeployContext, RolloutResult } from "./deploy/strategy.ts";
@@ -83,6 +83,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
       let failure: Error | undefined;
       let k6ExitInfo: string | undefined;
       let watchdog: { stop: () => void } | undefined;
+      let faultsNow: (() => Promise<ComponentFault[]>) | undefined;
 
       // The body: every wait inside it ends at once when the run is aborted.
       try {
@@ -124,6 +125,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
           const watches = watchNamespace(kube, namespace, events);
           cleanup.defer("stop watches", () => watches.stop(), { always: true });
           // From here on a dead component or a dead k6 ends the run within a second.
+          if (canWatchFaults(provider)) faultsNow = () => provider.faults();
           watchdog = watchRun({
             abort,
             ...(canWatchFaults(provider) ? { faults: () => provider.faults() } : {}),
@@ -182,6 +184,12 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
 
       // Finish: stop the load, judge what was recorded, write the reports.
       watchdog?.stop();
+      // A step that failed on a dead component (an API call refused) may have
+      // done so before the watchdog's next look: name the component, not the symptom.
+      if (failure && !abort.cause && faultsNow) {
+        const [f, ...more] = await faultsNow().catch(() => []);
+        if (f) abort.abort({ kind: "fault", component: f.component, message: [f, ...more].map((x) => x.message).join("\n"), at: Date.now() });
+      }
       const cause: AbortCause | undefined = abort.cause ?? (failure instanceof RunAbortedError ? failure.abortCause : undefined);
       if (failure) {
         const message = cause ? describeCause(cause) : failure.message;

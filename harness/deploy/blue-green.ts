@@ -4,6 +4,7 @@
 // the user Service's selector is swapped. The old slot keeps serving for
 // scaleDownDelay (as Argo Rollouts does: every kube-proxy must catch up)
 // under live analysis; a failure swaps back (rollback).
+import { RunAbortedError } from "../abort.ts";
 import { httpProbe } from "../http.ts";
 import { KIND_NODE_PORTS } from "../cluster/kind.ts";
 import { log } from "../log.ts";
@@ -72,6 +73,7 @@ export const blueGreen: DeployStrategy = {
     try {
       await kube.waitRollout(namespace, slotName(idle), config.deployTimeout * 1000 + 5_000);
     } catch (e) {
+      if (e instanceof RunAbortedError) throw e; // an aborted run is not a failed rollout
       return abort(`slot ${idle} (${to}) never became ready: ${(e as Error).message.split("\n")[0]}`, false);
     }
 
@@ -84,6 +86,7 @@ export const blueGreen: DeployStrategy = {
     try {
       await waitFor(`slot ${idle} (${to}) to answer through ${previewUrl}`, async () => (await httpProbe(previewUrl)).headers["x-app-version"] === to, { timeoutMs: 30_000, intervalMs: 100 });
     } catch (e) {
+      if (e instanceof RunAbortedError) throw e; // an aborted run is not a failed rollout
       return abort(`smoke gate: ${(e as Error).message.split("\n")[0]}`, false);
     }
     const smoke = await smokeTest(previewUrl, to, 100);
@@ -101,6 +104,7 @@ export const blueGreen: DeployStrategy = {
     try {
       await guard(ctx, to, (ctx.clock ?? realClock).sleep(config.scaleDownDelay * 1000));
     } catch (e) {
+      if (e instanceof RunAbortedError) throw e; // an aborted run is not a failed rollout
       if (e instanceof AnalysisFailedError) {
         active.set(ctx, live);
         return abort(e.message, true);

@@ -4,6 +4,7 @@
 // per-version results; a failure aborts: the canary is scaled away (its pods
 // drain like any other) while stable goes back to full size.
 // On success stable is updated to the new version and the canary removed.
+import { RunAbortedError } from "../abort.ts";
 import { log } from "../log.ts";
 import { renderDeployment, renderPdb, renderService, LABELS, APP_NAME, workloadSelector } from "./manifests.ts";
 import { applyAll } from "./apply.ts";
@@ -73,6 +74,7 @@ export const canary: DeployStrategy = {
           })(),
         );
       } catch (e) {
+        if (e instanceof RunAbortedError) throw e; // an aborted run is not a failed rollout
         const reason = e instanceof AnalysisFailedError ? `${e.message} at step ${pct} %` : `canary step ${pct} % did not complete: ${(e as Error).message.split("\n")[0]}`;
         const at = Date.now();
         log.warn(`${label}: ${reason} — aborting: stable back to ${n}, canary removed`);

@@ -1,6 +1,7 @@
 // strategy: rolling — one Deployment updated in place by the Deployment
 // controller (maxSurge/maxUnavailable). Guarded: a rollout that misses its
 // deadline or fails the live analysis is undone automatically.
+import { RunAbortedError } from "../abort.ts";
 import { log } from "../log.ts";
 import { renderDeployment, renderPdb, renderService, workloadSelector } from "./manifests.ts";
 import { applyAll } from "./apply.ts";
@@ -46,6 +47,7 @@ export const rolling: DeployStrategy = {
         })(),
       );
     } catch (e) {
+      if (e instanceof RunAbortedError) throw e; // an aborted run is not a failed rollout
       const reason = e instanceof AnalysisFailedError ? e.message : `rollout did not complete: ${(e as Error).message.split("\n")[0]}`;
       const at = Date.now();
       log.warn(`${label}: ${reason} — rolling back to ${from}`);

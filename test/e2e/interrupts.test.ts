@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { LocalProvider } from "../../harness/cluster/local.ts";
 import { run } from "../../harness/exec.ts";
+import { waitFor } from "../../harness/wait.ts";
 import { CLI, nodrop, runDirsIn, summaryOf } from "./helpers.ts";
 
 const provider = new LocalProvider();
@@ -87,6 +88,22 @@ describe("interrupts leave nothing behind and keep what was recorded", () => {
     const s = await summaryOf(r.dir);
     expect(s.verdict, explain).toBe("inconclusive");
     expect(s.reasons.join("\n"), explain).toMatch(/k6 exited/);
+    expect(await inventory()).toEqual(before);
+  });
+});
+
+describe("kill -9 of the harness itself", () => {
+  it("k6 stops by itself within 30 s (parent-death signal); `nodrop cleanup` removes the namespace left behind", async () => {
+    const before = await inventory();
+    const r = await runAndDisturb(/• warm-up/, (child) => void child.kill("SIGKILL"));
+    expect(r.acted, r.out).toBe(true);
+    const t0 = Date.now();
+    await waitFor("k6 to stop after its harness was killed", async () => (await inventory()).k6.length === 0, { timeoutMs: 30_000, intervalMs: 100 });
+    console.log(`kill -9 of the harness: k6 gone ${((Date.now() - t0) / 1000).toFixed(1)} s later`);
+    const left = await inventory();
+    expect(left.namespaces.length, JSON.stringify(left)).toBe(before.namespaces.length + 1);
+    const c = await nodrop(["cleanup"]);
+    expect(c.exitCode, c.output).toBe(0);
     expect(await inventory()).toEqual(before);
   });
 });
