@@ -10,6 +10,7 @@
 // (not `repeat`), so a resumed experiment recognises its finished runs, also
 // after raising `repeat`, and a changed experiment never mistakes old runs
 // for its own.
+import { mulberry32 } from "../random.ts";
 import { createHash } from "node:crypto";
 import { canonicalJson, type Experiment } from "./design.ts";
 
@@ -49,17 +50,6 @@ export function runIdFor(hash: string, variantIndex: number, repetition: number)
   return id;
 }
 
-/** mulberry32: a small, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A 32-bit seed from the experiment name and the round. */
 export function roundSeed(name: string, round: number): number {
