@@ -6,9 +6,10 @@
 // happened (the demo "worked"), non-zero otherwise.
 import { join } from "node:path";
 import { signalExitCode, withCleanup } from "./cleanup.ts";
+import { ensureCluster } from "./cluster/ensure.ts";
 import { providerFor } from "./cluster/index.ts";
 import { resolveConfig, type RunConfig } from "./config.ts";
-import { log, step } from "./log.ts";
+import { log } from "./log.ts";
 import { runPipeline, type RunResult, RUNS_DIR } from "./run.ts";
 import { compareTable } from "../reports/compare.ts";
 import { writeFile } from "node:fs/promises";
@@ -52,14 +53,7 @@ export async function runDemo(opts: { sets: string[]; file?: string }): Promise<
   let interrupted: "SIGINT" | "SIGTERM" | undefined;
   return withCleanup(async (cleanup) => {
     const provider = providerFor(A.provider, { kubeconfig: A.kubeconfig, context: A.context });
-    await step(`cluster (${provider.name}) preflight`, () => provider.preflight());
-    if (!(await provider.status()).up) {
-      cleanup.defer("cluster down", async () => {
-        await provider.collectLogs(join(RUNS_DIR, "demo-cluster-logs"));
-        await provider.destroy();
-      });
-      await step(`cluster (${provider.name}) up`, () => provider.provision());
-    }
+    await ensureCluster(provider, cleanup, join(RUNS_DIR, "demo-cluster-logs"));
     const results: { label: string; r: RunResult }[] = [];
     for (const [key, cfg] of [["A", A], ["B", B]] as const) {
       if (interrupted) return signalExitCode(interrupted);

@@ -13,6 +13,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { type AbortCause, describeCause, RunAbort, RunAbortedError, withAbortScope } from "./abort.ts";
 import { signalExitCode, withCleanup } from "./cleanup.ts";
+import { ensureCluster } from "./cluster/ensure.ts";
 import { providerFor } from "./cluster/index.ts";
 import { canWatchFaults, PROJECT_ROOT, type ClusterProvider, type ComponentFault } from "./cluster/provider.ts";
 import type { RunConfig } from "./config.ts";
@@ -34,7 +35,7 @@ import { dropCancelledAtStop } from "./verdict/cancelled.ts";
 import { readSamples } from "./verdict/samples.ts";
 import type { Verdict } from "./verdict/types.ts";
 import { waitFor } from "./wait.ts";
-import { watchRun } from "./watchdog.ts";
+import { faultCause, watchRun } from "./watchdog.ts";
 import { scenarioEnv } from "../scenarios/lib/params.ts";
 import { writeReports } from "../reports/index.ts";
 
@@ -90,17 +91,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
         await withAbortScope(abort, async () => {
           // Cluster: reuse a healthy one; one this run brings up is torn down at the end.
           const provider = opts.provider ?? providerFor(config.provider, { kubeconfig: config.kubeconfig, context: config.context });
-          if (!opts.provider) {
-            await step(`cluster (${provider.name}) preflight`, () => provider.preflight());
-            if (!(await provider.status()).up) {
-              // Registered before provisioning: a half-made cluster is torn down too.
-              cleanup.defer("cluster down", async () => {
-                await provider.collectLogs(join(runDir, "cluster-logs"));
-                await provider.destroy();
-              });
-              await step(`cluster (${provider.name}) up`, () => provider.provision());
-            }
-          }
+          if (!opts.provider) await ensureCluster(provider, cleanup, join(runDir, "cluster-logs"));
           abort.throwIfAborted();
 
           const kube = new Kube(provider.kubeconfigPath(), provider.context());
@@ -128,7 +119,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
           if (canWatchFaults(provider)) faultsNow = () => provider.faults();
           watchdog = watchRun({
             abort,
-            ...(canWatchFaults(provider) ? { faults: () => provider.faults() } : {}),
+            ...(faultsNow ? { faults: faultsNow } : {}),
             k6Exited: () => k6ExitInfo,
           });
 
@@ -187,8 +178,8 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
       // A step that failed on a dead component (an API call refused) may have
       // done so before the watchdog's next look: name the component, not the symptom.
       if (failure && !abort.cause && faultsNow) {
-        const [f, ...more] = await faultsNow().catch(() => []);
-        if (f) abort.abort({ kind: "fault", component: f.component, message: [f, ...more].map((x) => x.message).join("\n"), at: Date.now() });
+        const cause = faultCause(await faultsNow().catch(() => []));
+        if (cause) abort.abort(cause);
       }
       const cause: AbortCause | undefined = abort.cause ?? (failure instanceof RunAbortedError ? failure.abortCause : undefined);
       if (failure) {

@@ -2,7 +2,7 @@
 // cluster component that died (provider faults) or k6 exiting on its own.
 // Either aborts the run (abort.ts) naming the cause, within one interval,
 // instead of letting the next step time out minutes later.
-import type { RunAbort } from "./abort.ts";
+import type { AbortCause, RunAbort } from "./abort.ts";
 import type { ComponentFault } from "./cluster/provider.ts";
 
 export interface WatchRunOptions {
@@ -11,6 +11,12 @@ export interface WatchRunOptions {
   /** A description of k6's exit once it exited unasked, else undefined. */
   k6Exited: () => string | undefined;
   intervalMs?: number;
+}
+
+/** The abort cause for dead components (named by the first), or undefined when there are none. */
+export function faultCause(faults: ComponentFault[], at = Date.now()): AbortCause | undefined {
+  const first = faults[0];
+  return first ? { kind: "fault", component: first.component, message: faults.map((f) => f.message).join("\n"), at } : undefined;
 }
 
 export function watchRun(opts: WatchRunOptions): { stop: () => void } {
@@ -25,11 +31,8 @@ export function watchRun(opts: WatchRunOptions): { stop: () => void } {
         opts.abort.abort({ kind: "k6-exit", message: `k6 exited while the run was going on (${k6})`, at: Date.now() });
         return;
       }
-      const faults = opts.faults ? await opts.faults().catch(() => []) : [];
-      if (!stopped && faults.length > 0) {
-        const f = faults[0]!;
-        opts.abort.abort({ kind: "fault", component: f.component, message: faults.map((x) => x.message).join("\n"), at: Date.now() });
-      }
+      const cause = faultCause(opts.faults ? await opts.faults().catch(() => []) : []);
+      if (!stopped && cause) opts.abort.abort(cause);
     } finally {
       busy = false;
     }

@@ -453,19 +453,14 @@ async function stopProcess(pid: number, graceMs: number): Promise<void> {
   }
 }
 
-/** Processes whose command line matches; with `zombies`, exited-but-unreaped ones by their name too. */
-async function findProcesses(match: (cmdline: string) => boolean, zombies = false): Promise<number[]> {
+/** Processes whose command line matches. */
+async function findProcesses(match: (cmdline: string) => boolean): Promise<number[]> {
   const out: number[] = [];
   for (const e of await readdir("/proc")) {
     if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
     try {
       const cmd = (await readFile(`/proc/${e}/cmdline`, "utf8")).replaceAll("\0", " ");
       if (cmd && match(cmd)) out.push(Number(e));
-      else if (!cmd && zombies) {
-        const stat = await readFile(`/proc/${e}/stat`, "utf8");
-        const m = /^\d+ \((.*)\) Z /.exec(stat);
-        if (m && /^(etcd|containerd.*|kube-.*|kubelet|pause)$/.test(m[1]!)) out.push(Number(e));
-      }
     } catch {
       /* exited */
     }

@@ -1,0 +1,16 @@
+// Reuse a healthy cluster; bring one up otherwise, registering its teardown
+// (logs copied to `logsDir` first) BEFORE provisioning, so that a half-made
+// cluster is torn down too.
+import type { Cleanup } from "../cleanup.ts";
+import { step } from "../log.ts";
+import type { ClusterProvider } from "./provider.ts";
+
+export async function ensureCluster(provider: ClusterProvider, cleanup: Cleanup, logsDir: string): Promise<void> {
+  await step(`cluster (${provider.name}) preflight`, () => provider.preflight());
+  if ((await provider.status()).up) return;
+  cleanup.defer("cluster down", async () => {
+    await provider.collectLogs(logsDir);
+    await provider.destroy();
+  });
+  await step(`cluster (${provider.name}) up`, () => provider.provision());
+}
