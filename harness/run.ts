@@ -35,7 +35,7 @@ import { dropCancelledAtStop } from "./verdict/cancelled.ts";
 import { readSamples } from "./verdict/samples.ts";
 import type { Verdict } from "./verdict/types.ts";
 import { waitFor } from "./wait.ts";
-import { faultCause, watchRun } from "./watchdog.ts";
+import { faultAfterFailure, watchRun } from "./watchdog.ts";
 import { scenarioEnv } from "../scenarios/lib/params.ts";
 import { writeReports } from "../reports/index.ts";
 
@@ -178,7 +178,7 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
       // A step that failed on a dead component (an API call refused) may have
       // done so before the watchdog's next look: name the component, not the symptom.
       if (failure && !abort.cause && faultsNow) {
-        const cause = faultCause(await faultsNow().catch(() => []));
+        const cause = await faultAfterFailure(faultsNow);
         if (cause) abort.abort(cause);
       }
       const cause: AbortCause | undefined = abort.cause ?? (failure instanceof RunAbortedError ? failure.abortCause : undefined);

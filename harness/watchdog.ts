@@ -4,6 +4,7 @@
 // instead of letting the next step time out minutes later.
 import type { AbortCause, RunAbort } from "./abort.ts";
 import type { ComponentFault } from "./cluster/provider.ts";
+import { waitFor, WaitTimeoutError, type Clock } from "./wait.ts";
 
 export interface WatchRunOptions {
   abort: RunAbort;
@@ -17,6 +18,25 @@ export interface WatchRunOptions {
 export function faultCause(faults: ComponentFault[], at = Date.now()): AbortCause | undefined {
   const first = faults[0];
   return first ? { kind: "fault", component: first.component, message: faults.map((f) => f.message).join("\n"), at } : undefined;
+}
+
+/**
+ * After a step failed with no cause known yet: the dead component, if one
+ * shows up within `settleMs`. A killed process closes its sockets (the API
+ * call fails) a moment before /proc shows it gone, so one look right after
+ * the failure can miss the component that caused it.
+ */
+export async function faultAfterFailure(faults: () => Promise<ComponentFault[]>, opts: { settleMs?: number; clock?: Clock } = {}): Promise<AbortCause | undefined> {
+  try {
+    return await waitFor("a dead cluster component", async () => faultCause(await faults().catch(() => [])), {
+      timeoutMs: opts.settleMs ?? 2000,
+      intervalMs: 100,
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    });
+  } catch (e) {
+    if (e instanceof WaitTimeoutError) return undefined;
+    throw e;
+  }
 }
 
 export function watchRun(opts: WatchRunOptions): { stop: () => void } {

@@ -121,7 +121,7 @@ describe.skipIf(!inject("suiteCreatedCluster"))("an infrastructure fault mid-run
       expect(r.exitCode, explain).toBe(3);
       const s = await summaryOf(r.dir);
       expect(s.verdict, explain).not.toBe("pass");
-      expect(s.reasons.join("\n"), explain).toMatch(/kube-apiserver \(pid \d+\) is not running/);
+      expect(s.reasons.join("\n"), `${explain}\nsummary reasons:\n${s.reasons.join("\n")}`).toMatch(/kube-apiserver \(pid \d+\) is not running/);
       expect(r.out).toMatch(/infrastructure fault: kube-apiserver/);
     } finally {
       const up = await nodrop(["cluster", "up"]);

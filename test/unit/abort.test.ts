@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { RunAbort, RunAbortedError, withAbortScope } from "../../harness/abort.ts";
 import { waitFor } from "../../harness/wait.ts";
-import { watchRun } from "../../harness/watchdog.ts";
+import { faultAfterFailure, watchRun } from "../../harness/watchdog.ts";
+import type { Clock } from "../../harness/wait.ts";
 
 describe("run abort scope", () => {
   it("ends a wait inside the scope within a round, naming the cause", async () => {
@@ -58,5 +59,33 @@ describe("run watchdog", () => {
     } finally {
       w.stop();
     }
+  });
+});
+
+describe("the cause of a failed step", () => {
+  const clock = (): Clock & { t: number } => {
+    const c = { t: 0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };
+    return c;
+  };
+  const apiserverDead = [{ component: "kube-apiserver", message: "kube-apiserver (pid 42) is not running" }];
+
+  it("names a component that shows up dead a moment after the failure (its sockets closed before /proc showed it gone)", async () => {
+    let looks = 0;
+    const c = clock();
+    const cause = await faultAfterFailure(async () => (++looks >= 3 ? apiserverDead : []), { clock: c });
+    expect(cause).toMatchObject({ kind: "fault", component: "kube-apiserver" });
+    expect(looks).toBe(3);
+    expect(c.t).toBe(200);
+  });
+
+  it("gives up after the settle time when every component is alive", async () => {
+    const c = clock();
+    expect(await faultAfterFailure(async () => [], { clock: c, settleMs: 2000 })).toBeUndefined();
+    expect(c.t).toBe(2000);
+  });
+
+  it("treats a failing look as no fault", async () => {
+    const c = clock();
+    expect(await faultAfterFailure(async () => Promise.reject(new Error("no /proc")), { clock: c, settleMs: 300 })).toBeUndefined();
   });
 });
