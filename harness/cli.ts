@@ -12,10 +12,14 @@ const USAGE = `usage:
   nodrop cluster up|down|status|kubeconfig [--provider local|kind|existing] [--kubeconfig F] [--context C]
   nodrop run  [--config FILE] [--set key=value ...]
   nodrop demo [--set key=value ...]        the preStop comparison (variant A vs B)
+  nodrop experiment FILE [--resume]        every variant × repeat, interleaved; reports/experiments/<name>/
+  nodrop nightly SUITE [--history DIR]     every scenario against its baseline (default history: reports/history)
   nodrop cleanup [--run-id ID] [--provider P]   delete what runs left behind (by label)
 
 exit codes: 0 pass, 1 fail (dropped requests), 2 invalid input,
-            3 inconclusive or infrastructure failure, 4 rolled back`;
+            3 inconclusive or infrastructure failure, 4 rolled back;
+            experiment: 0 once every run finished (it compares, it does not judge)
+            nightly: 0 no regression, 1 a regression, 3 inconclusive`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -28,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       config: { type: "string", short: "c" },
       set: { type: "string", multiple: true, short: "s" },
       "run-id": { type: "string" },
+      resume: { type: "boolean" },
+      history: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -90,7 +96,19 @@ async function main(argv: string[]): Promise<number> {
     return runDemo({ sets: values.set ?? [], ...(values.config ? { file: values.config } : {}) });
   }
 
-  throw new ConfigError(`unknown command '${cmd}' (allowed: cluster, run, demo, cleanup)\n${USAGE}`);
+  if (cmd === "experiment") {
+    if (!sub) throw new ConfigError("experiment: the experiment file is missing (nodrop experiment FILE [--resume])");
+    const { experimentCommand } = await import("./experiment/command.ts");
+    return experimentCommand(sub, { resume: values.resume ?? false });
+  }
+
+  if (cmd === "nightly") {
+    if (!sub) throw new ConfigError("nightly: the suite file is missing (nodrop nightly SUITE [--history DIR])");
+    const { nightlyCommand } = await import("./nightly/command.ts");
+    return nightlyCommand(sub, { ...(values.history ? { history: values.history } : {}) });
+  }
+
+  throw new ConfigError(`unknown command '${cmd}' (allowed: cluster, run, demo, experiment, nightly, cleanup)\n${USAGE}`);
 }
 
 main(process.argv.slice(2)).then(

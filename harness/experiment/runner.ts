@@ -1,6 +1,6 @@
 // Runs an experiment: every planned run (see schedule.ts) through the
 // pipeline, in plan order, one at a time. After every run it rewrites
-// results.csv, report.md and experiment.json in the output folder, so an
+// results.csv, report.md, report.html and experiment.json in the output folder, so an
 // interrupt loses nothing; `resume` picks up the runs that have no complete
 // summary.json yet. The exit code says whether every run finished (0) or a
 // signal stopped the experiment (130/143), not how the runs came out: an
@@ -14,11 +14,12 @@ import { log } from "../log.ts";
 import type { RunResult } from "../run.ts";
 import type { Verdict } from "../verdict/types.ts";
 import type { Experiment } from "./design.ts";
+import { experimentHtml } from "./html.ts";
 import { experimentReport } from "./report.ts";
 import { aggregate, resultRow, spread, toCsv, type RunRow, type VerdictLike } from "./results.ts";
 import { planRuns, remaining, type Plan, type PlannedRun } from "./schedule.ts";
 
-export const OUTPUT_FILES = { csv: "results.csv", report: "report.md", experiment: "experiment.json" } as const;
+export const OUTPUT_FILES = { csv: "results.csv", report: "report.md", html: "report.html", experiment: "experiment.json" } as const;
 
 export interface ExperimentOptions {
   outDir: string;
@@ -151,7 +152,9 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 
 async function writeOutputs(exp: Experiment, plan: Plan, rows: RunRow[], outDir: string): Promise<void> {
   await writeAtomic(join(outDir, OUTPUT_FILES.csv), toCsv(rows));
-  await writeAtomic(join(outDir, OUTPUT_FILES.report), experimentReport(aggregate(exp, rows)));
+  const md = experimentReport(aggregate(exp, rows));
+  await writeAtomic(join(outDir, OUTPUT_FILES.report), md);
+  await writeAtomic(join(outDir, OUTPUT_FILES.html), experimentHtml(exp.name, md));
   await writeAtomic(join(outDir, OUTPUT_FILES.experiment), experimentJson(exp, plan));
 }
 

@@ -79,8 +79,11 @@ describe("local cluster", () => {
       expect((await run(["iptables-save", "-t", "filter"])).stdout).toContain("-A KUBE-TEST -s 10.244.0.250/32 -j RETURN");
 
       // What the cluster made is gone.
-      const procs = await run(["ps", "-eo", "args"]);
-      const ours = procs.stdout.split("\n").filter((l) => /kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy|\/usr\/bin\/etcd|\/usr\/bin\/containerd|containerd-shim|^\/pause|\/app\/server\.mjs/.test(l));
+      // A zombie ("<defunct>", state Z) has exited: it holds nothing but its
+      // pid until PID 1 reaps it, which on these machines can take a moment.
+      const procs = await run(["ps", "-eo", "stat=,args="]);
+      const living = procs.stdout.split("\n").filter((l) => !/^\s*Z/.test(l)).map((l) => l.trim().replace(/^\S+\s+/, ""));
+      const ours = living.filter((l) => /kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy|\/usr\/bin\/etcd|\/usr\/bin\/containerd|containerd-shim|^\/pause|\/app\/server\.mjs/.test(l));
       expect(ours, "leftover processes").toEqual([]);
       expect(existsSync("/sys/fs/cgroup/memory/nodrop"), "the cluster's cgroup root").toBe(false);
       const netnsAfter = (await run(["ip", "-j", "netns", "list"])).stdout;

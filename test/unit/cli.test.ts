@@ -67,6 +67,20 @@ describe("nodrop CLI input validation (exit 2, no cluster work)", () => {
     expect((await nodrop("cluster", "up", "--provider", "cloud")).out).toMatch(/allowed: local, kind, existing/);
   }, 3 * PER_RUN_MS);
 
+  it("experiment: a missing file, and a file with a bad factor, exit 2 naming what is wrong", async () => {
+    const missing = await nodrop("experiment");
+    expect(missing.code, missing.out).toBe(2);
+    expect(missing.out).toMatch(/the experiment file is missing/);
+    const dir = await mkdtemp(join(tmpdir(), "nodrop-cli-"));
+    const file = join(dir, "bad.yaml");
+    await writeFile(file, "repeat: 2\nfactors:\n  preStopSleep: [0, 5]\n  shutdown: [abrupt, sometimes]\n");
+    const r = await nodrop("experiment", file);
+    expect(r.code, r.out).toBe(2);
+    expect(r.out).toMatch(/variant 'shutdown=sometimes' is invalid/);
+    expect(r.out).toMatch(/shutdown: .*allowed: graceful, abrupt/);
+    expect(r.out).not.toMatch(/cluster \(local\)|namespace|kube-apiserver/);
+  }, 2 * PER_RUN_MS);
+
   it("prints the kubeconfig path without touching ~/.kube/config", async () => {
     const r = await execa("node", [CLI, "cluster", "kubeconfig"], { reject: false, timeout: PER_RUN_MS });
     expect(r.exitCode).toBe(0);

@@ -1,0 +1,40 @@
+// `nodrop experiment FILE [--resume]`: validates the experiment (exit 2 before
+// any cluster work), brings up or reuses one cluster for all its runs, runs
+// the plan through the real pipeline and leaves the results in
+// reports/experiments/<name>/ (results.csv, report.md, report.html,
+// experiment.json). A cluster the command brought up is torn down at the end.
+import { join, relative } from "node:path";
+import { signalExitCode, withCleanup } from "../cleanup.ts";
+import { ensureCluster } from "../cluster/ensure.ts";
+import { providerFor } from "../cluster/index.ts";
+import { PROJECT_ROOT } from "../cluster/provider.ts";
+import { log } from "../log.ts";
+import { runPipeline, RUNS_DIR } from "../run.ts";
+import { loadExperiment } from "./design.ts";
+import { OUTPUT_FILES, runExperiment } from "./runner.ts";
+
+export const EXPERIMENTS_DIR = join(PROJECT_ROOT, "reports", "experiments");
+
+export async function experimentCommand(file: string, opts: { resume: boolean }): Promise<number> {
+  const exp = await loadExperiment(file);
+  const outDir = join(EXPERIMENTS_DIR, exp.name);
+  const first = exp.variants[0]!.config;
+  log.info(`experiment '${exp.name}': ${exp.variants.length} variants × ${exp.repeat} repetitions (${exp.design}); results in ${relative(process.cwd(), outDir)}`);
+  let interrupted: "SIGINT" | "SIGTERM" | undefined;
+  return withCleanup(
+    async (cleanup) => {
+      const provider = providerFor(first.provider, { kubeconfig: first.kubeconfig, context: first.context });
+      await ensureCluster(provider, cleanup, join(outDir, "cluster-logs"));
+      if (interrupted) return signalExitCode(interrupted);
+      const r = await runExperiment(exp, {
+        outDir,
+        resume: opts.resume,
+        runsDir: RUNS_DIR,
+        pipeline: (config, o) => runPipeline(config, { provider, label: o.label }),
+      });
+      log.info(`report: ${relative(process.cwd(), join(outDir, OUTPUT_FILES.report))} (and ${OUTPUT_FILES.html}, ${OUTPUT_FILES.csv})`);
+      return r.exitCode;
+    },
+    { keep: first.keep, onSignal: (sig) => (interrupted = sig) },
+  );
+}
