@@ -10,11 +10,12 @@ export const EXIT = { pass: 0, fail: 1, invalid: 2, inconclusive: 3, rolledBack:
 
 const USAGE = `usage:
   nodrop cluster up|down|status|kubeconfig [--provider local|kind|existing] [--kubeconfig F] [--context C]
-  nodrop run  [--config FILE] [--set key=value ...]
+  nodrop run  [--config FILE] [--app DIR] [--set key=value ...]
   nodrop demo [--set key=value ...]        the preStop comparison (variant A vs B)
   nodrop experiment FILE [--resume]        every variant × repeat, interleaved; reports/experiments/<name>/
   nodrop nightly SUITE [--history DIR]     every scenario against its baseline (default history: reports/history)
   nodrop cleanup [--run-id ID] [--provider P]   delete what runs left behind (by label)
+  nodrop image pack BINARY --name REF --out FILE [--port N]   a static binary as an image archive (no Docker)
 
 exit codes: 0 pass, 1 fail (dropped requests), 2 invalid input,
             3 inconclusive or infrastructure failure, 4 rolled back;
@@ -34,6 +35,10 @@ async function main(argv: string[]): Promise<number> {
       "run-id": { type: "string" },
       resume: { type: "boolean" },
       history: { type: "string" },
+      app: { type: "string" },
+      name: { type: "string" },
+      out: { type: "string" },
+      port: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -84,8 +89,19 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  if (cmd === "image") {
+    if (sub !== "pack") throw new ConfigError(`image: unknown action '${sub ?? ""}' (allowed: pack)`);
+    const binary = positionals[2];
+    if (!binary || !values.name || !values.out) throw new ConfigError("image pack: usage: nodrop image pack BINARY --name REF --out FILE [--port N]");
+    const { packBinary } = await import("./images/pack.ts");
+    const img = await packBinary({ binary, name: values.name, out: values.out, ...(values.port ? { port: Number(values.port) } : {}) });
+    log.ok(`${img.name} → ${img.archive} (${img.manifestDigest})`);
+    return 0;
+  }
+
   if (cmd === "run") {
-    const config = await resolveConfig({ ...(values.config ? { file: values.config } : {}), sets: values.set ?? [] });
+    const sets = [...(values.set ?? []), ...(values.app ? [`app=${values.app}`] : [])];
+    const config = await resolveConfig({ ...(values.config ? { file: values.config } : {}), sets });
     const { runPipeline } = await import("./run.ts");
     const result = await runPipeline(config);
     return result.exitCode;
@@ -108,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
     return nightlyCommand(sub, { ...(values.history ? { history: values.history } : {}) });
   }
 
-  throw new ConfigError(`unknown command '${cmd}' (allowed: cluster, run, demo, experiment, nightly, cleanup)\n${USAGE}`);
+  throw new ConfigError(`unknown command '${cmd}' (allowed: cluster, run, demo, experiment, nightly, cleanup, image)\n${USAGE}`);
 }
 
 main(process.argv.slice(2)).then(

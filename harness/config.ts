@@ -38,6 +38,10 @@ const RunConfigObject = z
       .regex(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/, "lower-case letters, digits and '-', at most 32 characters")
       .optional(),
 
+    // What is deployed: the sample app, or a folder with the user's own app
+    // (Deployment manifest + image archive; harness/userapp/).
+    app: z.string().min(1, "a folder path").optional(),
+
     // Workload shape.
     replicas: z.number().int().min(1).max(20).default(4),
     maxSurge: intOrPercent.default(1),
@@ -120,12 +124,21 @@ export const RunConfigSchema = RunConfigObject.superRefine((c, ctx) => {
           `need up to requestTimeout to finish before k6 is stopped`,
       });
     }
+    if (c.app !== undefined && c.badVersion !== "none") {
+      ctx.addIssue({ code: "custom", path: ["badVersion"], message: "only the sample app has bad versions: with app set, badVersion must be none" });
+    }
     if (c.provider === "existing" && !c.kubeconfig && !process.env["KUBECONFIG"]) {
       ctx.addIssue({ code: "custom", path: ["kubeconfig"], message: "provider=existing needs kubeconfig (or KUBECONFIG)" });
     }
   });
 
-export type RunConfig = z.infer<typeof RunConfigSchema>;
+export type RunConfig = z.infer<typeof RunConfigSchema> & {
+  /**
+   * The fields the input set (not filled in from defaults). A user's app keeps
+   * what its manifest says for every knob the user did not set.
+   */
+  explicit?: string[];
+};
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 
 function isZero(v: number | string): boolean {
@@ -219,7 +232,8 @@ export function formatIssues(error: z.ZodError): string {
 export function validateConfig(input: Record<string, unknown>): RunConfig {
   const r = RunConfigSchema.safeParse(input);
   if (!r.success) throw new ConfigError(`invalid configuration:\n${formatIssues(r.error)}`);
-  return r.data;
+  const explicit = Object.keys(input).filter((k) => k in SHAPE && input[k] !== undefined).sort();
+  return { ...r.data, explicit };
 }
 
 /** File first, then `--set` overrides, then validation. Throws ConfigError. */

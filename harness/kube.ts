@@ -2,6 +2,7 @@
 // typed reads, and the waits a deploy needs (rollout complete, pods gone).
 import * as k8s from "@kubernetes/client-node";
 import { log } from "./log.ts";
+import { podStartProblem } from "./pod-problems.ts";
 import { type Clock, waitFor } from "./wait.ts";
 
 export const FIELD_MANAGER = "nodrop";
@@ -109,6 +110,14 @@ export class Kube {
         timeoutMs,
         intervalMs: 250,
         ...(clock ? { clock } : {}),
+        // A pod that cannot start (image missing, crash loop) ends the wait at once.
+        fatal: async () => {
+          const d = await this.deployment(namespace, name).catch(() => undefined);
+          const sel = d?.spec?.selector?.matchLabels;
+          if (!sel) return undefined;
+          const selector = Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(",");
+          return podStartProblem(await this.pods(namespace, selector).catch(() => []));
+        },
         diagnose: async () => `last status: ${last}\n${await this.describeEvents(namespace)}`,
       },
     );

@@ -38,6 +38,9 @@ import { waitFor } from "./wait.ts";
 import { faultAfterFailure, watchRun } from "./watchdog.ts";
 import { scenarioEnv } from "../scenarios/lib/params.ts";
 import { writeReports } from "../reports/index.ts";
+import { applyAll } from "./deploy/apply.ts";
+import { appConfig, loadUserApp, type UserApp } from "./userapp/load.ts";
+import { patchExtra } from "./userapp/patch.ts";
 
 export interface RunOptions {
   /** A provider already provisioned by the caller (the demo runs both variants on one cluster). */
@@ -46,6 +49,8 @@ export interface RunOptions {
   label?: string;
   /** The run is meant to end in a rollback (bad version): reports judge it so. */
   expectRollback?: boolean;
+  /** config.app already loaded (experiments and nightly check it once, before the cluster). */
+  app?: UserApp;
 }
 
 export interface RunResult {
@@ -65,7 +70,10 @@ export function newRunId(now = new Date()): string {
   return `r${ts}-${randomBytes(2).toString("hex")}`;
 }
 
-export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Promise<RunResult> {
+export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Promise<RunResult> {
+  // A user's app is read and checked before anything else (ConfigError: exit 2).
+  const app = opts.app ?? (input.app ? await loadUserApp(input.app) : undefined);
+  const config = app ? appConfig(input, app) : input;
   const runId = config.runId ?? newRunId();
   const runDir = join(RUNS_DIR, runId);
   await mkdir(runDir, { recursive: true });
@@ -98,11 +106,16 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
           const reaped = await reapOrphans(kube);
           if (reaped.length) log.warn(`deleted ${reaped.length} namespace(s) left by runs whose harness died: ${reaped.map((r) => `${r.name} (owner ${r.owner})`).join(", ")}`);
 
-          const image = await step("sample app image (built locally, imported)", async () => {
-            const img = await buildAppImage(join(PROJECT_ROOT, ".nodrop", "images"));
-            await provider.loadImage(img.archive, img.name);
-            return img.name;
-          });
+          const image = app
+            ? await step(`app image ${app.image} (from ${relative(process.cwd(), app.archive) || app.archive}, imported)`, async () => {
+                for (const ref of app.images) await provider.loadImage(app.archive, ref);
+                return app.image;
+              })
+            : await step("sample app image (built locally, imported)", async () => {
+                const img = await buildAppImage(join(PROJECT_ROOT, ".nodrop", "images"));
+                await provider.loadImage(img.archive, img.name);
+                return img.name;
+              });
           abort.throwIfAborted();
 
           const namespace = `nodrop-${runId}`;
@@ -123,7 +136,8 @@ export async function runPipeline(config: RunConfig, opts: RunOptions = {}): Pro
             k6Exited: () => k6ExitInfo,
           });
 
-          const ctx: DeployContext = { config, kube, provider, namespace, runId, image, events, runDir };
+          const ctx: DeployContext = { config, kube, provider, namespace, runId, image, events, runDir, ...(app ? { app } : {}) };
+          if (app?.extras.length) await step("app ConfigMaps and Secrets", () => applyAll(ctx, app.extras.map((o) => patchExtra(o, runId, namespace)), "app config"));
           const strategy = strategyFor(config.strategy);
           const { nodePort } = await step(`deploy v1 (${strategy.name})`, () => strategy.setup(ctx, "v1"));
           const target = `http://127.0.0.1:${provider.hostPortFor(nodePort)}/`;

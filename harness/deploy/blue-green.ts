@@ -8,8 +8,9 @@ import { RunAbortedError } from "../abort.ts";
 import { httpProbe } from "../http.ts";
 import { KIND_NODE_PORTS } from "../cluster/kind.ts";
 import { log } from "../log.ts";
-import { renderDeployment, renderService, workloadSelector } from "./manifests.ts";
+import { renderService, workloadSelector } from "./manifests.ts";
 import { applyAll } from "./apply.ts";
+import { renderWorkload, workloadPort } from "./workload.ts";
 import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, labelSelector, type RolloutResult, SERVICE_NAME, servingPods } from "./strategy.ts";
 import { realClock, waitFor } from "../wait.ts";
 
@@ -20,11 +21,11 @@ const other = (s: Slot): Slot => (s === "blue" ? "green" : "blue");
 const slotName = (s: Slot) => `app-${s}`;
 
 function slotDeployment(ctx: DeployContext, slot: Slot, version: string, replicas: number, bad: boolean) {
-  return renderDeployment(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name: slotName(slot), version, image: ctx.image, replicas, bad, extraLabels: { "nodrop.dev/slot": slot } });
+  return renderWorkload(ctx, { runId: ctx.runId, namespace: ctx.namespace, name: slotName(slot), version, image: ctx.image, replicas, bad, extraLabels: { "nodrop.dev/slot": slot } });
 }
 
 function service(ctx: DeployContext, name: string, slot: Slot, nodePort?: number) {
-  return renderService(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name, selector: workloadSelector(ctx.runId, slotName(slot)), ...(nodePort !== undefined ? { nodePort } : {}) });
+  return renderService(ctx.config, { targetPort: workloadPort(ctx), runId: ctx.runId, namespace: ctx.namespace, name, selector: workloadSelector(ctx.runId, slotName(slot)), ...(nodePort !== undefined ? { nodePort } : {}) });
 }
 
 const fixedPort = (ctx: DeployContext, i: number) => (ctx.provider.name === "kind" ? KIND_NODE_PORTS[i] : undefined);

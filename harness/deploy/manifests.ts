@@ -50,6 +50,8 @@ export interface ServiceParams {
   name: string;
   selector: Record<string, string>;
   nodePort?: number;
+  /** The pods' port (default: the sample app's 8080). */
+  targetPort?: number | string;
 }
 
 export interface PdbParams {
@@ -202,7 +204,7 @@ export function renderService(_config: RunConfig, p: ServiceParams): V1Service {
           name: "http",
           protocol: "TCP",
           port: SERVICE_PORT,
-          targetPort: CONTAINER_PORT,
+          targetPort: p.targetPort ?? CONTAINER_PORT,
           ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}),
         },
       ],

@@ -3,14 +3,15 @@
 // deadline or fails the live analysis is undone automatically.
 import { RunAbortedError } from "../abort.ts";
 import { log } from "../log.ts";
-import { renderDeployment, renderPdb, renderService, workloadSelector } from "./manifests.ts";
+import { renderPdb, renderService, workloadSelector } from "./manifests.ts";
 import { applyAll } from "./apply.ts";
+import { renderWorkload, workloadPort } from "./workload.ts";
 import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, type RolloutResult, SERVICE_NAME, servingPods, versionSelector } from "./strategy.ts";
 
 const NAME = "app";
 
 function deployment(ctx: DeployContext, version: string, bad: boolean) {
-  return renderDeployment(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name: NAME, version, image: ctx.image, replicas: ctx.config.replicas, bad });
+  return renderWorkload(ctx, { runId: ctx.runId, namespace: ctx.namespace, name: NAME, version, image: ctx.image, replicas: ctx.config.replicas, bad });
 }
 
 export const rolling: DeployStrategy = {
@@ -18,7 +19,7 @@ export const rolling: DeployStrategy = {
 
   async setup(ctx, version) {
     const selector = workloadSelector(ctx.runId, NAME);
-    const objects: object[] = [deployment(ctx, version, false), renderService(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name: SERVICE_NAME, selector })];
+    const objects: object[] = [deployment(ctx, version, false), renderService(ctx.config, { targetPort: workloadPort(ctx), runId: ctx.runId, namespace: ctx.namespace, name: SERVICE_NAME, selector })];
     if (ctx.config.pdb) objects.push(renderPdb(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name: NAME, replicas: ctx.config.replicas, selector }));
     await applyAll(ctx, objects, `setup ${version}`);
     await ctx.kube.waitRollout(ctx.namespace, NAME, ctx.config.deployTimeout * 1000);

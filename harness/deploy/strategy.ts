@@ -5,6 +5,7 @@ import type { RunConfig } from "../config.ts";
 import { LABEL_RUN, LABEL_VERSION, type Kube } from "../kube.ts";
 import type { SampleCounts } from "../load/k6.ts";
 import type { EventLog } from "../observe/events.ts";
+import type { UserApp } from "../userapp/load.ts";
 import { type Clock, realClock } from "../wait.ts";
 
 export interface DeployContext {
@@ -14,6 +15,8 @@ export interface DeployContext {
   namespace: string;
   runId: string;
   image: string;
+  /** The user's app (--app); absent: the sample app. */
+  app?: UserApp;
   events: EventLog;
   /** The run's folder: rendered manifests are recorded there. */
   runDir?: string;

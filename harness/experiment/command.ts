@@ -10,6 +10,7 @@ import { providerFor } from "../cluster/index.ts";
 import { PROJECT_ROOT } from "../cluster/provider.ts";
 import { log } from "../log.ts";
 import { runPipeline, RUNS_DIR } from "../run.ts";
+import { appOption, preloadApps } from "../userapp/load.ts";
 import { loadExperiment } from "./design.ts";
 import { OUTPUT_FILES, runExperiment } from "./runner.ts";
 
@@ -19,6 +20,7 @@ export async function experimentCommand(file: string, opts: { resume: boolean })
   const exp = await loadExperiment(file);
   const outDir = join(EXPERIMENTS_DIR, exp.name);
   const first = exp.variants[0]!.config;
+  const apps = await preloadApps(exp.variants.map((v) => v.config));
   log.info(`experiment '${exp.name}': ${exp.variants.length} variants × ${exp.repeat} repetitions (${exp.design}); results in ${relative(process.cwd(), outDir)}`);
   let interrupted: "SIGINT" | "SIGTERM" | undefined;
   return withCleanup(
@@ -30,7 +32,7 @@ export async function experimentCommand(file: string, opts: { resume: boolean })
         outDir,
         resume: opts.resume,
         runsDir: RUNS_DIR,
-        pipeline: (config, o) => runPipeline(config, { provider, label: o.label }),
+        pipeline: (config, o) => runPipeline(config, { provider, label: o.label, ...appOption(apps, config) }),
       });
       log.info(`report: ${relative(process.cwd(), join(outDir, OUTPUT_FILES.report))} (and ${OUTPUT_FILES.html}, ${OUTPUT_FILES.csv})`);
       return r.exitCode;

@@ -1,0 +1,3 @@
+module nodrop.example/go-http
+
+go 1.22

@@ -1,0 +1,73 @@
+// A small HTTP service (standard library only) used as "your own app" in
+// nodrop's README and e2e tests. It answers every request with 200 and the
+// headers nodrop reads: X-App-Version ($APP_VERSION) and X-Pod-Name ($POD_NAME).
+//
+// GRACEFUL_SHUTDOWN=true: on SIGTERM it reports not-ready, finishes the
+// requests in flight and closes idle keep-alive connections (http.Server.Shutdown).
+// GRACEFUL_SHUTDOWN=false: SIGTERM ends the process at once (Go's default),
+// which is the broken variant.
+package main
+
+import (
+	"context"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func main() {
+	version := env("APP_VERSION", "dev")
+	pod := env("POD_NAME", "unknown")
+	work, _ := strconv.Atoi(env("WORK_MS", "0"))
+	graceful := env("GRACEFUL_SHUTDOWN", "true") == "true"
+	var stopping atomic.Bool
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz/ready", func(w http.ResponseWriter, _ *http.Request) {
+		if stopping.Load() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		if work > 0 {
+			time.Sleep(time.Duration(work) * time.Millisecond)
+		}
+		w.Header().Set("X-App-Version", version)
+		w.Header().Set("X-Pod-Name", pod)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte("ok " + version + "\n"))
+	})
+	srv := &http.Server{Addr: ":" + env("PORT", "8080"), Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+
+	if graceful {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+		go func() {
+			<-sig
+			stopping.Store(true)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				log.Printf("shutdown: %v", err)
+			}
+		}()
+	}
+	log.Printf("go-http %s on %s (graceful shutdown: %v)", version, srv.Addr, graceful)
+	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+		log.Fatal(err)
+	}
+}

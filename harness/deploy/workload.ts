@@ -1,0 +1,16 @@
+// The Deployment a strategy applies: the sample app's, rendered from the
+// config, or the user's own (harness/userapp/), patched. Strategies call this
+// and never look at which one it is.
+import type { V1Deployment } from "@kubernetes/client-node";
+import { patchDeployment } from "../userapp/patch.ts";
+import { CONTAINER_PORT, renderDeployment, type WorkloadParams } from "./manifests.ts";
+import type { DeployContext } from "./strategy.ts";
+
+export function renderWorkload(ctx: DeployContext, p: WorkloadParams): V1Deployment {
+  return ctx.app ? patchDeployment(ctx.app.deployment, ctx.app.container, ctx.config, p) : renderDeployment(ctx.config, p);
+}
+
+/** The pods' port the NodePort Service sends to. */
+export function workloadPort(ctx: DeployContext): number | string {
+  return ctx.app?.port ?? CONTAINER_PORT;
+}

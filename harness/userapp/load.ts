@@ -1,0 +1,159 @@
+// A user's app folder, read and checked before any cluster work (problems are
+// ConfigErrors: exit 2). The folder holds:
+//   *.yaml | *.yml      exactly one apps/v1 Deployment; at most one Service
+//                       (only its targetPort is used); ConfigMaps and Secrets
+//   nodrop-app.yaml     optional: archive (default image.tar), build (a shell
+//                       command run in the folder that writes the archive),
+//                       container (default: the first), port
+//   image.tar           an OCI layout or `docker save` archive holding every
+//                       image the Deployment's containers name
+import { access, readdir, readFile } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import type { V1Deployment, V1Service } from "@kubernetes/client-node";
+import { parseAllDocuments, parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { ConfigError, type RunConfig } from "../config.ts";
+import { run } from "../exec.ts";
+import { step } from "../log.ts";
+import { imageNamesInArchive, normalizeRef } from "./archive.ts";
+
+export const APP_FILE = "nodrop-app.yaml";
+const EXTRA_KINDS = ["ConfigMap", "Secret"];
+
+export interface UserApp {
+  dir: string;
+  archive: string;
+  /** The app container's image, as the kubelet resolves it (docker.io/library/x:latest). */
+  image: string;
+  /** Every image the pod needs (all are in the archive). */
+  images: string[];
+  deployment: V1Deployment;
+  container: string;
+  port: number | string;
+  extras: object[];
+}
+
+const AppFile = z
+  .object({
+    archive: z.string().min(1).default("image.tar"),
+    build: z.string().min(1).optional(),
+    container: z.string().min(1).optional(),
+    port: z.union([z.number().int().min(1).max(65535), z.string().min(1)]).optional(),
+  })
+  .strict();
+
+const fail = (dir: string, problem: string): never => {
+  throw new ConfigError(`app: ${dir}: ${problem}`);
+};
+
+const exists = (p: string) => access(p).then(() => true, () => false);
+
+async function readAppFile(dir: string): Promise<z.infer<typeof AppFile>> {
+  const path = join(dir, APP_FILE);
+  if (!(await exists(path))) return AppFile.parse({});
+  let doc: unknown;
+  try {
+    doc = parseYaml(await readFile(path, "utf8")) ?? {};
+  } catch (e) {
+    fail(dir, `${APP_FILE} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const r = AppFile.safeParse(doc);
+  if (!r.success) fail(dir, `${APP_FILE}: ${r.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")} (allowed keys: archive, build, container, port)`);
+  return r.data!;
+}
+
+async function readManifests(dir: string): Promise<Array<{ file: string; obj: Record<string, unknown> }>> {
+  const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f) && f !== APP_FILE).sort();
+  if (!files.length) fail(dir, "no manifests (*.yaml) in the folder");
+  const out: Array<{ file: string; obj: Record<string, unknown> }> = [];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(await readFile(join(dir, file), "utf8"))) {
+      if (doc.errors.length) fail(dir, `${file} is not valid YAML: ${doc.errors[0]!.message.split("\n")[0]}`);
+      const obj = doc.toJS() as unknown;
+      if (obj === null || obj === undefined) continue;
+      if (typeof obj !== "object" || Array.isArray(obj)) fail(dir, `${file}: a document is not a Kubernetes object`);
+      out.push({ file, obj: obj as Record<string, unknown> });
+    }
+  }
+  return out;
+}
+
+/** Reads and checks the folder; runs its build when it has one. Throws ConfigError. */
+export async function loadUserApp(folder: string): Promise<UserApp> {
+  const dir = resolve(folder);
+  if (!(await exists(dir))) fail(folder, "no such folder");
+  const opts = await readAppFile(dir);
+  const objects = await readManifests(dir);
+  const kinds = (k: string) => objects.filter((o) => o.obj["kind"] === k);
+  const deployments = kinds("Deployment");
+  if (deployments.length !== 1) fail(folder, `needs exactly one Deployment manifest, found ${deployments.length}`);
+  const other = objects.filter((o) => !["Deployment", "Service", ...EXTRA_KINDS].includes(String(o.obj["kind"])));
+  if (other.length) fail(folder, `${other[0]!.file}: kind '${String(other[0]!.obj["kind"])}' is not supported (allowed: Deployment, Service, ${EXTRA_KINDS.join(", ")})`);
+  if (kinds("Service").length > 1) fail(folder, "at most one Service manifest (nodrop makes the NodePort Service; only the targetPort is read)");
+  const { file, obj } = deployments[0]!;
+  if (obj["apiVersion"] !== "apps/v1") fail(folder, `${file}: the Deployment must be apps/v1 (got ${String(obj["apiVersion"])})`);
+  const deployment = obj as unknown as V1Deployment;
+  const containers = deployment.spec?.template?.spec?.containers ?? [];
+  if (!containers.length) fail(folder, `${file}: the Deployment has no containers`);
+  const container = opts.container ? containers.find((c) => c.name === opts.container) : containers[0];
+  if (!container) fail(folder, `container '${opts.container}' is not in the Deployment (has: ${containers.map((c) => c.name).join(", ")})`);
+  const missingImage = [...containers, ...(deployment.spec?.template?.spec?.initContainers ?? [])].find((c) => !c.image);
+  if (missingImage) fail(folder, `${file}: container '${missingImage.name}' has no image`);
+
+  const service = kinds("Service")[0]?.obj as V1Service | undefined;
+  const port = opts.port ?? service?.spec?.ports?.[0]?.targetPort ?? container!.ports?.[0]?.containerPort;
+  if (port === undefined) fail(folder, `no port: give the container a containerPort, a Service with a targetPort, or 'port' in ${APP_FILE}`);
+
+  const archive = isAbsolute(opts.archive) ? opts.archive : join(dir, opts.archive);
+  if (opts.build) {
+    await step(`app: build (${opts.build})`, async () => {
+      const r = await run(["sh", "-c", opts.build!], { cwd: dir, reject: false });
+      if (r.exitCode !== 0) fail(folder, `the build command '${opts.build}' exited ${r.exitCode}:\n${(r.stderr || r.stdout).split("\n").slice(-15).join("\n")}`);
+    });
+  }
+  if (!(await exists(archive))) fail(folder, `image archive ${opts.archive} not found${opts.build ? " after the build" : ` (write it with \`docker save\` or an OCI layout tar, or set 'build' in ${APP_FILE})`}`);
+  let held: string[] = [];
+  try {
+    held = await imageNamesInArchive(archive);
+  } catch (e) {
+    fail(folder, `${opts.archive}: ${(e as Error).message}`);
+  }
+  const images = [...new Set([...containers, ...(deployment.spec?.template?.spec?.initContainers ?? [])].map((c) => normalizeRef(c.image!)))];
+  const absent = images.filter((i) => !held.includes(i));
+  if (absent.length) fail(folder, `${opts.archive} does not hold ${absent.join(", ")} (it holds: ${held.join(", ") || "no named image"}); nothing can be pulled here`);
+
+  const extras = objects.filter((o) => EXTRA_KINDS.includes(String(o.obj["kind"]))).map((o) => o.obj);
+  return { dir, archive, image: normalizeRef(container!.image!), images, deployment, container: container!.name, port: port!, extras };
+}
+
+/**
+ * The run's config for this app: every workload knob the user did not set
+ * takes the manifest's value, so strategies and reports see what is deployed.
+ */
+export function appConfig(config: RunConfig, app: UserApp): RunConfig {
+  const explicit = new Set(config.explicit ?? []);
+  const spec = app.deployment.spec!;
+  const pod = spec.template.spec!;
+  const c = pod.containers.find((x) => x.name === app.container)!;
+  const out = { ...config };
+  if (!explicit.has("replicas")) out.replicas = spec.replicas ?? 1;
+  if (!explicit.has("terminationGracePeriod")) out.terminationGracePeriod = pod.terminationGracePeriodSeconds ?? 30;
+  const ru = spec.strategy?.type === "Recreate" ? undefined : spec.strategy?.rollingUpdate;
+  if (!explicit.has("maxSurge")) out.maxSurge = ru?.maxSurge ?? "25%";
+  if (!explicit.has("maxUnavailable")) out.maxUnavailable = ru?.maxUnavailable ?? "25%";
+  if (!explicit.has("preStopSleep")) out.preStopSleep = c.lifecycle?.preStop?.sleep?.seconds ?? 0;
+  return out;
+}
+
+/** Every distinct app folder of these configs, loaded (and built) once, before any cluster work. */
+export async function preloadApps(configs: readonly RunConfig[]): Promise<Map<string, UserApp>> {
+  const apps = new Map<string, UserApp>();
+  for (const c of configs) if (c.app && !apps.has(c.app)) apps.set(c.app, await loadUserApp(c.app));
+  return apps;
+}
+
+/** RunOptions.app for a config whose app preloadApps loaded. */
+export const appOption = (apps: Map<string, UserApp>, config: RunConfig): { app?: UserApp } => {
+  const app = config.app ? apps.get(config.app) : undefined;
+  return app ? { app } : {};
+};
