@@ -140,7 +140,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           if (app?.extras.length) await step("app ConfigMaps and Secrets", () => applyAll(ctx, app.extras.map((o) => patchExtra(o, runId, namespace)), "app config"));
           const strategy = strategyFor(config.strategy);
           const { nodePort } = await step(`deploy v1 (${strategy.name})`, () => strategy.setup(ctx, "v1"));
-          const target = `http://127.0.0.1:${provider.hostPortFor(nodePort)}/`;
+          const target = `http://127.0.0.1:${provider.hostPortFor(nodePort)}${app?.path ?? "/"}`;
           await step(`target ${target} answers 200`, () => waitTargetAnswers(target, { timeoutMs: 60_000, diagnose: () => kube.describeEvents(namespace) }));
 
           const script = await step("bundle scenario (tsc + esbuild)", () => bundleScenario(join(PROJECT_ROOT, "scenarios", "deploy-load.ts"), runDir));
@@ -154,7 +154,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
               script,
               runDir,
               k6Path: toolPaths().k6,
-              env: scenarioEnv({ target, rate: config.rate, durationS: capS, maxVUs: config.maxVUs, warmupS: config.warmup, timeoutS: config.requestTimeout, newConnShare: config.newConnShare }),
+              env: scenarioEnv({ target, rate: config.rate, durationS: capS, maxVUs: config.maxVUs, warmupS: config.warmup, timeoutS: config.requestTimeout, newConnShare: config.newConnShare, ...(app ? { versionHeader: app.versionHeader, podHeader: app.podHeader } : {}) }),
             }),
           );
           const started = k6;

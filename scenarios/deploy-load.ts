@@ -73,11 +73,12 @@ export const options: Options = {
 http.setResponseCallback(http.expectedStatuses(200));
 
 const CLOSE = { Connection: "close" };
+const HEADERS = { version: P.versionHeader, pod: P.podHeader };
 
 export default function (): void {
   const conn = exec.scenario.name === "newconn" ? "new" : "reuse";
   const t = Date.now();
   const ph = phaseAt(t - exec.scenario.startTime, P.warmupS);
   const res = http.get(P.target, { timeout: TIMEOUT_MS, tags: { phase: ph }, ...(conn === "new" ? { headers: CLOSE } : {}) });
-  console.log(formatSample(sampleRecord(t, res, ph, conn)));
+  console.log(formatSample(sampleRecord(t, res, ph, conn, HEADERS)));
 }

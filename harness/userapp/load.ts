@@ -4,7 +4,9 @@
 //                       (only its targetPort is used); ConfigMaps and Secrets
 //   nodrop-app.yaml     optional: archive (default image.tar), build (a shell
 //                       command run in the folder that writes the archive),
-//                       container (default: the first), port
+//                       container (default: the first), port, path (what the
+//                       load requests, default /), versionHeader / podHeader
+//                       (the response headers naming the version and the pod)
 //   image.tar           an OCI layout or `docker save` archive holding every
 //                       image the Deployment's containers name
 import { access, readdir, readFile } from "node:fs/promises";
@@ -30,6 +32,10 @@ export interface UserApp {
   deployment: V1Deployment;
   container: string;
   port: number | string;
+  /** The path the load requests (default "/"). */
+  path: string;
+  versionHeader: string;
+  podHeader: string;
   extras: object[];
 }
 
@@ -39,6 +45,9 @@ const AppFile = z
     build: z.string().min(1).optional(),
     container: z.string().min(1).optional(),
     port: z.union([z.number().int().min(1).max(65535), z.string().min(1)]).optional(),
+    path: z.string().regex(/^\/[^\s#\\]*$/, "a path starting with /, e.g. /api/health").default("/"),
+    versionHeader: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "an HTTP header name").default("X-App-Version"),
+    podHeader: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "an HTTP header name").default("X-Pod-Name"),
   })
   .strict();
 
@@ -58,7 +67,7 @@ async function readAppFile(dir: string): Promise<z.infer<typeof AppFile>> {
     fail(dir, `${APP_FILE} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }
   const r = AppFile.safeParse(doc);
-  if (!r.success) fail(dir, `${APP_FILE}: ${r.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")} (allowed keys: archive, build, container, port)`);
+  if (!r.success) fail(dir, `${APP_FILE}: ${r.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")} (allowed keys: archive, build, container, port, path, versionHeader, podHeader)`);
   return r.data!;
 }
 
@@ -123,7 +132,19 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
   if (absent.length) fail(folder, `${opts.archive} does not hold ${absent.join(", ")} (it holds: ${held.join(", ") || "no named image"}); nothing can be pulled here`);
 
   const extras = objects.filter((o) => EXTRA_KINDS.includes(String(o.obj["kind"]))).map((o) => o.obj);
-  return { dir, archive, image: normalizeRef(container!.image!), images, deployment, container: container!.name, port: port!, extras };
+  return {
+    dir,
+    archive,
+    image: normalizeRef(container!.image!),
+    images,
+    deployment,
+    container: container!.name,
+    port: port!,
+    path: opts.path,
+    versionHeader: opts.versionHeader,
+    podHeader: opts.podHeader,
+    extras,
+  };
 }
 
 /**

@@ -23,6 +23,10 @@ export interface ScenarioParams {
    * new connections follow a traffic split (canary, blue-green swap) at once.
    */
   newConnShare: number;
+  /** Response header naming the version that answered (the user's app may name its own). */
+  versionHeader: string;
+  /** Response header naming the pod that answered. */
+  podHeader: string;
 }
 
 export type ScenarioParamsInput = Pick<ScenarioParams, "target"> & Partial<Omit<ScenarioParams, "target">>;
@@ -37,6 +41,8 @@ export const SCENARIO_ENV = {
   warmupS: "WARMUP",
   timeoutS: "TIMEOUT",
   newConnShare: "NEWCONN_SHARE",
+  versionHeader: "VERSION_HEADER",
+  podHeader: "POD_HEADER",
 } as const satisfies Record<keyof ScenarioParams, string>;
 
 export const SCENARIO_DEFAULTS = {
@@ -46,10 +52,13 @@ export const SCENARIO_DEFAULTS = {
   warmupS: 10,
   timeoutS: 5,
   newConnShare: 0.5,
+  versionHeader: "X-App-Version",
+  podHeader: "X-Pod-Name",
 } as const;
 
 /** Bounds (inclusive). The duration is always bounded: no load loop runs forever. */
-const LIMITS: Record<Exclude<keyof ScenarioParams, "target">, [min: number, max: number, integer: boolean]> = {
+type NumericParam = Exclude<keyof ScenarioParams, "target" | "versionHeader" | "podHeader">;
+const LIMITS: Record<NumericParam, [min: number, max: number, integer: boolean]> = {
   rate: [1, 5000, true],
   durationS: [1, 6 * 3600, true],
   preAllocatedVUs: [1, 5000, true],
@@ -112,6 +121,13 @@ function num(env: Record<string, string | undefined>, key: keyof typeof LIMITS, 
   return n;
 }
 
+function headerName(env: Record<string, string | undefined>, key: "versionHeader" | "podHeader", def: string): string {
+  const raw = env[SCENARIO_ENV[key]];
+  if (raw === undefined || raw.trim() === "") return def;
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(raw.trim())) throw new Error(`${SCENARIO_ENV[key]} must be an HTTP header name (letters, digits, '-'), got '${raw}'`);
+  return raw.trim();
+}
+
 /** Parses k6's __ENV. Throws an Error naming the variable on any bad value. */
 export function parseScenarioParams(env: Record<string, string | undefined>): ScenarioParams {
   const target = validateTarget(env[SCENARIO_ENV.target]);
@@ -125,7 +141,9 @@ export function parseScenarioParams(env: Record<string, string | undefined>): Sc
   if (preAllocatedVUs > maxVUs) {
     throw new Error(`${SCENARIO_ENV.preAllocatedVUs} (${preAllocatedVUs}) must not exceed ${SCENARIO_ENV.maxVUs} (${maxVUs})`);
   }
-  return { target, rate, durationS, preAllocatedVUs, maxVUs, warmupS, timeoutS, newConnShare };
+  const versionHeader = headerName(env, "versionHeader", SCENARIO_DEFAULTS.versionHeader);
+  const podHeader = headerName(env, "podHeader", SCENARIO_DEFAULTS.podHeader);
+  return { target, rate, durationS, preAllocatedVUs, maxVUs, warmupS, timeoutS, newConnShare, versionHeader, podHeader };
 }
 
 /**

@@ -27,9 +27,9 @@ export interface SampleRecord {
   s: number;
   /** k6 error_code (e.g. 1212 connection refused, 1503 for an HTTP 503); 0 if none. */
   e: number;
-  /** X-App-Version response header, "" if absent. */
+  /** The version header (default X-App-Version), "" if absent. */
   v: string;
-  /** X-Pod-Name response header, "" if absent. */
+  /** The pod header (default X-Pod-Name), "" if absent. */
   p: string;
   ph: Phase;
   /** Connection kind: "new" (a fresh connection per request) or "reuse" (keep-alive). */
@@ -52,15 +52,15 @@ export function headerValue(headers: { [name: string]: string } | undefined, nam
 
 const finiteOr0 = (n: unknown): number => (typeof n === "number" && isFinite(n) ? n : 0);
 
-export function sampleRecord(t: number, res: ResponseLike, ph: Phase, c?: ConnKind): SampleRecord {
+export function sampleRecord(t: number, res: ResponseLike, ph: Phase, c?: ConnKind, headers = { version: "X-App-Version", pod: "X-Pod-Name" }): SampleRecord {
   return {
     ...(c ? { c } : {}),
     t,
     d: Math.round(finiteOr0(res.timings && res.timings.duration) * 1000) / 1000,
     s: finiteOr0(res.status),
     e: finiteOr0(res.error_code),
-    v: headerValue(res.headers, "X-App-Version"),
-    p: headerValue(res.headers, "X-Pod-Name"),
+    v: headerValue(res.headers, headers.version),
+    p: headerValue(res.headers, headers.pod),
     ph,
   };
 }

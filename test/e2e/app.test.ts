@@ -8,7 +8,9 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { LocalProvider } from "../../harness/cluster/local.ts";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
+import { packBinary } from "../../harness/images/pack.ts";
 import { nodrop, reportHead, runDirsIn, summaryOf } from "./helpers.ts";
 
 const SHORT = ["--set", "rollouts=1", "--set", "warmup=3", "--set", "cooldown=3", "--set", "requestTimeout=3", "--set", "rate=150", "--set", "newConnShare=0"];
@@ -48,5 +50,23 @@ describe("--app: the Go example (examples/go-http)", () => {
     expect(r.exitCode, r.output).toBe(2);
     expect(r.output).toMatch(/does not hold nodrop\.example\/go-http:2\.0 \(it holds: nodrop\.example\/go-http:1\.0\)/);
     expect(r.output).not.toMatch(/namespace nodrop-|deploy v1/);
+  });
+
+  it("provider=existing, image not on the node: the run stops at once with ErrImageNeverPull and what to do, not at the deploy timeout", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nodrop-app-"));
+    cpSync(example("go-http"), dir, { recursive: true });
+    const ref = `nodrop.example/go-http:never-loaded-${Date.now().toString(36)}`;
+    const manifest = join(dir, "deployment.yaml");
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace("nodrop.example/go-http:1.0", ref));
+    // A valid archive holding that image (so the folder passes its checks); an
+    // existing cluster is not nodrop's to load images into.
+    await packBinary({ binary: "/bin/true", name: ref, out: join(dir, "image.tar") });
+    writeFileSync(join(dir, "nodrop-app.yaml"), "archive: image.tar\n");
+    const kubeconfig = new LocalProvider().kubeconfigPath();
+    const r = await nodrop(["run", "--app", dir, ...SHORT, "--set", "provider=existing", "--set", `kubeconfig=${kubeconfig}`], 300_000);
+    expect(r.exitCode, r.output.slice(-3000)).toBe(3);
+    expect(r.output).toMatch(/ErrImageNeverPull/);
+    expect(r.output).toMatch(/nothing is ever pulled here/);
+    expect(r.output).not.toMatch(/timed out after/);
   });
 });

@@ -49,6 +49,10 @@ describe("sampleRecord / formatSample", () => {
     const odd = { status: NaN, error_code: undefined, timings: undefined, headers: undefined } as unknown as ResponseLike;
     expect(sampleRecord(1, odd, "deploy")).toEqual({ t: 1, d: 0, s: 0, e: 0, v: "", p: "", ph: "deploy" });
   });
+  it("reads the version and pod from the headers the app names", () => {
+    const res = { status: 200, error_code: 0, timings: { duration: 1 }, headers: { "X-Build": "v2", "X-Served-By": "web-1", "X-App-Version": "no" } };
+    expect(sampleRecord(1, res, "deploy", "reuse", { version: "X-Build", pod: "X-Served-By" })).toMatchObject({ v: "v2", p: "web-1" });
+  });
   it("reads headers case-insensitively", () => {
     expect(headerValue({ "x-app-version": "v3" }, "X-App-Version")).toBe("v3");
     expect(headerValue({ "X-POD-NAME": "p" }, "X-Pod-Name")).toBe("p");
@@ -88,14 +92,14 @@ describe("validateTarget", () => {
 describe("parseScenarioParams / scenarioEnv", () => {
   it("applies defaults and derives preAllocatedVUs", () => {
     const p = parseScenarioParams({ TARGET: "http://127.0.0.1:9/" });
-    expect(p).toEqual({ target: "http://127.0.0.1:9/", rate: 300, durationS: 1800, preAllocatedVUs: 150, maxVUs: 200, warmupS: 10, timeoutS: 5, newConnShare: 0.5 });
+    expect(p).toEqual({ target: "http://127.0.0.1:9/", rate: 300, durationS: 1800, preAllocatedVUs: 150, maxVUs: 200, warmupS: 10, timeoutS: 5, newConnShare: 0.5, versionHeader: "X-App-Version", podHeader: "X-Pod-Name" });
     expect(defaultPreAllocatedVUs(10, 200)).toBe(5);
     expect(defaultPreAllocatedVUs(150, 200)).toBe(75);
     expect(defaultPreAllocatedVUs(5000, 100)).toBe(100);
   });
   it("parses every variable", () => {
-    const env = { TARGET: "http://127.0.0.1:9/x", RATE: "100", DURATION: "30", PRE_ALLOCATED_VUS: "10", MAX_VUS: "50", WARMUP: "1.5", TIMEOUT: "0.5", NEWCONN_SHARE: "0.25" };
-    expect(parseScenarioParams(env)).toEqual({ target: "http://127.0.0.1:9/x", rate: 100, durationS: 30, preAllocatedVUs: 10, maxVUs: 50, warmupS: 1.5, timeoutS: 0.5, newConnShare: 0.25 });
+    const env = { TARGET: "http://127.0.0.1:9/x", RATE: "100", DURATION: "30", PRE_ALLOCATED_VUS: "10", MAX_VUS: "50", WARMUP: "1.5", TIMEOUT: "0.5", NEWCONN_SHARE: "0.25", VERSION_HEADER: "X-Build", POD_HEADER: "X-Served-By" };
+    expect(parseScenarioParams(env)).toEqual({ target: "http://127.0.0.1:9/x", rate: 100, durationS: 30, preAllocatedVUs: 10, maxVUs: 50, warmupS: 1.5, timeoutS: 0.5, newConnShare: 0.25, versionHeader: "X-Build", podHeader: "X-Served-By" });
   });
   it.each([
     [{ RATE: "0" }, /RATE must be an integer between 1 and 5000, got '0'/],
@@ -106,6 +110,7 @@ describe("parseScenarioParams / scenarioEnv", () => {
     [{ TIMEOUT: "0" }, /TIMEOUT must be a number between 0.1 and 60/],
     [{ WARMUP: "1e3" }, /WARMUP must be/],
     [{ PRE_ALLOCATED_VUS: "60", MAX_VUS: "50" }, /PRE_ALLOCATED_VUS \(60\) must not exceed MAX_VUS \(50\)/],
+    [{ VERSION_HEADER: "X Build" }, /VERSION_HEADER must be an HTTP header name/],
   ])("refuses %j", (extra, msg) => {
     expect(() => parseScenarioParams({ TARGET: "http://127.0.0.1:9/", ...extra })).toThrow(msg);
   });
@@ -129,7 +134,7 @@ describe("parseScenarioParams / scenarioEnv", () => {
     });
     expect(() => scenarioEnv({ target: "http://example.com/" })).toThrow(/TARGET/);
     expect(() => scenarioEnv({ target: "http://127.0.0.1:9/", newConnShare: 1.5 })).toThrow(/NEWCONN_SHARE must be a number between 0 and 1/);
-    expect(Object.values(SCENARIO_ENV).sort()).toEqual(["DURATION", "MAX_VUS", "NEWCONN_SHARE", "PRE_ALLOCATED_VUS", "RATE", "TARGET", "TIMEOUT", "WARMUP"]);
+    expect(Object.values(SCENARIO_ENV).sort()).toEqual(["DURATION", "MAX_VUS", "NEWCONN_SHARE", "POD_HEADER", "PRE_ALLOCATED_VUS", "RATE", "TARGET", "TIMEOUT", "VERSION_HEADER", "WARMUP"]);
   });
 });
 

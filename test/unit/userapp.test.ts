@@ -78,20 +78,27 @@ describe("loadUserApp: bad folders exit 2 before the cluster", () => {
       "s.yaml": "apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { ports: [{ port: 80, targetPort: http }] }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: cfg }\ndata: { a: b }\n",
     });
     const app = await loadUserApp(dir);
+    expect([app.path, app.versionHeader, app.podHeader]).toEqual(["/", "X-App-Version", "X-Pod-Name"]);
     expect(app.image).toBe("example.com/web:1");
     expect(app.port).toBe("http");
     expect(app.container).toBe("web");
     expect(app.extras).toHaveLength(1);
   });
 
+  it("reads the path the load requests and the headers that name the version and the pod", async () => {
+    const app = await loadUserApp(await appDir({ "d.yaml": DEPLOYMENT("example.com/web:1"), "nodrop-app.yaml": "path: /api/ping\nversionHeader: X-Build\npodHeader: X-Served-By\n" }));
+    expect([app.path, app.versionHeader, app.podHeader, app.port]).toEqual(["/api/ping", "X-Build", "X-Served-By", 9000]);
+  });
+
   it.each([
+    [{ "d.yaml": DEPLOYMENT("example.com/web:1"), "nodrop-app.yaml": "versionHeader: X Build\n" }, /versionHeader: an HTTP header name/],
     [{ "d.yaml": DEPLOYMENT("example.com/web:2") }, /does not hold example\.com\/web:2 \(it holds: example\.com\/web:1\); nothing can be pulled here/],
     [{ "d.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n" }, /needs exactly one Deployment manifest, found 0/],
     [{ "d.yaml": `${DEPLOYMENT("example.com/web:1")}---\napiVersion: batch/v1\nkind: Job\nmetadata: { name: j }\n` }, /kind 'Job' is not supported \(allowed: Deployment, Service, ConfigMap, Secret\)/],
     [{ "d.yaml": "kind: [unclosed\n" }, /d\.yaml is not valid YAML/],
     [{ "d.yaml": DEPLOYMENT("example.com/web:1"), "nodrop-app.yaml": "archive: missing.tar\n" }, /image archive missing\.tar not found/],
     [{ "d.yaml": DEPLOYMENT("example.com/web:1"), "nodrop-app.yaml": "container: db\n" }, /container 'db' is not in the Deployment \(has: web\)/],
-    [{ "d.yaml": DEPLOYMENT("example.com/web:1"), "nodrop-app.yaml": "image: x\n" }, /allowed keys: archive, build, container, port/],
+    [{ "d.yaml": DEPLOYMENT("example.com/web:1"), "nodrop-app.yaml": "image: x\n" }, /allowed keys: archive, build, container, port, path, versionHeader, podHeader/],
     [{ "d.yaml": DEPLOYMENT("example.com/web:1"), "nodrop-app.yaml": "build: exit 7\n" }, /the build command 'exit 7' exited 7/],
   ])("rejects bad folder #%#, naming the problem", async (files, message) => {
     await rejects(await appDir(files), message);

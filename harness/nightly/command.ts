@@ -1,0 +1,71 @@
+// `nodrop nightly SUITE [--history DIR]`: runs every scenario of the suite on
+// one cluster (brought up or reused), judges each against its baseline from
+// the history (baseline.ts), appends tonight's records to the history, and
+// writes reports/nightly/<night>/{report.md, junit.xml, nightly.json}.
+// Exit: 0 no regression, 1 a regression, 3 inconclusive (nothing regressed,
+// but some scenario's evidence was not enough), 130/143 interrupted.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
+import { signalExitCode, withCleanup } from "../cleanup.ts";
+import { ensureCluster } from "../cluster/ensure.ts";
+import { providerFor } from "../cluster/index.ts";
+import { PROJECT_ROOT } from "../cluster/provider.ts";
+import { log } from "../log.ts";
+import { runPipeline } from "../run.ts";
+import { appOption, preloadApps } from "../userapp/load.ts";
+import { judgeNight } from "./baseline.ts";
+import { appendRecord, nightId, readHistory } from "./history.ts";
+import { nightlyJunit } from "./junit.ts";
+import { numbersFrom } from "./numbers.ts";
+import { nightlyMarkdown, overallExit, type NightlyEntry } from "./report.ts";
+import { loadSuite } from "./suite.ts";
+
+export const NIGHTLY_DIR = join(PROJECT_ROOT, "reports", "nightly");
+export const DEFAULT_HISTORY = join(PROJECT_ROOT, "reports", "history");
+
+export async function nightlyCommand(file: string, opts: { history?: string; now?: Date }): Promise<number> {
+  const suite = await loadSuite(file);
+  const history = resolve(opts.history ?? DEFAULT_HISTORY);
+  const night = nightId(opts.now ?? new Date());
+  const outDir = join(NIGHTLY_DIR, `${suite.name}-${night}`);
+  const first = suite.scenarios[0]!.config;
+  const apps = await preloadApps(suite.scenarios.map((s) => s.config));
+  log.info(`nightly '${suite.name}' ${night}: ${suite.scenarios.length} scenario(s); history ${relative(process.cwd(), history) || history}; reports in ${relative(process.cwd(), outDir)}`);
+  let interrupted: "SIGINT" | "SIGTERM" | undefined;
+  return withCleanup(
+    async (cleanup) => {
+      const provider = providerFor(first.provider, { kubeconfig: first.kubeconfig, context: first.context });
+      await ensureCluster(provider, cleanup, join(outDir, "cluster-logs"));
+      const entries: NightlyEntry[] = [];
+      for (const [i, sc] of suite.scenarios.entries()) {
+        if (interrupted) break;
+        log.info(`\n=== scenario ${i + 1}/${suite.scenarios.length}: ${sc.name} ===`);
+        const { records, skipped } = await readHistory(history, sc.name);
+        for (const s of skipped) log.warn(`history: skipped ${s}`);
+        const r = await runPipeline(sc.config, { provider, label: `nightly ${sc.name}`, ...appOption(apps, sc.config) });
+        if (r.interrupted) {
+          interrupted = r.interrupted;
+          break;
+        }
+        const numbers = numbersFrom(r.verdict, r.exitCode);
+        const judgement = judgeNight(numbers, records);
+        entries.push({ scenario: sc.name, runId: r.runId, runDir: r.runDir, numbers, judgement });
+        // Tonight joins the history after it was judged: it is never its own baseline.
+        await appendRecord(history, { ...numbers, scenario: sc.name, night, at: new Date().toISOString(), runId: r.runId, result: judgement.result });
+        const line = `${sc.name}: ${judgement.result}${judgement.problems.length ? ` — ${judgement.problems.join("; ")}` : ""}`;
+        if (judgement.result === "regression") log.error(line);
+        else log.info(line);
+      }
+      await mkdir(outDir, { recursive: true });
+      const md = nightlyMarkdown(suite.name, night, entries);
+      await writeFile(join(outDir, "report.md"), md);
+      await writeFile(join(outDir, "junit.xml"), nightlyJunit(suite.name, night, entries));
+      await writeFile(join(outDir, "nightly.json"), JSON.stringify({ suite: suite.name, source: suite.source, night, history, interrupted: interrupted ?? null, entries }, null, 2) + "\n");
+      process.stdout.write(`\n${md}\n`);
+      log.info(`report: ${relative(process.cwd(), join(outDir, "report.md"))}, ${relative(process.cwd(), join(outDir, "junit.xml"))}`);
+      if (interrupted) return signalExitCode(interrupted);
+      return overallExit(entries);
+    },
+    { keep: first.keep, onSignal: (sig) => (interrupted = sig) },
+  );
+}

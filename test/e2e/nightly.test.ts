@@ -1,0 +1,94 @@
+// Issue 8 (nightly regression). Given a suite of two scenarios and an empty
+// history, when the suite runs twice, then the first night records the
+// baseline and the second passes against it; when a third night runs with
+// preStop removed from one scenario (and an abrupt shutdown), then it exits 1
+// and report.md and junit.xml name that scenario and its numbers.
+//
+// Keep-alive load only (newConnShare=0), as in strategies.test.ts: the known
+// open problem (README) makes rare failures on new connections at the moment
+// old pods exit, which would turn the good nights into false regressions.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
+import { nodrop } from "./helpers.ts";
+
+const DEFAULTS = `defaults:
+  strategy: rolling
+  replicas: 3
+  rollouts: 1
+  rate: 150
+  workMs: 20
+  warmup: 3
+  cooldown: 3
+  requestTimeout: 3
+  maxSurge: 1
+  maxUnavailable: 0
+  newConnShare: 0
+  analysisMaxErrorRate: 1
+  minRequestsInWindow: 500
+`;
+
+function suiteFile(dir: string, webConfig: string): string {
+  const file = join(dir, "e2e-nightly.yaml");
+  writeFileSync(
+    file,
+    `name: e2e-nightly
+${DEFAULTS}scenarios:
+  - name: web
+    config: ${webConfig}
+  - name: api
+    config: { preStopSleep: 5, shutdown: graceful, rate: 100 }
+`,
+  );
+  return file;
+}
+
+/** The night's folder named in the output ("reports: <dir>/report.md, ..."). */
+function nightDir(output: string): string {
+  const m = /report: (\S+)\/report\.md, /.exec(output);
+  if (!m) throw new Error(`no nightly report in the output:\n${output.slice(-2000)}`);
+  return join(PROJECT_ROOT, m[1]!);
+}
+
+describe("nodrop nightly", () => {
+  it("night 1 records the baseline, night 2 passes, night 3 without preStop on 'web' exits 1 naming web and its numbers", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nodrop-nightly-"));
+    const history = join(dir, "history");
+    const good = suiteFile(dir, "{ preStopSleep: 5, shutdown: graceful }");
+
+    const n1 = await nodrop(["nightly", good, "--history", history]);
+    expect(n1.exitCode, n1.output.slice(-4000)).toBe(0);
+    expect(n1.output).toMatch(/web: new/);
+    expect(n1.output).toMatch(/api: new/);
+    expect(readdirSync(join(history, "web"))).toHaveLength(1);
+
+    const n2 = await nodrop(["nightly", good, "--history", history]);
+    expect(n2.exitCode, n2.output.slice(-4000)).toBe(0);
+    expect(n2.output).toMatch(/web: ok/);
+    expect(n2.output).toMatch(/api: ok/);
+    expect(readdirSync(join(history, "api"))).toHaveLength(2);
+
+    const bad = suiteFile(dir, "{ preStopSleep: 0, shutdown: abrupt }");
+    const n3 = await nodrop(["nightly", bad, "--history", history]);
+    const explain = n3.output.slice(-4000);
+    expect(n3.exitCode, explain).toBe(1);
+    expect(n3.output).toMatch(/web: regression — \d+ failed requests?; the baseline \(2 nights\) had none/);
+    expect(n3.output).toMatch(/api: ok/);
+
+    const out = nightDir(n3.output);
+    const md = readFileSync(join(out, "report.md"), "utf8");
+    const webRow = md.split("\n").find((l) => l.startsWith("| web "));
+    expect(webRow, md).toMatch(/regression/);
+    expect(webRow, md).toMatch(/\| \d+ \|/);
+    const junit = readFileSync(join(out, "junit.xml"), "utf8");
+    expect(junit).toMatch(/<testsuite name="web"[^>]*failures="[1-9]/);
+    expect(junit).toMatch(/<testsuite name="api"[^>]*failures="0"/);
+    expect(junit).toMatch(/<failure message="[^"]*\d+ failed request/);
+    // The regression is recorded, and never becomes the baseline.
+    const web = readdirSync(join(history, "web")).sort();
+    expect(web).toHaveLength(3);
+    expect(JSON.parse(readFileSync(join(history, "web", web[2]!), "utf8")).result).toBe("regression");
+  });
+});
