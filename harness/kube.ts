@@ -44,8 +44,18 @@ export class Kube {
     return list.items.map((n) => ({ name: n.metadata!.name!, annotations: n.metadata?.annotations ?? {} }));
   }
 
-  /** Deletes the namespace and waits until it is gone (so the next run starts clean). */
+  /**
+   * Deletes the namespace and waits until it is gone (so the next run starts
+   * clean). Its pods go first with no grace period: a run's pods serve nobody
+   * once it ended, and their preStop sleeps would only hold up the next run
+   * (5 s or more per pod otherwise).
+   */
   async deleteNamespace(name: string, timeoutMs = 120_000): Promise<void> {
+    try {
+      await this.core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 });
+    } catch (e) {
+      if (!isNotFound(e)) log.warn(`namespace ${name}: deleting its pods at once failed (${(e as Error).message}); they get their grace period`);
+    }
     try {
       await this.core.deleteNamespace({ name, gracePeriodSeconds: 0 } as never);
     } catch (e) {
@@ -60,7 +70,7 @@ export class Kube {
         if (isNotFound(e)) return true;
         throw e;
       }
-    }, { timeoutMs, intervalMs: 500 });
+    }, { timeoutMs, intervalMs: 200 });
   }
 
   /** Deletes every namespace matching `selector` (e.g. all of nodrop's runs); returns their names. */
