@@ -1,13 +1,25 @@
-// Tonight against the baseline. The baseline is the last BASELINE_NIGHTS
-// records of the scenario that were conclusive and not regressions (a
-// regression never becomes the new normal). Tonight regresses when:
-//   (a) it had failed requests and the baseline's median was 0 failed;
-//   (b) its disruption is above the baseline's P99 + max(5 s, 20 %), the
-//       grace OpenShift's disruption monitor uses;
-//   (c) the same per rollout (rollout i against the baseline's rollout i);
-//   (d) it was rolled back and no baseline night was.
-// No baseline: "new" (tonight starts the history). Inconclusive: never "ok".
-import type { Result, NightRecord } from "./history.ts";
+// Tonight against the baseline of its scenario.
+//
+// Baseline: the last BASELINE_NIGHTS (14) records of the scenario whose verdict
+// was not inconclusive and whose result was not a regression (a regression
+// never becomes the new normal). No such record: no baseline.
+//
+// Judgement, in this order:
+//   - tonight inconclusive -> "inconclusive" (never a pass, never "new");
+//   - no baseline          -> "new" (tonight starts the history);
+//   - "regression" when any of
+//     (a) tonight had failed requests and the baseline's median failed was 0;
+//     (b) tonight's disruption is above the limit P99 + max(5 s, 20 %) of the
+//         baseline's disruption (P99 by nearest rank; the grace is the one
+//         OpenShift's disruption monitor uses);
+//     (c) (a) or (b) for rollout i against rollout i of the baseline nights
+//         that had one; the problem starts with the rollout's label + ": ";
+//     (d) tonight was rolled back and no baseline night was;
+//   - else "ok".
+// Every problem carries its numbers; seconds have 1 decimal (more when needed
+// to tell a value from its limit).
+import { spread } from "../experiment/results.ts";
+import type { NightRecord, Result } from "./history.ts";
 import type { NightNumbers } from "./numbers.ts";
 
 export const BASELINE_NIGHTS = 14;
@@ -18,6 +30,7 @@ export interface BaselineSummary {
   disruptionP99: number;
   /** Disruption above this is a regression, s. */
   limit: number;
+  /** Baseline nights that were rolled back. */
   rolledBack: number;
 }
 
@@ -27,51 +40,67 @@ export interface Judgement {
   baseline: BaselineSummary | null;
 }
 
-/** Nearest rank: the ceil(0.99 n)-th smallest. */
+/** Nearest rank: the ceil(0.99 n)-th smallest; 0 for no values. */
 export function p99(values: readonly number[]): number {
   if (!values.length) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(0.99 * sorted.length) - 1)]!;
 }
 
-export function median(values: readonly number[]): number {
-  if (!values.length) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+export const median = (values: readonly number[]): number => spread(values)?.median ?? 0;
 
+/** P99 + max(5 s, 20 %). */
 export const disruptionLimit = (p99s: number): number => p99s + Math.max(5, 0.2 * p99s);
 
-export function baselineOf(history: readonly NightRecord[]): NightRecord[] {
-  return history.filter((r) => r.verdict !== "inconclusive" && r.result !== "regression" && r.result !== "inconclusive").slice(-BASELINE_NIGHTS);
+/** The baseline within a scenario's history (oldest first); null when there is none. */
+export function baselineOf(history: readonly NightRecord[]): NightRecord[] | null {
+  const good = history.filter((r) => r.verdict !== "inconclusive" && r.result !== "regression" && r.result !== "inconclusive");
+  return good.length ? good.slice(-BASELINE_NIGHTS) : null;
 }
 
-const s1 = (n: number) => `${n.toFixed(1)} s`;
+export function summarize(base: readonly NightRecord[]): BaselineSummary {
+  const p = p99(base.map((b) => b.disruptionSeconds));
+  return {
+    nights: base.length,
+    failedMedian: median(base.map((b) => b.failed)),
+    disruptionP99: p,
+    limit: disruptionLimit(p),
+    rolledBack: base.filter((b) => b.verdict === "rolled-back").length,
+  };
+}
+
+/** Seconds with 1 decimal, or as many (up to 3) as it takes for `x` not to read like `limit`. */
+function secondsPair(x: number, limit: number): [string, string] {
+  let d = 1;
+  while (d < 3 && x !== limit && x.toFixed(d) === limit.toFixed(d)) d++;
+  return [`${x.toFixed(d)} s`, `${limit.toFixed(d)} s`];
+}
+
+const nights = (n: number) => `${n} night${n === 1 ? "" : "s"}`;
 const reqs = (n: number) => `${n} failed request${n === 1 ? "" : "s"}`;
 
-function rules(what: string, failed: number, disruption: number, base: Array<{ failed: number; disruptionSeconds: number }>): string[] {
+/** Rules (a) and (b) for the whole run (what = "") or one rollout (what = "rollout-1: "). */
+function rules(what: string, failed: number, disruption: number, base: ReadonlyArray<{ failed: number; disruptionSeconds: number }>): string[] {
   const out: string[] = [];
   const p = p99(base.map((b) => b.disruptionSeconds));
   const limit = disruptionLimit(p);
-  if (failed > 0 && median(base.map((b) => b.failed)) === 0) out.push(`${what}${reqs(failed)}; the baseline (${base.length} night${base.length === 1 ? "" : "s"}) had none`);
-  if (disruption > limit) out.push(`${what}disruption ${s1(disruption)} above the limit ${s1(limit)} (baseline P99 ${s1(p)} + max(5 s, 20 %))`);
+  if (failed > 0 && median(base.map((b) => b.failed)) === 0) out.push(`${what}${reqs(failed)}; the baseline (${nights(base.length)}) had none`);
+  if (disruption > limit) {
+    const [x, l] = secondsPair(disruption, limit);
+    out.push(`${what}disruption ${x} above the limit ${l} (baseline P99 ${p.toFixed(1)} s + max(5 s, 20 %))`);
+  }
   return out;
 }
 
-export function judgeNight(tonight: NightNumbers, history: readonly NightRecord[]): Judgement {
-  const base = baselineOf(history);
-  const summary: BaselineSummary | null = base.length
-    ? {
-        nights: base.length,
-        failedMedian: median(base.map((b) => b.failed)),
-        disruptionP99: p99(base.map((b) => b.disruptionSeconds)),
-        limit: disruptionLimit(p99(base.map((b) => b.disruptionSeconds))),
-        rolledBack: base.filter((b) => b.verdict === "rolled-back").length,
-      }
-    : null;
+/**
+ * Judges tonight against a baseline (baselineOf). A whole history may be
+ * passed as well: the baseline rule is applied to it again (it is idempotent).
+ */
+export function judgeNight(tonight: NightNumbers, baseline: readonly NightRecord[] | null): Judgement {
+  const base = baseline && baselineOf(baseline);
+  const summary = base ? summarize(base) : null;
   if (tonight.verdict === "inconclusive") return { result: "inconclusive", problems: [`inconclusive: ${tonight.headline}`], baseline: summary };
-  if (!summary) return { result: "new", problems: [], baseline: null };
+  if (!base || !summary) return { result: "new", problems: [], baseline: null };
   const problems = rules("", tonight.failed, tonight.disruptionSeconds, base);
   for (const [i, r] of tonight.rollouts.entries()) {
     const same = base.flatMap((b) => (b.rollouts[i] ? [b.rollouts[i]!] : []));

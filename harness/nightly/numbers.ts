@@ -1,6 +1,11 @@
-// The numbers a night is judged by, from a run's verdict: failed requests and
-// disruption (the sum of outage durations) for the whole run and per rollout
-// (an outage belongs to the deploy window its first failure falls in).
+// The numbers a night is judged by, from a run's verdict:
+//   failed             every failed request of the run (Verdict.requests.failed);
+//   disruptionSeconds  the sum of the run's outage durations (first to last
+//                      failed request of each outage), s, to the millisecond;
+//   rollouts           the same per deploy window, in window order: an outage
+//                      belongs to the first window whose [start, end] holds its
+//                      start (outages outside every window count for the run only).
+//   headline           the verdict's first reason.
 import type { Outcome, Verdict } from "../verdict/types.ts";
 
 export interface RolloutNumbers {
@@ -20,13 +25,19 @@ export interface NightNumbers {
   headline: string;
 }
 
+/** ms -> s, rounded to the millisecond (no float noise such as 1.2000000000000002). */
 const secs = (ms: number) => Math.round(ms) / 1000;
 
 export function numbersFrom(v: Pick<Verdict, "outcome" | "requests" | "outages" | "windows" | "reasons">, exitCode: number): NightNumbers {
-  const rollouts = v.windows.map((w) => {
-    const mine = v.outages.filter((o) => o.start >= w.start && o.start <= w.end);
-    return { label: w.label, failed: mine.reduce((n, o) => n + o.failed, 0), disruptionSeconds: secs(mine.reduce((n, o) => n + o.durationMs, 0)) };
-  });
+  const rollouts: RolloutNumbers[] = v.windows.map((w) => ({ label: w.label, failed: 0, disruptionSeconds: 0 }));
+  const ms = rollouts.map(() => 0);
+  for (const o of v.outages) {
+    const i = v.windows.findIndex((w) => o.start >= w.start && o.start <= w.end);
+    if (i < 0) continue;
+    rollouts[i]!.failed += o.failed;
+    ms[i]! += o.durationMs;
+  }
+  rollouts.forEach((r, i) => (r.disruptionSeconds = secs(ms[i]!)));
   return {
     verdict: v.outcome,
     exitCode,

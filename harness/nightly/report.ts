@@ -1,8 +1,15 @@
-// report.md of a night, fit for a CI step summary: the overall result, a
-// table of scenarios (result, failures, disruption, baseline, change), then
-// each scenario's problems. Deterministic: no clock, no locale.
-import { mdCell } from "../../reports/markdown.ts";
-import type { Judgement } from "./baseline.ts";
+// report.md of a night, fit for a CI step summary:
+//   # nodrop nightly: <suite> (<night>)
+//   **REGRESSION** in 1 of 4 scenarios | **INCONCLUSIVE**: ... | **OK**: ...
+//   | scenario | result | verdict | failed | disruption | baseline | change vs baseline |
+//   then a section per scenario: its numbers, per rollout, its problems
+//   (bulleted) and the path of its run's report.
+// Baseline cell: "5 nights: median 0 failed, P99 1.2 s (limit 6.2 s)"; change:
+// tonight's failed minus the baseline's median and tonight's disruption minus
+// its P99 ("+3 failed, +4.1 s"), or "new" without a baseline.
+// Deterministic: no clock, no locale.
+import { mdCell, mdText } from "../../reports/markdown.ts";
+import type { judgeNight } from "./baseline.ts";
 import type { NightNumbers } from "./numbers.ts";
 
 export interface NightlyEntry {
@@ -10,10 +17,10 @@ export interface NightlyEntry {
   runId: string;
   runDir: string;
   numbers: NightNumbers;
-  judgement: Judgement;
+  judgement: ReturnType<typeof judgeNight>;
 }
 
-/** 0 nothing regressed; 1 a regression; 3 an inconclusive scenario (and no regression). */
+/** 1 a regression; else 3 an inconclusive scenario; else 0. */
 export function overallExit(entries: readonly NightlyEntry[]): 0 | 1 | 3 {
   if (entries.some((e) => e.judgement.result === "regression")) return 1;
   if (entries.some((e) => e.judgement.result === "inconclusive")) return 3;
@@ -21,40 +28,56 @@ export function overallExit(entries: readonly NightlyEntry[]): 0 | 1 | 3 {
 }
 
 const s1 = (n: number) => `${n.toFixed(1)} s`;
-const signed = (n: number, f: (x: number) => string) => `${n >= 0 ? "+" : "−"}${f(Math.abs(n))}`;
+// A difference that rounds to 0 reads "+0", never "−0".
+const signed = (n: number, f: (x: number) => string) => `${n < 0 && f(-n) !== f(0) ? "−" : "+"}${f(Math.abs(n))}`;
 const MARK: Record<string, string> = { new: "🆕 new", ok: "✅ ok", regression: "❌ regression", inconclusive: "⚠️ inconclusive" };
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
-function baselineCell(e: NightlyEntry): string {
+export function baselineCell(e: NightlyEntry): string {
   const b = e.judgement.baseline;
-  return b ? `${b.nights} night${b.nights === 1 ? "" : "s"}: median ${b.failedMedian} failed, P99 ${s1(b.disruptionP99)} (limit ${s1(b.limit)})` : "–";
+  return b ? `${plural(b.nights, "night")}: median ${b.failedMedian} failed, P99 ${s1(b.disruptionP99)} (limit ${s1(b.limit)})` : "–";
 }
 
-function changeCell(e: NightlyEntry): string {
+export function changeCell(e: NightlyEntry): string {
   const b = e.judgement.baseline;
   if (!b) return "new";
   return `${signed(e.numbers.failed - b.failedMedian, String)} failed, ${signed(e.numbers.disruptionSeconds - b.disruptionP99, s1)}`;
 }
 
-export function nightlyMarkdown(suite: string, night: string, entries: readonly NightlyEntry[]): string {
-  const code = overallExit(entries);
+function headline(entries: readonly NightlyEntry[]): string {
   const count = (r: string) => entries.filter((e) => e.judgement.result === r).length;
-  const head =
-    code === 1 ? `**REGRESSION** in ${count("regression")} of ${entries.length} scenarios` : code === 3 ? `**INCONCLUSIVE**: ${count("inconclusive")} of ${entries.length} scenarios` : `**OK**: no regression in ${entries.length} scenarios`;
-  const rows = entries.map((e) =>
-    `| ${[e.scenario, MARK[e.judgement.result] ?? e.judgement.result, e.numbers.verdict, e.numbers.failed, s1(e.numbers.disruptionSeconds), baselineCell(e), changeCell(e)].map(mdCell).join(" | ")} |`,
-  );
-  const details = entries.map((e) => {
-    const lines = [`### ${e.scenario}: ${e.judgement.result}`, ""];
-    lines.push(`${e.numbers.failed} of ${e.numbers.requests} requests failed; disruption ${s1(e.numbers.disruptionSeconds)}; verdict ${e.numbers.verdict} (${e.numbers.headline})`);
-    for (const r of e.numbers.rollouts) lines.push(`- ${r.label}: ${r.failed} failed, disruption ${s1(r.disruptionSeconds)}`);
-    if (e.judgement.problems.length) lines.push("", ...e.judgement.problems.map((p) => `- **${p}**`));
-    lines.push("", `Run ${e.runId}: \`${e.runDir}/report.md\``);
-    return lines.join("\n");
+  const of = `of ${plural(entries.length, "scenario")}`;
+  if (!entries.length) return "**NOTHING RAN**: no scenario finished";
+  const inconclusive = count("inconclusive") ? `; ${count("inconclusive")} inconclusive` : "";
+  switch (overallExit(entries)) {
+    case 1:
+      return `**REGRESSION** in ${count("regression")} ${of}${inconclusive}`;
+    case 3:
+      return `**INCONCLUSIVE**: ${count("inconclusive")} ${of} (no regression)`;
+    default:
+      return `**OK**: no regression in ${plural(entries.length, "scenario")}${count("new") ? ` (${count("new")} new)` : ""}`;
+  }
+}
+
+function section(e: NightlyEntry): string {
+  const n = e.numbers;
+  const lines = [`### ${mdText(e.scenario)}: ${e.judgement.result}`, ""];
+  lines.push(`${n.failed} of ${n.requests} requests failed; disruption ${s1(n.disruptionSeconds)}; verdict ${n.verdict}${n.headline ? ` (${mdText(n.headline)})` : ""}`);
+  if (n.rollouts.length) lines.push("", ...n.rollouts.map((r) => `- ${mdText(r.label)}: ${r.failed} failed, disruption ${s1(r.disruptionSeconds)}`));
+  if (e.judgement.problems.length) lines.push("", "Problems:", "", ...e.judgement.problems.map((p) => `- **${mdText(p)}**`));
+  lines.push("", `Run ${mdText(e.runId)}: \`${e.runDir.replace(/`/g, "'")}/report.md\``);
+  return lines.join("\n");
+}
+
+export function nightlyMarkdown(suite: string, night: string, entries: readonly NightlyEntry[]): string {
+  const rows = entries.map((e) => {
+    const cells = [e.scenario, MARK[e.judgement.result] ?? e.judgement.result, e.numbers.verdict, e.numbers.failed, s1(e.numbers.disruptionSeconds), baselineCell(e), changeCell(e)];
+    return `| ${cells.map(mdCell).join(" | ")} |`;
   });
   return [
-    `# nodrop nightly: ${suite} (${night})`,
+    `# nodrop nightly: ${mdText(suite)} (${mdText(night)})`,
     "",
-    head,
+    headline(entries),
     "",
     "| scenario | result | verdict | failed | disruption | baseline | change vs baseline |",
     "|---|---|---|---|---|---|---|",
@@ -62,6 +85,6 @@ export function nightlyMarkdown(suite: string, night: string, entries: readonly 
     "",
     "Regression: failed requests where the baseline's median was 0; disruption above the baseline's P99 + max(5 s, 20 %); the same per rollout; a rollback the baseline never had.",
     "",
-    ...details.flatMap((d) => [d, ""]),
+    ...entries.flatMap((e) => [section(e), ""]),
   ].join("\n");
 }
