@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODROP := node bin/nodrop.mjs
 
-.PHONY: help tools deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e typecheck bench clean
+.PHONY: help tools tools-kind deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e typecheck bench clean
 
 help:
 	@echo "make demo          the preStop demo: variant A (no preStop) fails, variant B (preStop sleep) passes"
@@ -22,6 +22,10 @@ deps: node_modules/.package-lock.json
 tools:
 	@bash clusters/tools/install.sh all
 
+# What provider kind needs on top: kubeadm + kubectl (node image), nerdctl.
+tools-kind: tools
+	@bash clusters/tools/install.sh kind-all
+
 cluster-up: tools deps
 	$(NODROP) cluster up
 
@@ -31,8 +35,10 @@ cluster-down: deps
 cluster-status: deps
 	$(NODROP) cluster status
 
-demo: tools deps
-	$(NODROP) demo
+# make demo PROVIDER=kind runs it on a kind cluster (default: the local cluster).
+PROVIDER ?= local
+demo: tools deps $(if $(filter kind,$(PROVIDER)),tools-kind)
+	$(NODROP) demo --set provider=$(PROVIDER)
 
 run: tools deps
 	$(NODROP) run $(ARGS)

@@ -9,7 +9,7 @@ import { log } from "./log.ts";
 export const EXIT = { pass: 0, fail: 1, invalid: 2, inconclusive: 3, rolledBack: 4 } as const;
 
 const USAGE = `usage:
-  nodrop cluster up|down|status|kubeconfig [--provider local|kind|existing] [--kubeconfig F] [--context C]
+  nodrop cluster up|down|status|kubeconfig [--provider local|kind|existing] [--nodes N (kind)] [--kubeconfig F] [--context C]
   nodrop run  [--config FILE] [--app DIR] [--set key=value ...]
   nodrop demo [--set key=value ...]        the preStop comparison (variant A vs B)
   nodrop experiment FILE [--resume]        every variant × repeat, interleaved; reports/experiments/<name>/
@@ -39,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: "string" },
       out: { type: "string" },
       port: { type: "string" },
+      nodes: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -51,7 +52,10 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === "cluster") {
     const provider = (values.provider ?? "local") as ProviderName;
     if (!PROVIDERS.includes(provider)) throw new ConfigError(`provider: '${provider}' is not a provider (allowed: ${PROVIDERS.join(", ")})`);
-    const p = providerFor(provider, { kubeconfig: values.kubeconfig, context: values.context });
+    const nodes = values.nodes === undefined ? 1 : Number(values.nodes);
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 5) throw new ConfigError(`--nodes: '${values.nodes}' is not allowed (allowed: 1..5)`);
+    if (nodes > 1 && provider !== "kind") throw new ConfigError(`--nodes: only provider kind makes clusters of several nodes (allowed with --provider kind)`);
+    const p = providerFor(provider, { kubeconfig: values.kubeconfig, context: values.context, nodes });
     switch (sub) {
       case "up":
         await p.provision();

@@ -30,6 +30,8 @@ const RunConfigObject = z
   .object({
     strategy: z.enum(STRATEGIES).default("rolling"),
     provider: z.enum(PROVIDERS).default("local"),
+    // Cluster size for provider kind: 1 control plane + (nodes - 1) workers.
+    nodes: z.number().int().min(1).max(5).default(1),
     kubeconfig: z.string().optional(),
     context: z.string().optional(),
     keep: z.boolean().default(false),
@@ -123,6 +125,9 @@ export const RunConfigSchema = RunConfigObject.superRefine((c, ctx) => {
           `must be at least requestTimeout (${c.requestTimeout} s): requests sent at the end of the last deploy window ` +
           `need up to requestTimeout to finish before k6 is stopped`,
       });
+    }
+    if (c.nodes > 1 && c.provider !== "kind") {
+      ctx.addIssue({ code: "custom", path: ["nodes"], message: `only provider kind makes clusters of several nodes (provider is ${c.provider}); set nodes=1 or provider=kind` });
     }
     if (c.app !== undefined && c.badVersion !== "none") {
       ctx.addIssue({ code: "custom", path: ["badVersion"], message: "only the sample app has bad versions: with app set, badVersion must be none" });

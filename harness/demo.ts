@@ -52,7 +52,7 @@ export async function runDemo(opts: { sets: string[]; file?: string }): Promise<
   // the demo only stops before the next variant.
   let interrupted: "SIGINT" | "SIGTERM" | undefined;
   return withCleanup(async (cleanup) => {
-    const provider = providerFor(A.provider, { kubeconfig: A.kubeconfig, context: A.context });
+    const provider = providerFor(A.provider, { kubeconfig: A.kubeconfig, context: A.context, nodes: A.nodes });
     await ensureCluster(provider, cleanup, join(RUNS_DIR, "demo-cluster-logs"));
     const results: { label: string; r: RunResult }[] = [];
     for (const [key, cfg] of [["A", A], ["B", B]] as const) {

@@ -98,7 +98,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       try {
         await withAbortScope(abort, async () => {
           // Cluster: reuse a healthy one; one this run brings up is torn down at the end.
-          const provider = opts.provider ?? providerFor(config.provider, { kubeconfig: config.kubeconfig, context: config.context });
+          const provider = opts.provider ?? providerFor(config.provider, { kubeconfig: config.kubeconfig, context: config.context, nodes: config.nodes });
           if (!opts.provider) await ensureCluster(provider, cleanup, join(runDir, "cluster-logs"));
           abort.throwIfAborted();
 

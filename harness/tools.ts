@@ -31,6 +31,10 @@ export interface ToolPaths {
   kubernetesBin: string;
   /** The statically linked pause binary (the sandbox image's only file). */
   pause: string;
+  /** kubeadm and kubectl, for the kind node image (install.sh kind-all). */
+  kubeadmBin: string;
+  /** nerdctl, the engine kind drives where no Docker engine runs (install.sh kind-all). */
+  nerdctl: string;
   versions: ToolVersions;
 }
 
@@ -101,6 +105,8 @@ export function toolPaths(opts: { env?: NodeJS.ProcessEnv; versionsFile?: string
     kubernetesBin: join(toolsDir, `kubernetes-${versions.kubernetes}`, "bin"),
     // The pause binary is versioned with the kubernetes sources it is compiled from.
     pause: join(toolsDir, `pause-${versions.kubernetes}`, "pause"),
+    kubeadmBin: join(toolsDir, `kubeadm-${versions.kubernetes}`, "bin"),
+    nerdctl: join(toolsDir, `nerdctl-${all["NERDCTL_VERSION"] ?? "unset"}`, "bin", "nerdctl"),
     versions,
   };
 }

@@ -4,7 +4,7 @@
 # container registry, no prebuilt binary downloads.
 #
 # Idempotent and cached by version: a second run only checks markers and
-# finishes in seconds. Usage: clusters/tools/install.sh [all|debian|kubernetes|k6|kind|pause]
+# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|debian|kubernetes|kubeadm|nerdctl|k6|kind|pause]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -66,12 +66,14 @@ module_dir() { # module@version -> directory in the module cache
   go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
 }
 
-install_kubernetes() {
-  local dest=$TOOLS_DIR/kubernetes-$KUBERNETES_VERSION
-  if [ -f "$dest/.complete" ]; then ok "kubernetes $KUBERNETES_VERSION (cached)"; return; fi
-  say "building kubernetes $KUBERNETES_VERSION server binaries from the Go module proxy (cold: ~20-30 min on 2 cores)"
+# Builds k8s.io/kubernetes commands at KUBERNETES_VERSION into DEST/bin, cached
+# by the marker DEST/.complete. Usage: build_kubernetes_cmds DEST LABEL CMD...
+build_kubernetes_cmds() {
+  local dest=$1 label=$2; shift 2
+  if [ -f "$dest/.complete" ]; then ok "$label $KUBERNETES_VERSION (cached)"; return; fi
+  say "building $label $KUBERNETES_VERSION from the Go module proxy"
   local start; start=$(ts)
-  local work=$TOOLS_DIR/.build-kubernetes-$KUBERNETES_VERSION
+  local work; work=$TOOLS_DIR/.build-$(basename "$dest")
   rm -rf "$work" "$dest"; mkdir -p "$work" "$dest/bin"
   local src; src=$(module_dir "k8s.io/kubernetes@$KUBERNETES_VERSION")
   [ -n "$src" ] || die "could not download k8s.io/kubernetes@$KUBERNETES_VERSION"
@@ -80,13 +82,7 @@ install_kubernetes() {
   # replaces each staging module with its published release.
   (
     cd "$work"
-    cat >go.mod <<EOF
-module nodrop.local/kubernetes-build
-
-go 1.24.0
-
-require k8s.io/kubernetes $KUBERNETES_VERSION
-EOF
+    printf 'module nodrop.local/kubernetes-build\n\ngo 1.24.0\n\nrequire k8s.io/kubernetes %s\n' "$KUBERNETES_VERSION" >go.mod
     grep -E '^\s+k8s\.io/[a-z0-9-]+ v0\.0\.0$' "$src/go.mod" | awk '{print $1}' | sort -u | while read -r m; do
       go mod edit -replace "$m=$m@$KUBERNETES_STAGING_VERSION"
     done
@@ -97,16 +93,27 @@ EOF
     ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
     ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z -X $pkg.gitCommit=module-proxy"
   done
+  local pkgs=() c
+  for c in "$@"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
   (
     cd "$work"
-    CGO_ENABLED=0 run_logged "$work/build.log" go build -mod=mod -v -trimpath -ldflags "$ldflags" -o "$dest/bin/" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+    CGO_ENABLED=0 run_logged "$work/build.log" go build -mod=mod -v -trimpath -ldflags "$ldflags" -o "$dest/bin/" "${pkgs[@]}"
   )
-  "$dest/bin/kube-apiserver" --version | grep -q "$KUBERNETES_VERSION" || die "built kube-apiserver reports the wrong version"
   touch "$dest/.complete"
   rm -rf "$work"
-  ok "kubernetes $KUBERNETES_VERSION built in $(( $(ts) - start )) s"
+  ok "$label $KUBERNETES_VERSION built in $(( $(ts) - start )) s"
+}
+
+install_kubernetes() {
+  build_kubernetes_cmds "$TOOLS_DIR/kubernetes-$KUBERNETES_VERSION" "kubernetes server binaries (cold: ~10 min on 2 cores)" \
+    kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy
+  "$TOOLS_DIR/kubernetes-$KUBERNETES_VERSION/bin/kube-apiserver" --version | grep -q "$KUBERNETES_VERSION" || die "built kube-apiserver reports the wrong version"
+}
+
+# kubeadm and kubectl go into the kind node image only (provider kind).
+install_kubeadm() {
+  build_kubernetes_cmds "$TOOLS_DIR/kubeadm-$KUBERNETES_VERSION" "kubeadm + kubectl" kubeadm kubectl
+  "$TOOLS_DIR/kubeadm-$KUBERNETES_VERSION/bin/kubeadm" version -o short | grep -q "$KUBERNETES_VERSION" || die "built kubeadm reports the wrong version"
 }
 
 install_pause() {
@@ -132,6 +139,26 @@ install_go_tool() { # name module version
   ok "$name $version built in $(( $(ts) - start )) s"
 }
 
+# nerdctl's main package lives in a module with no go.sum entry for
+# `go install pkg@version` here, so a wrapper module requires it (as for kubernetes).
+install_nerdctl() {
+  local dest=$TOOLS_DIR/nerdctl-$NERDCTL_VERSION
+  if [ -f "$dest/.complete" ]; then ok "nerdctl $NERDCTL_VERSION (cached)"; return; fi
+  say "building nerdctl $NERDCTL_VERSION from the Go module proxy"
+  local start; start=$(ts)
+  local work=$TOOLS_DIR/.build-nerdctl-$NERDCTL_VERSION
+  rm -rf "$work" "$dest"; mkdir -p "$work" "$dest/bin"
+  printf 'module nodrop.local/nerdctl-build\n\ngo 1.23\n\nrequire github.com/containerd/nerdctl %s\n' "$NERDCTL_VERSION" >"$work/go.mod"
+  (
+    cd "$work"
+    CGO_ENABLED=0 run_logged "$work/build.log" go build -mod=mod -v -trimpath -ldflags "-s -w" -o "$dest/bin/nerdctl" github.com/containerd/nerdctl/cmd/nerdctl
+  )
+  "$dest/bin/nerdctl" --version | grep -q "${NERDCTL_VERSION#v}" || die "built nerdctl reports the wrong version"
+  touch "$dest/.complete"
+  rm -rf "$work"
+  ok "nerdctl $NERDCTL_VERSION built in $(( $(ts) - start )) s"
+}
+
 what=${1:-all}
 start_all=$(ts)
 case $what in
@@ -140,6 +167,15 @@ case $what in
   pause) install_pause ;;
   k6) install_go_tool k6 go.k6.io/k6 "$K6_VERSION" ;;
   kind) install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION" ;;
+  kubeadm) install_kubeadm ;;
+  nerdctl) install_nerdctl ;;
+  # What provider kind needs on top of `all`: kubeadm/kubectl for the node
+  # image, nerdctl for the container engine (see clusters/kind/README.md).
+  kind-all)
+    install_debian
+    install_kubeadm
+    install_nerdctl
+    ;;
   all)
     install_debian
     install_pause
@@ -147,6 +183,6 @@ case $what in
     install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION"
     install_kubernetes
     ;;
-  *) die "unknown target '$what' (allowed: all, debian, kubernetes, pause, k6, kind)" ;;
+  *) die "unknown target '$what' (allowed: all, kind-all, debian, kubernetes, kubeadm, nerdctl, pause, k6, kind)" ;;
 esac
 ok "tools ready in $CACHE_DIR ($(( $(ts) - start_all )) s)"

@@ -22,6 +22,10 @@ export class ExistingProvider implements ClusterProvider {
     return this.ctx;
   }
 
+  nodePortFor(): number | undefined {
+    return undefined;
+  }
+
   hostPortFor(nodePort: number): number {
     // The cluster's node must be this machine (load only ever goes to 127.0.0.1).
     return nodePort;

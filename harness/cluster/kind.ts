@@ -1,26 +1,44 @@
-// The `kind` provider, for users with a Docker engine and a kindest/node image.
-// On machines without a registry the node image cannot be pulled, so preflight
-// checks for it and says exactly what is missing.
+// The `kind` provider: a kind cluster ("nodrop") of 1 control plane and
+// nodes-1 workers, on Docker where an engine runs, else on nerdctl + a
+// containerd of nodrop's own with nodrop's offline node image (kind/engine.ts).
+// NodePorts are reachable on 127.0.0.1 through the control plane's
+// extraPortMappings; Services ask nodePortFor(slot) which one to use.
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "../exec.ts";
+import { Kube } from "../kube.ts";
+import { log, step } from "../log.ts";
+import { PROJECT_ROOT, type ClusterProvider, type ClusterStatus, ProviderUnavailableError, stateDir } from "./provider.ts";
 import { requireTool, toolPaths } from "../tools.ts";
-import { type ClusterProvider, type ClusterStatus, PROJECT_ROOT, ProviderUnavailableError, stateDir } from "./provider.ts";
+import { KIND_NODE_PORTS, renderKindConfig } from "./kind/config.ts";
+import { DockerEngine } from "./kind/docker-engine.ts";
+import { dockerAnswers, engineChoice, type KindEngine } from "./kind/engine.ts";
+import { NerdctlEngine } from "./kind/nerdctl-engine.ts";
+import { configurePodNetwork, readPodNetworkNodes } from "./kind/pod-network.ts";
 
 export const KIND_CLUSTER = "nodrop";
-export const KIND_NODE_PORTS = [30080, 30081, 30082, 30083];
+export { KIND_NODE_PORTS };
 
 export class KindProvider implements ClusterProvider {
   readonly name = "kind" as const;
   private readonly dir = join(stateDir(), "kind");
+  private enginePromise: Promise<KindEngine> | undefined;
+
+  constructor(private readonly nodes = 1) {}
 
   private get kind(): string {
     return toolPaths().kind;
   }
 
-  nodeImage(): string {
-    return `kindest/node:${toolPaths().versions.kubernetes}`;
+  private engine(): Promise<KindEngine> {
+    this.enginePromise ??= (async () => {
+      const choice = engineChoice();
+      if (choice === "docker") return new DockerEngine();
+      if (choice === "nerdctl") return new NerdctlEngine();
+      return (await dockerAnswers()) ? new DockerEngine() : new NerdctlEngine();
+    })();
+    return this.enginePromise;
   }
 
   kubeconfigPath(): string {
@@ -31,47 +49,115 @@ export class KindProvider implements ClusterProvider {
     return `kind-${KIND_CLUSTER}`;
   }
 
+  nodePortFor(slot: number): number {
+    const p = KIND_NODE_PORTS[slot];
+    if (p === undefined) throw new Error(`kind maps ${KIND_NODE_PORTS.length} NodePorts to 127.0.0.1; slot ${slot} is beyond them`);
+    return p;
+  }
+
   hostPortFor(nodePort: number): number {
-    if (!KIND_NODE_PORTS.includes(nodePort)) throw new Error(`kind maps only NodePorts ${KIND_NODE_PORTS.join(", ")} to 127.0.0.1 (clusters/kind/config.yaml), not ${nodePort}`);
+    if (!(KIND_NODE_PORTS as readonly number[]).includes(nodePort)) throw new Error(`kind maps only NodePorts ${KIND_NODE_PORTS.join(", ")} to 127.0.0.1, not ${nodePort}: the Service must take its port from nodePortFor()`);
     return nodePort;
   }
 
   async preflight(): Promise<void> {
     requireTool(this.kind, "kind");
-    const docker = await run(["docker", "info", "--format", "{{.ServerVersion}}"], { reject: false, timeoutMs: 20_000 }).catch(() => undefined);
-    if (!docker || docker.exitCode !== 0) {
-      throw new ProviderUnavailableError("kind", "no running Docker engine (`docker info` failed). Install and start one (Debian: apt-get install docker.io), or use --provider local");
+    const e = await this.engine();
+    let missing = await e.unavailable();
+    if (missing?.includes("make tools-kind")) {
+      // What kind needs beyond `make tools` is installed on first use (cached by version).
+      log.info(`${missing}: installing now`);
+      await run(["bash", join(PROJECT_ROOT, "clusters", "tools", "install.sh"), "kind-all"], { timeoutMs: 1_800_000 });
+      missing = await e.unavailable();
     }
-    const img = await run(["docker", "image", "inspect", this.nodeImage()], { reject: false });
-    if (img.exitCode !== 0) {
-      throw new ProviderUnavailableError("kind", `the node image ${this.nodeImage()} is not in the local Docker engine and cannot be pulled here (no container registry). Load it with \`docker load\`, or use --provider local`);
-    }
+    if (missing) throw new ProviderUnavailableError("kind", `${missing}; or use --provider local`);
+  }
+
+  private async kindCmd(args: string[], opts: { timeoutMs?: number; reject?: boolean } = {}) {
+    const e = await this.engine();
+    return run([this.kind, ...args], { env: e.env(), timeoutMs: opts.timeoutMs ?? 120_000, reject: opts.reject ?? true });
+  }
+
+  private async nodeNames(): Promise<string[]> {
+    const r = await this.kindCmd(["get", "nodes", "--name", KIND_CLUSTER], { reject: false });
+    return r.exitCode === 0 ? r.stdout.split("\n").map((s) => s.trim()).filter((s) => s && !s.startsWith("No kind nodes")) : [];
   }
 
   async provision(): Promise<void> {
     await this.preflight();
-    if ((await this.status()).up) return;
+    const e = await this.engine();
+    await step(`kind engine (${e.name})`, () => e.start());
+    const have = await this.nodeNames();
+    if (have.length === this.nodes && (await this.status()).up) return;
+    if (have.length) {
+      log.info(`kind cluster '${KIND_CLUSTER}' has ${have.length} node(s), ${this.nodes} wanted: recreating it`);
+      await this.kindCmd(["delete", "cluster", "--name", KIND_CLUSTER], { reject: false });
+    }
+    const image = await step("kind node image", () => e.nodeImage());
     await mkdir(this.dir, { recursive: true });
-    await run([this.kind, "create", "cluster", "--name", KIND_CLUSTER, "--image", this.nodeImage(), "--config", join(PROJECT_ROOT, "clusters", "kind", "config.yaml"), "--kubeconfig", this.kubeconfigPath(), "--wait", "180s"], { timeoutMs: 600_000 });
+    const config = join(this.dir, "config.yaml");
+    await writeFile(config, renderKindConfig({ nodes: this.nodes, ...(image.offline ? { offline: image.offline } : {}) }));
+    await step(`kind create cluster (${this.nodes} node(s), image ${image.ref})`, async () => {
+      const r = await this.kindCmd(["create", "cluster", "--name", KIND_CLUSTER, "--image", image.ref, "--config", config, "--kubeconfig", this.kubeconfigPath(), "--wait", image.offline ? "0s" : "180s"], { timeoutMs: 900_000, reject: false });
+      if (r.exitCode !== 0) {
+        const logs = join(this.dir, "create-logs");
+        await this.kindCmd(["export", "logs", logs, "--name", KIND_CLUSTER], { reject: false, timeoutMs: 300_000 });
+        throw new Error(`kind create cluster failed (exit ${r.exitCode}); node logs in ${logs}\n${(r.stderr || r.stdout).trim().split("\n").slice(-25).join("\n")}`);
+      }
+    });
+    if (e instanceof NerdctlEngine) await e.hostNetworking();
+    if (image.offline) {
+      await step("pod network (bridge CNI + routes between nodes)", async () => {
+        const kube = new Kube(this.kubeconfigPath(), this.context());
+        const nodes = await readPodNetworkNodes(kube, this.nodes);
+        await configurePodNetwork((n, argv, o) => e.exec(n, argv, o), nodes);
+      });
+      await step(`${this.nodes} node(s) Ready`, () => this.waitNodesReady(180_000));
+    }
+  }
+
+  private async waitNodesReady(timeoutMs: number): Promise<void> {
+    const kube = new Kube(this.kubeconfigPath(), this.context());
+    const { waitFor } = await import("../wait.ts");
+    await waitFor(
+      `all ${this.nodes} kind node(s) Ready`,
+      async () => {
+        const nodes = (await kube.core.listNode()).items;
+        return nodes.length === this.nodes && nodes.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+      },
+      {
+        timeoutMs,
+        intervalMs: 500,
+        diagnose: async () => (await kube.core.listNode()).items.map((n) => `${n.metadata?.name}: ${n.status?.conditions?.find((c) => c.type === "Ready")?.message ?? "?"}`).join("\n"),
+      },
+    );
   }
 
   async loadImage(archive: string): Promise<void> {
-    await run([this.kind, "load", "image-archive", archive, "--name", KIND_CLUSTER], { timeoutMs: 300_000 });
+    await this.kindCmd(["load", "image-archive", archive, "--name", KIND_CLUSTER], { timeoutMs: 300_000 });
   }
 
   async status(): Promise<ClusterStatus> {
     if (!existsSync(this.kind)) return { provider: "kind", up: false, detail: ["kind is not built: run `make tools`"] };
-    const r = await run([this.kind, "get", "clusters"], { reject: false });
-    const up = r.exitCode === 0 && r.stdout.split("\n").includes(KIND_CLUSTER);
-    return { provider: "kind", up, detail: [up ? `kind cluster '${KIND_CLUSTER}' exists` : `no kind cluster '${KIND_CLUSTER}'`] };
+    const e = await this.engine();
+    if (await e.unavailable()) return { provider: "kind", up: false, detail: [(await e.unavailable())!] };
+    const nodes = await this.nodeNames();
+    const up = nodes.length > 0 && existsSync(this.kubeconfigPath());
+    return { provider: "kind", up, detail: [...(await e.describe()), up ? `kind cluster '${KIND_CLUSTER}': ${nodes.join(", ")}` : `no kind cluster '${KIND_CLUSTER}'`] };
   }
 
   async destroy(): Promise<void> {
     if (!existsSync(this.kind)) return;
-    await run([this.kind, "delete", "cluster", "--name", KIND_CLUSTER, "--kubeconfig", this.kubeconfigPath()], { reject: false });
+    const e = await this.engine();
+    if (!(await e.unavailable())) {
+      await this.kindCmd(["delete", "cluster", "--name", KIND_CLUSTER, "--kubeconfig", this.kubeconfigPath()], { reject: false, timeoutMs: 300_000 });
+      await e.stop();
+    }
   }
 
   async collectLogs(dir: string): Promise<void> {
-    if ((await this.status()).up) await run([this.kind, "export", "logs", dir, "--name", KIND_CLUSTER], { reject: false });
+    if ((await this.nodeNames()).length) await this.kindCmd(["export", "logs", dir, "--name", KIND_CLUSTER], { reject: false, timeoutMs: 300_000 });
   }
 }
+
+

@@ -121,21 +121,26 @@ export async function snapshotChains(): Promise<ChainSnapshot> {
 }
 
 /** Removes the cluster's chains that were not there before it came up (and the rules jumping to them). */
-export async function removeClusterChains(before: ChainSnapshot | undefined, egressChain: string): Promise<string[]> {
+export async function removeClusterChains(before: ChainSnapshot | undefined, egressChain: string, isOurs: (chain: string) => boolean = (c) => isClusterChain(c, egressChain)): Promise<string[]> {
   const removed: string[] = [];
   for (const table of TABLES) {
     const { chains, rules } = await chainsOf(table);
     const pre = new Set(before?.[table] ?? []);
-    const ours = chains.filter((c) => isClusterChain(c, egressChain) && !pre.has(c));
+    const ours = chains.filter((c) => isOurs(c) && !pre.has(c));
     const oursSet = new Set(ours);
     // Rules in other chains that jump to ours must go before the chain can.
+    // Deleted by position (last first), not by spec: comments with escaped
+    // quotes (the CNI plugins' "name: \"kind\" ...") do not survive re-parsing.
+    const position = new Map<string, number>();
+    const doomed: [string, number][] = [];
     for (const line of rules) {
-      const m = / -j (\S+)/.exec(line);
       const owner = line.slice(3).split(" ")[0]!;
-      if (m && oursSet.has(m[1]!) && !oursSet.has(owner)) {
-        await run(["iptables", "-w", "-t", table, "-D", ...splitRule(line.slice(3))], { reject: false });
-      }
+      const n = (position.get(owner) ?? 0) + 1;
+      position.set(owner, n);
+      const m = / -j (\S+)/.exec(line);
+      if (m && oursSet.has(m[1]!) && !oursSet.has(owner)) doomed.push([owner, n]);
     }
+    for (const [owner, n] of doomed.reverse()) await run(["iptables", "-w", "-t", table, "-D", owner, String(n)], { reject: false });
     for (const c of ours) await run(["iptables", "-w", "-t", table, "-F", c], { reject: false });
     for (const c of ours) {
       const r = await run(["iptables", "-w", "-t", table, "-X", c], { reject: false });

@@ -16,6 +16,7 @@ import { requireTool, toolPaths } from "../tools.ts";
 import { waitFor } from "../wait.ts";
 import { containerdToml, cniConflist, kubeconfig, kubeletConfig, kubeProxyConfig, LOCAL, localPaths, RESOLV_CONF, type LocalPaths } from "./local-config.ts";
 import { createPki } from "./pki.ts";
+import { findProcesses, isAlive, stopProcess, tail } from "./procs.ts";
 import { bridgeNetns, cgroupRootProcesses, type ChainSnapshot, ensureNetnsMountPoint, prepareCgroupRoot, removeCgroupRoot, removeClusterChains, restoreSysctls, setSysctls, snapshotChains } from "./local-host.ts";
 import { type ClusterProvider, type ClusterStatus, type ComponentFault, type FaultWatchable, ProviderUnavailableError, stateDir } from "./provider.ts";
 
@@ -56,6 +57,10 @@ export class LocalProvider implements ClusterProvider, FaultWatchable {
   }
 
   context(): string | undefined {
+    return undefined;
+  }
+
+  nodePortFor(): number | undefined {
     return undefined;
   }
 
@@ -423,51 +428,6 @@ export class LocalProvider implements ClusterProvider, FaultWatchable {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie still answers kill(0); it is dead for our purposes.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
-}
-
-async function stopProcess(pid: number, graceMs: number): Promise<void> {
-  if (!isAlive(pid)) return;
-  try {
-    process.kill(pid, "SIGTERM");
-  } catch {
-    return;
-  }
-  try {
-    await waitFor(`pid ${pid} to exit`, () => !isAlive(pid), { timeoutMs: graceMs, intervalMs: 100 });
-  } catch {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      /* gone */
-    }
-    await waitFor(`pid ${pid} to exit after SIGKILL`, () => !isAlive(pid), { timeoutMs: 5_000, intervalMs: 100 }).catch(() => {});
-  }
-}
-
-/** Processes whose command line matches. */
-async function findProcesses(match: (cmdline: string) => boolean): Promise<number[]> {
-  const out: number[] = [];
-  for (const e of await readdir("/proc")) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    try {
-      const cmd = (await readFile(`/proc/${e}/cmdline`, "utf8")).replaceAll("\0", " ");
-      if (cmd && match(cmd)) out.push(Number(e));
-    } catch {
-      /* exited */
-    }
-  }
-  return out;
-}
-
 export function mountsUnder(prefixes: string[]): string[] {
   let text = "";
   try {
@@ -482,12 +442,4 @@ export function mountsUnder(prefixes: string[]): string[] {
     .map((m) => m.replace(/\\040/g, " "))
     .filter((m) => prefixes.some((p) => m === p || m.startsWith(p + "/")));
   return [...new Set(points)].sort((a, b) => b.length - a.length);
-}
-
-export function tail(file: string, lines: number): string {
-  try {
-    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no log)";
-  }
 }

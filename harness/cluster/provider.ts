@@ -30,6 +30,11 @@ export interface ClusterProvider {
   collectLogs(dir: string): Promise<void>;
   /** Host port on 127.0.0.1 where a NodePort is reachable. */
   hostPortFor(nodePort: number): number;
+  /**
+   * The NodePort the Service in `slot` (0: the app, 1: a preview, ...) must
+   * use so that hostPortFor() can reach it; undefined lets Kubernetes choose.
+   */
+  nodePortFor(slot: number): number | undefined;
 }
 
 /** A cluster component that stopped working during a run. */

@@ -6,7 +6,6 @@
 // under live analysis; a failure swaps back (rollback).
 import { RunAbortedError } from "../abort.ts";
 import { httpProbe } from "../http.ts";
-import { KIND_NODE_PORTS } from "../cluster/kind.ts";
 import { log } from "../log.ts";
 import { renderService, workloadSelector } from "./manifests.ts";
 import { applyAll } from "./apply.ts";
@@ -28,7 +27,7 @@ function service(ctx: DeployContext, name: string, slot: Slot, nodePort?: number
   return renderService(ctx.config, { targetPort: workloadPort(ctx), runId: ctx.runId, namespace: ctx.namespace, name, selector: workloadSelector(ctx.runId, slotName(slot)), ...(nodePort !== undefined ? { nodePort } : {}) });
 }
 
-const fixedPort = (ctx: DeployContext, i: number) => (ctx.provider.name === "kind" ? KIND_NODE_PORTS[i] : undefined);
+const fixedPort = (ctx: DeployContext, slot: number) => ctx.provider.nodePortFor(slot);
 
 export const blueGreen: DeployStrategy = {
   name: "blue-green",

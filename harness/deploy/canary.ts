@@ -8,10 +8,9 @@ import { RunAbortedError } from "../abort.ts";
 import { log } from "../log.ts";
 import { renderPdb, renderService, LABELS, APP_NAME, workloadSelector } from "./manifests.ts";
 import { applyAll } from "./apply.ts";
-import { renderWorkload, workloadPort } from "./workload.ts";
+import { nodePortOf, renderWorkload, workloadPort } from "./workload.ts";
 import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, labelSelector, type RolloutResult, SERVICE_NAME, servingPods, versionSelector } from "./strategy.ts";
 import { realClock } from "../wait.ts";
-import { KIND_NODE_PORTS } from "../cluster/kind.ts";
 
 const STABLE = "app-stable";
 const CANARY = "app-canary";
@@ -36,7 +35,7 @@ export const canary: DeployStrategy = {
     const objects: object[] = [
       dep(ctx, STABLE, version, ctx.config.replicas, false),
       dep(ctx, CANARY, version, 0, false),
-      renderService(ctx.config, { targetPort: workloadPort(ctx), runId: ctx.runId, namespace: ctx.namespace, name: SERVICE_NAME, selector, ...(ctx.provider.name === "kind" ? { nodePort: KIND_NODE_PORTS[0]! } : {}) }),
+      renderService(ctx.config, { targetPort: workloadPort(ctx), runId: ctx.runId, namespace: ctx.namespace, name: SERVICE_NAME, selector, ...nodePortOf(ctx, 0) }),
     ];
     if (ctx.config.pdb) objects.push(renderPdb(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name: "app", replicas: ctx.config.replicas, selector }));
     await applyAll(ctx, objects, `setup ${version}`);

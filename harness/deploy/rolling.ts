@@ -5,7 +5,7 @@ import { RunAbortedError } from "../abort.ts";
 import { log } from "../log.ts";
 import { renderPdb, renderService, workloadSelector } from "./manifests.ts";
 import { applyAll } from "./apply.ts";
-import { renderWorkload, workloadPort } from "./workload.ts";
+import { nodePortOf, renderWorkload, workloadPort } from "./workload.ts";
 import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, type RolloutResult, SERVICE_NAME, servingPods, versionSelector } from "./strategy.ts";
 
 const NAME = "app";
@@ -19,7 +19,7 @@ export const rolling: DeployStrategy = {
 
   async setup(ctx, version) {
     const selector = workloadSelector(ctx.runId, NAME);
-    const objects: object[] = [deployment(ctx, version, false), renderService(ctx.config, { targetPort: workloadPort(ctx), runId: ctx.runId, namespace: ctx.namespace, name: SERVICE_NAME, selector })];
+    const objects: object[] = [deployment(ctx, version, false), renderService(ctx.config, { targetPort: workloadPort(ctx), runId: ctx.runId, namespace: ctx.namespace, name: SERVICE_NAME, selector, ...nodePortOf(ctx, 0) })];
     if (ctx.config.pdb) objects.push(renderPdb(ctx.config, { runId: ctx.runId, namespace: ctx.namespace, name: NAME, replicas: ctx.config.replicas, selector }));
     await applyAll(ctx, objects, `setup ${version}`);
     await ctx.kube.waitRollout(ctx.namespace, NAME, ctx.config.deployTimeout * 1000);

@@ -14,3 +14,9 @@ export function renderWorkload(ctx: DeployContext, p: WorkloadParams): V1Deploym
 export function workloadPort(ctx: DeployContext): number | string {
   return ctx.app?.port ?? CONTAINER_PORT;
 }
+
+/** `{ nodePort }` when the provider needs the Service in `slot` on a fixed NodePort, else nothing. */
+export function nodePortOf(ctx: DeployContext, slot: number): { nodePort?: number } {
+  const p = ctx.provider.nodePortFor(slot);
+  return p === undefined ? {} : { nodePort: p };
+}

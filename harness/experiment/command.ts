@@ -25,7 +25,7 @@ export async function experimentCommand(file: string, opts: { resume: boolean })
   let interrupted: "SIGINT" | "SIGTERM" | undefined;
   return withCleanup(
     async (cleanup) => {
-      const provider = providerFor(first.provider, { kubeconfig: first.kubeconfig, context: first.context });
+      const provider = providerFor(first.provider, { kubeconfig: first.kubeconfig, context: first.context, nodes: first.nodes });
       await ensureCluster(provider, cleanup, join(outDir, "cluster-logs"));
       if (interrupted) return signalExitCode(interrupted);
       const r = await runExperiment(exp, {

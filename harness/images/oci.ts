@@ -42,6 +42,14 @@ export interface ImageSpec {
   workingDir?: string;
   exposedPorts?: number[];
   labels?: Record<string, string>;
+  /** e.g. "SIGRTMIN+3" for an image whose PID 1 is systemd. */
+  stopSignal?: string;
+  /**
+   * Uncompressed layer tars (e.g. a root filesystem made by GNU tar) placed
+   * below the layer built from `files`/`dirs`; that layer is left out when
+   * both are empty.
+   */
+  baseLayers?: string[];
 }
 
 export interface BuiltImage {
@@ -288,6 +296,16 @@ async function writeLayer(entries: Map<string, LayerEntry>, out: string): Promis
 
 // ---------------------------------------------------------------- image
 
+async function hashFile(path: string): Promise<{ digest: string; size: number }> {
+  const h = createHash("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    h.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { digest: "sha256:" + h.digest("hex"), size };
+}
+
 /**
  * Builds `spec` into an OCI image layout tar at `outFile` (written to a temp
  * file first, then renamed). Returns the digests; `manifestDigest` is what
@@ -300,7 +318,12 @@ export async function buildImageArchive(spec: ImageSpec, outFile: string): Promi
   const layerTmp = `${outFile}.layer.${process.pid}.tmp`;
   const outTmp = `${outFile}.${process.pid}.tmp`;
   try {
-    const layer = await writeLayer(await collectEntries(spec), layerTmp);
+    const layers: { digest: string; size: number; path: string }[] = [];
+    for (const base of spec.baseLayers ?? []) layers.push({ ...(await hashFile(base)), path: base });
+    if (spec.files.length || spec.dirs?.length || !layers.length) {
+      layers.push({ ...(await writeLayer(await collectEntries(spec), layerTmp)), path: layerTmp });
+    }
+    const layer = layers[layers.length - 1]!;
 
     const env = [...(spec.env ?? [])];
     if (!env.some((e) => e.startsWith("PATH="))) env.unshift(DEFAULT_PATH);
@@ -311,6 +334,7 @@ export async function buildImageArchive(spec: ImageSpec, outFile: string): Promi
     if (spec.exposedPorts?.length) {
       imageConfig["ExposedPorts"] = Object.fromEntries([...spec.exposedPorts].sort((a, b) => a - b).map((p) => [`${p}/tcp`, {}]));
     }
+    if (spec.stopSignal) imageConfig["StopSignal"] = spec.stopSignal;
     if (spec.labels) imageConfig["Labels"] = Object.fromEntries(Object.entries(spec.labels).sort());
     const config = Buffer.from(
       JSON.stringify({
@@ -318,7 +342,7 @@ export async function buildImageArchive(spec: ImageSpec, outFile: string): Promi
         architecture: "amd64",
         os: "linux",
         config: imageConfig,
-        rootfs: { type: "layers", diff_ids: [layer.digest] },
+        rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) },
         history: [{ created: CREATED, created_by: "nodrop harness/images/oci.ts" }],
       }),
     );
@@ -329,7 +353,7 @@ export async function buildImageArchive(spec: ImageSpec, outFile: string): Promi
         mediaType: MEDIA_TYPES.manifest,
         config: { mediaType: MEDIA_TYPES.config, digest: configDigest, size: config.length },
         // Uncompressed: diff_id == layer digest, and nothing to gain on a local import.
-        layers: [{ mediaType: MEDIA_TYPES.layer, digest: layer.digest, size: layer.size }],
+        layers: layers.map((l) => ({ mediaType: MEDIA_TYPES.layer, digest: l.digest, size: l.size })),
       }),
     );
     const manifestDigest = sha256(manifest);
@@ -354,7 +378,7 @@ export async function buildImageArchive(spec: ImageSpec, outFile: string): Promi
     );
     const blob = (d: string) => `blobs/sha256/${d.slice("sha256:".length)}`;
     const dockerManifest = Buffer.from(
-      JSON.stringify([{ Config: blob(configDigest), RepoTags: [name], Layers: [blob(layer.digest)] }]),
+      JSON.stringify([{ Config: blob(configDigest), RepoTags: [name], Layers: layers.map((l) => blob(l.digest)) }]),
     );
 
     const w = new TarWriter(outTmp);
@@ -366,7 +390,7 @@ export async function buildImageArchive(spec: ImageSpec, outFile: string): Promi
       await w.dir("blobs/sha256", 0o755);
       const blobs: [string, Buffer | string][] = [
         [configDigest, config],
-        [layer.digest, layerTmp],
+        ...layers.map((l): [string, string] => [l.digest, l.path]),
         [manifestDigest, manifest],
       ];
       blobs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));

@@ -34,7 +34,7 @@ export async function nightlyCommand(file: string, opts: { history?: string; now
   let interrupted: "SIGINT" | "SIGTERM" | undefined;
   return withCleanup(
     async (cleanup) => {
-      const provider = providerFor(first.provider, { kubeconfig: first.kubeconfig, context: first.context });
+      const provider = providerFor(first.provider, { kubeconfig: first.kubeconfig, context: first.context, nodes: first.nodes });
       await ensureCluster(provider, cleanup, join(outDir, "cluster-logs"));
       const entries: NightlyEntry[] = [];
       for (const [i, sc] of suite.scenarios.entries()) {

@@ -1,0 +1,38 @@
+// The container engine kind drives. Docker where a working engine runs (users'
+// laptops and CI runners, with a stock kindest/node pinned by digest); where
+// none does, a containerd of nodrop's own driven through nerdctl, with nodrop's
+// offline node image. The provider sees only this interface.
+import { run, type RunResult } from "../../exec.ts";
+
+export interface KindEngine {
+  readonly name: "docker" | "nerdctl";
+  /** What is missing on this machine, or undefined when the engine can work. */
+  unavailable(): Promise<string | undefined>;
+  /** Starts the engine when nodrop runs it itself (idempotent). */
+  start(): Promise<void>;
+  /** The node image to create nodes from, made present in the engine first. */
+  nodeImage(): Promise<{ ref: string; offline?: { etcdTag: string } }>;
+  /** Environment for `kind` so that it uses this engine. */
+  env(): Record<string, string>;
+  /** Runs a command in a node container. */
+  exec(node: string, argv: string[], opts?: { input?: string; reject?: boolean }): Promise<RunResult>;
+  /** Stops what start() started and removes what it created (idempotent). */
+  stop(): Promise<void>;
+  /** Engine-side lines for `cluster status`. */
+  describe(): Promise<string[]>;
+}
+
+export type EngineChoice = "auto" | "docker" | "nerdctl";
+
+/** NODROP_KIND_ENGINE=docker|nerdctl forces one; otherwise Docker when `docker info` answers. */
+export function engineChoice(env: NodeJS.ProcessEnv = process.env): EngineChoice {
+  const v = env["NODROP_KIND_ENGINE"];
+  if (v === undefined || v === "" || v === "auto") return "auto";
+  if (v === "docker" || v === "nerdctl") return v;
+  throw new Error(`NODROP_KIND_ENGINE: '${v}' is not allowed (allowed: auto, docker, nerdctl)`);
+}
+
+export async function dockerAnswers(): Promise<boolean> {
+  const r = await run(["docker", "info", "--format", "{{.ServerVersion}}"], { reject: false, timeoutMs: 20_000 }).catch(() => undefined);
+  return !!r && r.exitCode === 0 && r.stdout.trim() !== "";
+}

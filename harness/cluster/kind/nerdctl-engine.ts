@@ -1,0 +1,282 @@
+// kind's nerdctl provider on a containerd of nodrop's own (Debian's 1.6), for
+// machines where no Docker engine can start privileged containers. What this
+// engine does to the host, it records and undoes in stop():
+//   - containerd with its own socket, state and config (the image store is
+//     kept in the cache, like the tools, so the node image is imported once);
+//   - cgroup v1 controllers the host has but has not mounted (hugetlb,
+//     perf_event, net_cls,net_prio) are mounted, so each node container gets
+//     its own subtree of them (the kubelet inside needs every controller);
+//   - an egress guard: node containers may talk to each other and to this
+//     machine, never beyond it;
+//   - the "kind" network nerdctl creates, and the CNI chains it leaves.
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { run } from "../../exec.ts";
+import { log } from "../../log.ts";
+import { requireTool, toolPaths } from "../../tools.ts";
+import { waitFor } from "../../wait.ts";
+import { type ChainSnapshot, removeClusterChains, snapshotChains } from "../local-host.ts";
+import { findProcesses, isAlive, stopProcess, tail } from "../procs.ts";
+import { stateDir } from "../provider.ts";
+import type { KindEngine } from "./engine.ts";
+import { ensureNodeImage } from "./node-image.ts";
+
+const RUN_DIR = "/run/nodrop-kind";
+const NAMESPACE = "nodrop-kind";
+export const KIND_NETWORK = "kind";
+const EGRESS_CHAIN = "NODROP-KIND-EGRESS";
+const MASQ_CHAIN = "NODROP-KIND-MASQ";
+
+interface EngineRecord {
+  containerdPid?: number;
+  chainsBefore?: ChainSnapshot;
+  linksBefore?: string[];
+  mountedCgroups: string[];
+  egressSubnet?: string;
+}
+
+export class NerdctlEngine implements KindEngine {
+  readonly name = "nerdctl" as const;
+  private readonly dir = join(stateDir(), "kind", "engine");
+  private readonly root = join(toolPaths().cacheDir, "kind-engine", "containerd");
+  private readonly sock = `${RUN_DIR}/containerd.sock`;
+  private readonly record = join(this.dir, "engine.json");
+  private readonly logFile = join(this.dir, "containerd.log");
+
+  private get nerdctl(): string {
+    return toolPaths().nerdctl;
+  }
+
+  async unavailable(): Promise<string | undefined> {
+    if (process.getuid?.() !== 0) return "nerdctl on nodrop's own containerd must run as root";
+    for (const b of ["/usr/bin/containerd", "/usr/bin/ctr", "/usr/sbin/runc", "/usr/lib/cni/bridge", "/usr/sbin/debootstrap"]) {
+      if (!existsSync(b)) return `${b} is missing: run \`make tools-kind\``;
+    }
+    if (!existsSync(this.nerdctl)) return `nerdctl is not built (${this.nerdctl}): run \`make tools-kind\``;
+    return undefined;
+  }
+
+  private readRecord(): EngineRecord {
+    try {
+      return JSON.parse(readFileSync(this.record, "utf8")) as EngineRecord;
+    } catch {
+      return { mountedCgroups: [] };
+    }
+  }
+
+  private async saveRecord(r: EngineRecord): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await writeFile(this.record, JSON.stringify(r, null, 2));
+  }
+
+  private ctr(args: string[], reject = true) {
+    return run(["ctr", "--address", this.sock, "--namespace", NAMESPACE, ...args], { reject, timeoutMs: 600_000 });
+  }
+
+  private async answers(): Promise<boolean> {
+    return (await run(["ctr", "--address", this.sock, "version"], { reject: false, timeoutMs: 10_000 })).exitCode === 0;
+  }
+
+  async start(): Promise<void> {
+    requireTool(this.nerdctl, "nerdctl (make tools-kind)");
+    const rec = this.readRecord();
+    if (rec.containerdPid && isAlive(rec.containerdPid) && (await this.answers())) return;
+    await mkdir(this.dir, { recursive: true });
+    await mkdir(RUN_DIR, { recursive: true });
+    await mkdir(this.root, { recursive: true });
+    // Recorded first: stop() removes only chains and bridges that were not there before.
+    rec.chainsBefore ??= await snapshotChains();
+    rec.linksBefore ??= await linkNames();
+    await this.saveRecord(rec);
+    rec.mountedCgroups = [...rec.mountedCgroups, ...(await mountMissingCgroups(rec.mountedCgroups))];
+    await this.saveRecord(rec);
+    await writeFile(join(this.dir, "config.toml"), this.containerdConfig());
+    await writeFile(join(this.dir, "nerdctl.toml"), this.nerdctlConfig());
+    await mkdir(join(this.dir, "cni"), { recursive: true });
+    await this.writeWrapper();
+    const fd = openSync(this.logFile, "a");
+    const child = spawn("/usr/bin/containerd", ["--config", join(this.dir, "config.toml")], {
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root" },
+    });
+    closeSync(fd);
+    child.unref();
+    if (!child.pid) throw new Error("could not start containerd for kind");
+    rec.containerdPid = child.pid;
+    await this.saveRecord(rec);
+    const pid = child.pid;
+    await waitFor("kind's containerd to answer", () => this.answers(), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      fatal: () => (isAlive(pid) ? undefined : "containerd exited"),
+      diagnose: () => `---- last lines of ${this.logFile} ----\n${tail(this.logFile, 25)}`,
+    });
+  }
+
+  /**
+   * kind asks for `--restart=on-failure:1`, which containerd 1.6's restart
+   * monitor does not offer (only always/no); nerdctl refuses it. The wrapper
+   * kind finds first on PATH turns it into `--restart=no` and passes the rest.
+   */
+  private async writeWrapper(): Promise<void> {
+    const bin = join(this.dir, "bin");
+    await mkdir(bin, { recursive: true });
+    await writeFile(
+      join(bin, "nerdctl"),
+      `#!/usr/bin/env bash
+# Written by nodrop (harness/cluster/kind/nerdctl-engine.ts): containerd 1.6 has no on-failure restart policy.
+args=()
+for a in "$@"; do case $a in --restart=on-failure:*) args+=(--restart=no) ;; *) args+=("$a") ;; esac; done
+export NERDCTL_TOML=${join(this.dir, "nerdctl.toml")}
+exec ${this.nerdctl} "\${args[@]}"
+`,
+      { mode: 0o755 },
+    );
+  }
+
+  private containerdConfig(): string {
+    return `# Written by nodrop: kind's containerd, next to any other on the machine.
+version = 2
+root = "${this.root}"
+state = "${RUN_DIR}/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+[grpc]
+  address = "${this.sock}"
+[ttrpc]
+  address = "${this.sock}.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "${join(this.dir, "opt")}"
+`;
+  }
+
+  private nerdctlConfig(): string {
+    return `address = "unix://${this.sock}"
+namespace = "${NAMESPACE}"
+cni_path = "/usr/lib/cni"
+cni_netconfpath = "${join(this.dir, "cni")}"
+data_root = "${join(this.dir, "nerdctl")}"
+cgroup_manager = "cgroupfs"
+`;
+  }
+
+  env(): Record<string, string> {
+    return {
+      ...(process.env as Record<string, string>),
+      KIND_EXPERIMENTAL_PROVIDER: "nerdctl",
+      NERDCTL_TOML: join(this.dir, "nerdctl.toml"),
+      PATH: `${join(this.dir, "bin")}:${process.env["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"}`,
+    };
+  }
+
+  async nodeImage(): Promise<{ ref: string; offline: { etcdTag: string } }> {
+    const img = await ensureNodeImage();
+    const have = await this.ctr(["images", "ls", "-q"], false);
+    if (!have.stdout.split("\n").includes(img.ref)) {
+      log.info(`importing the node image ${img.ref} into kind's containerd`);
+      await this.ctr(["images", "import", img.archive]);
+    }
+    return { ref: img.ref, offline: { etcdTag: img.etcdTag } };
+  }
+
+  exec(node: string, argv: string[], opts: { input?: string; reject?: boolean } = {}) {
+    return run([join(this.dir, "bin", "nerdctl"), "exec", ...(opts.input !== undefined ? ["-i"] : []), node, ...argv], { ...opts, timeoutMs: 120_000 });
+  }
+
+  /** Called once the kind network exists: node containers may not reach beyond this machine; loopback sources are masqueraded. */
+  async hostNetworking(): Promise<void> {
+    const r = await run([join(this.dir, "bin", "nerdctl"), "network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}} {{end}}", KIND_NETWORK], { reject: false });
+    const subnet = r.stdout.trim().split(/\s+/).find((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s));
+    if (!subnet) throw new Error(`could not read the subnet of nerdctl network '${KIND_NETWORK}': ${r.stdout} ${r.stderr}`);
+    const rec = this.readRecord();
+    if (rec.egressSubnet === subnet) return;
+    rec.egressSubnet = subnet;
+    await this.saveRecord(rec);
+    await run(["iptables", "-w", "-N", EGRESS_CHAIN], { reject: false });
+    await run(["iptables", "-w", "-F", EGRESS_CHAIN]);
+    await run(["iptables", "-w", "-A", EGRESS_CHAIN, "-d", subnet, "-j", "RETURN"]);
+    await run(["iptables", "-w", "-A", EGRESS_CHAIN, "-d", "127.0.0.0/8", "-j", "RETURN"]);
+    await run(["iptables", "-w", "-A", EGRESS_CHAIN, "-j", "REJECT"]);
+    if ((await run(["iptables", "-w", "-C", "FORWARD", "-s", subnet, "-j", EGRESS_CHAIN], { reject: false })).exitCode !== 0) {
+      await run(["iptables", "-w", "-I", "FORWARD", "1", "-s", subnet, "-j", EGRESS_CHAIN]);
+    }
+    // The portmap plugin masquerades only 127.0.0.1; nodrop's readiness probe
+    // comes from 127.0.0.2 (harness/target.ts), which a node cannot answer.
+    await run(["iptables", "-w", "-t", "nat", "-N", MASQ_CHAIN], { reject: false });
+    await run(["iptables", "-w", "-t", "nat", "-F", MASQ_CHAIN]);
+    await run(["iptables", "-w", "-t", "nat", "-A", MASQ_CHAIN, "-s", "127.0.0.0/8", "-d", subnet, "-j", "MASQUERADE"]);
+    if ((await run(["iptables", "-w", "-t", "nat", "-C", "POSTROUTING", "-j", MASQ_CHAIN], { reject: false })).exitCode !== 0) {
+      await run(["iptables", "-w", "-t", "nat", "-I", "POSTROUTING", "1", "-j", MASQ_CHAIN]);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const rec = this.readRecord();
+    const nerdctl = join(this.dir, "bin", "nerdctl");
+    if (existsSync(nerdctl) && (await this.answers())) {
+      // The network goes through nerdctl so that its CNI plugins remove their own rules.
+      await run([nerdctl, "network", "rm", KIND_NETWORK], { reject: false });
+    }
+    if (rec.chainsBefore) {
+      // The CNI plugins' own chains (portmap, firewall, nerdctl's isolation, per-container masquerade) and the egress guard.
+      await removeClusterChains(rec.chainsBefore, EGRESS_CHAIN, (c) => c === EGRESS_CHAIN || c === MASQ_CHAIN || c.startsWith("CNI-"));
+    }
+    if (rec.linksBefore) {
+      // The bridge plugin never deletes its bridge; nerdctl names it br-<network id>.
+      for (const l of await linkNames()) if (/^br-[0-9a-f]{12}$/.test(l) && !rec.linksBefore.includes(l)) await run(["ip", "link", "del", l], { reject: false });
+    }
+    if (rec.containerdPid) await stopProcess(rec.containerdPid, 15_000);
+    for (const pid of await findProcesses((cmd) => cmd.includes("containerd-shim") && cmd.includes(this.sock))) await stopProcess(pid, 10_000);
+    for (const m of [...rec.mountedCgroups].reverse()) await unmountCgroup(m);
+    await rm(RUN_DIR, { recursive: true, force: true });
+    await rm(this.record, { force: true });
+  }
+
+  async describe(): Promise<string[]> {
+    const rec = this.readRecord();
+    const up = rec.containerdPid !== undefined && isAlive(rec.containerdPid);
+    return [`engine: nerdctl on nodrop's containerd (${up ? `pid ${rec.containerdPid}` : "not running"}), image store ${this.root}`];
+  }
+}
+
+async function linkNames(): Promise<string[]> {
+  const r = await run(["ip", "-o", "link", "show"], { reject: false });
+  return r.stdout.split("\n").map((l) => l.split(": ")[1]?.split("@")[0] ?? "").filter(Boolean);
+}
+
+/** Mounts the cgroup v1 hierarchies the kernel offers but the host has not mounted; returns the mount points. */
+async function mountMissingCgroups(already: string[]): Promise<string[]> {
+  if (existsSync("/sys/fs/cgroup/cgroup.controllers")) return []; // cgroup v2: nothing to do
+  const mounted = new Set(
+    readFileSync("/proc/self/mountinfo", "utf8")
+      .split("\n")
+      .filter((l) => l.includes(" - cgroup "))
+      .flatMap((l) => (l.split(" - cgroup ")[1]?.split(" ")[1] ?? "").split(",")),
+  );
+  const byHierarchy = new Map<string, string[]>();
+  for (const line of (await readFile("/proc/cgroups", "utf8")).split("\n").slice(1)) {
+    const [name, hier, , enabled] = line.split(/\s+/);
+    if (!name || enabled !== "1" || hier === "0" || mounted.has(name)) continue;
+    byHierarchy.set(hier!, [...(byHierarchy.get(hier!) ?? []), name]);
+  }
+  const out: string[] = [];
+  for (const names of byHierarchy.values()) {
+    const point = `/sys/fs/cgroup/${names.join(",")}`;
+    if (already.includes(point)) continue;
+    mkdirSync(point, { recursive: true });
+    await run(["mount", "-t", "cgroup", "-o", names.join(","), "cgroup", point]);
+    out.push(point);
+  }
+  return out;
+}
+
+async function unmountCgroup(point: string): Promise<void> {
+  // Leftover empty child cgroups (kubelet's) go first; a busy one keeps the mount.
+  const r = await run(["find", point, "-mindepth", "1", "-type", "d", "-depth"], { reject: false });
+  for (const d of r.stdout.split("\n").filter(Boolean)) await run(["rmdir", d], { reject: false });
+  const u = await run(["umount", point], { reject: false });
+  if (u.exitCode === 0) await run(["rmdir", point], { reject: false });
+  else log.warn(`could not unmount ${point}: ${u.stderr.trim()}`);
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { KIND_NODE_PORTS, renderKindConfig } from "../../harness/cluster/kind/config.ts";
+import { engineChoice } from "../../harness/cluster/kind/engine.ts";
+import { bridgeConflist, routeCommands } from "../../harness/cluster/kind/pod-network.ts";
+
+describe("kind cluster config", () => {
+  it("maps every NodePort nodrop uses to 127.0.0.1 only, on the control plane", () => {
+    const c = parse(renderKindConfig({ nodes: 1 }));
+    expect(c.networking.apiServerAddress).toBe("127.0.0.1");
+    expect(c.nodes).toHaveLength(1);
+    const maps = c.nodes[0].extraPortMappings as { containerPort: number; hostPort: number; listenAddress: string }[];
+    expect(maps.map((m) => m.hostPort)).toEqual([...KIND_NODE_PORTS]);
+    expect(maps.every((m) => m.listenAddress === "127.0.0.1" && m.containerPort === m.hostPort)).toBe(true);
+  });
+
+  it("adds nodes-1 workers", () => {
+    const c = parse(renderKindConfig({ nodes: 3 }));
+    expect(c.nodes.map((n: { role: string }) => n.role)).toEqual(["control-plane", "worker", "worker"]);
+  });
+
+  it("with the offline image: no default CNI, no CoreDNS addon, kubeadm told the image's etcd tag", () => {
+    const c = parse(renderKindConfig({ nodes: 1, offline: { etcdTag: "3.4.23-0" } }));
+    expect(c.networking.disableDefaultCNI).toBe(true);
+    const patches = (c.kubeadmConfigPatches as string[]).map((p) => parse(p));
+    expect(patches).toContainEqual({ kind: "InitConfiguration", skipPhases: ["addon/coredns"] });
+    expect(patches).toContainEqual({ kind: "ClusterConfiguration", etcd: { local: { imageTag: "3.4.23-0" } } });
+  });
+
+  it("a stock image keeps kind's defaults", () => {
+    const c = parse(renderKindConfig({ nodes: 2 }));
+    expect(c.networking.disableDefaultCNI).toBeUndefined();
+    expect(c.kubeadmConfigPatches).toBeUndefined();
+  });
+
+  it("refuses a node count outside 1..5, naming the allowed values", () => {
+    expect(() => renderKindConfig({ nodes: 0 })).toThrow(/nodes: 0 is not allowed \(allowed: 1\.\.5\)/);
+    expect(() => renderKindConfig({ nodes: 6 })).toThrow(/allowed: 1\.\.5/);
+  });
+});
+
+describe("kind engine choice", () => {
+  it("auto unless NODROP_KIND_ENGINE names docker or nerdctl", () => {
+    expect(engineChoice({})).toBe("auto");
+    expect(engineChoice({ NODROP_KIND_ENGINE: "nerdctl" })).toBe("nerdctl");
+    expect(engineChoice({ NODROP_KIND_ENGINE: "docker" })).toBe("docker");
+    expect(() => engineChoice({ NODROP_KIND_ENGINE: "podman" })).toThrow(/NODROP_KIND_ENGINE: 'podman' is not allowed \(allowed: auto, docker, nerdctl\)/);
+  });
+});
+
+describe("offline pod network", () => {
+  const nodes = [
+    { name: "cp", podCIDR: "10.244.0.0/24", address: "10.4.1.2" },
+    { name: "w1", podCIDR: "10.244.1.0/24", address: "10.4.1.3" },
+    { name: "w2", podCIDR: "10.244.2.0/24", address: "10.4.1.4" },
+  ];
+
+  it("routes each node to every other node's pods through that node", () => {
+    expect(routeCommands("w1", nodes)).toEqual([
+      ["ip", "route", "replace", "10.244.0.0/24", "via", "10.4.1.2"],
+      ["ip", "route", "replace", "10.244.2.0/24", "via", "10.4.1.4"],
+    ]);
+    expect(routeCommands("cp", [nodes[0]!])).toEqual([]);
+  });
+
+  it("gives each node a bridge for its own podCIDR, hairpin on (a pod reaching itself through its Service)", () => {
+    const c = JSON.parse(bridgeConflist("10.244.1.0/24"));
+    const bridge = c.plugins[0];
+    expect(bridge.type).toBe("bridge");
+    expect(bridge.hairpinMode).toBe(true);
+    expect(bridge.ipam.ranges).toEqual([[{ subnet: "10.244.1.0/24" }]]);
+  });
+});
