@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODROP := node bin/nodrop.mjs
 
-.PHONY: help tools tools-kind deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e typecheck bench clean
+.PHONY: help tools tools-kind deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e test-kind typecheck bench clean
 
 help:
 	@echo "make demo          the preStop demo: variant A (no preStop) fails, variant B (preStop sleep) passes"
@@ -59,7 +59,13 @@ test-unit: tools deps
 test-e2e: tools deps
 	npx vitest run --project e2e $(call VITEST_REPORT,e2e)
 
-test: typecheck test-unit test-e2e
+# kind on nerdctl + nodrop's own containerd, with the offline node image
+# (built on first use, ~90 s; cached). Runs after test-e2e has taken the
+# local cluster down: the two never run at once.
+test-kind: tools-kind deps
+	npx vitest run --project kind $(call VITEST_REPORT,kind)
+
+test: typecheck test-unit test-e2e test-kind
 
 bench: tools deps
 	npx tsx bench/tools.ts --warm-only

@@ -22,6 +22,16 @@ export default defineConfig({
           hookTimeout: 15 * 60_000,
         },
       },
+      {
+        test: {
+          name: "kind",
+          include: ["test/kind/**/*.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 20 * 60_000,
+          hookTimeout: 10 * 60_000,
+        },
+      },
     ],
   },
 });

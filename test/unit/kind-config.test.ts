@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { KIND_NODE_PORTS, renderKindConfig } from "../../harness/cluster/kind/config.ts";
 import { engineChoice } from "../../harness/cluster/kind/engine.ts";
-import { bridgeConflist, routeCommands } from "../../harness/cluster/kind/pod-network.ts";
+import { podConflist, routeCommands } from "../../harness/cluster/kind/pod-network.ts";
 
 describe("kind cluster config", () => {
   it("maps every NodePort nodrop uses to 127.0.0.1 only, on the control plane", () => {
@@ -63,11 +63,11 @@ describe("offline pod network", () => {
     expect(routeCommands("cp", [nodes[0]!])).toEqual([]);
   });
 
-  it("gives each node a bridge for its own podCIDR, hairpin on (a pod reaching itself through its Service)", () => {
-    const c = JSON.parse(bridgeConflist("10.244.1.0/24"));
-    const bridge = c.plugins[0];
-    expect(bridge.type).toBe("bridge");
-    expect(bridge.hairpinMode).toBe(true);
-    expect(bridge.ipam.ranges).toEqual([[{ subnet: "10.244.1.0/24" }]]);
+  it("gives each node a ptp config (as kindnetd) allocating from its own podCIDR", () => {
+    const c = JSON.parse(podConflist("10.244.1.0/24"));
+    const main = c.plugins[0];
+    expect(main.type).toBe("ptp");
+    expect(main.ipMasq).toBe(false);
+    expect(main.ipam.ranges).toEqual([[{ subnet: "10.244.1.0/24" }]]);
   });
 });

@@ -1,6 +1,6 @@
 // The pod network for nodrop's offline node image, in place of kindnetd
 // (whose image cannot be pulled): what kindnetd does on a kind cluster, done
-// once after the nodes joined. Each node gets a bridge CNI config for its own
+// once after the nodes joined. Each node gets a ptp CNI config for its own
 // podCIDR (the kube-controller-manager allocates them), and a route to every
 // other node's podCIDR through that node's address on the kind network.
 import type { RunResult } from "../../exec.ts";
@@ -13,21 +13,22 @@ export interface PodNetworkNode {
   address: string;
 }
 
-export const CNI_CONF_FILE = "/etc/cni/net.d/10-nodrop-bridge.conflist";
+export const CNI_CONF_FILE = "/etc/cni/net.d/10-nodrop-ptp.conflist";
 
-export function bridgeConflist(podCIDR: string): string {
+export function podConflist(podCIDR: string): string {
+  // ptp, as kindnetd configures it: one veth pair and a /32 route per pod, so
+  // every packet to a pod is routed by the node (no bridge, no ARP on a shared
+  // segment between the node and its pods).
   return JSON.stringify(
     {
       cniVersion: "0.4.0",
       name: "nodrop-pods",
       plugins: [
         {
-          type: "bridge",
-          bridge: "cni0",
-          isGateway: true,
+          type: "ptp",
           ipMasq: false,
-          hairpinMode: true,
           ipam: { type: "host-local", ranges: [[{ subnet: podCIDR }]], routes: [{ dst: "0.0.0.0/0" }] },
+          mtu: 1500,
         },
         { type: "portmap", capabilities: { portMappings: true } },
       ],
@@ -62,7 +63,7 @@ export async function readPodNetworkNodes(kube: Kube, count: number): Promise<Po
 
 export async function configurePodNetwork(exec: Exec, nodes: PodNetworkNode[]): Promise<void> {
   for (const n of nodes) {
-    await exec(n.name, ["sh", "-c", `mkdir -p /etc/cni/net.d && cat > ${CNI_CONF_FILE}`], { input: bridgeConflist(n.podCIDR) });
+    await exec(n.name, ["sh", "-c", `mkdir -p /etc/cni/net.d && cat > ${CNI_CONF_FILE}`], { input: podConflist(n.podCIDR) });
     for (const argv of routeCommands(n.name, nodes)) await exec(n.name, argv);
   }
 }

@@ -1,0 +1,84 @@
+// Issue 9: kind for real on a machine with no registry and no Docker engine.
+// Given nothing but `make tools`, `nodrop cluster up --provider kind` builds
+// the offline node image, runs kind on nerdctl + nodrop's own containerd, and
+// two replicas of the sample app answer 200 through the NodePort the provider
+// chose, on 127.0.0.1; `cluster down` removes the cluster and everything the
+// engine added to the host, and nothing else.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { KindProvider } from "../../harness/cluster/kind.ts";
+import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
+import { validateConfig } from "../../harness/config.ts";
+import { renderDeployment, renderService, workloadSelector } from "../../harness/deploy/manifests.ts";
+import { run } from "../../harness/exec.ts";
+import { httpProbe } from "../../harness/http.ts";
+import { buildAppImage } from "../../harness/images/app-image.ts";
+import { Kube } from "../../harness/kube.ts";
+import { waitFor } from "../../harness/wait.ts";
+import { nodrop } from "../e2e/helpers.ts";
+
+const links = async () => (await run(["ip", "-o", "link"])).stdout.split("\n").map((l) => l.split(": ")[1]?.split("@")[0] ?? "").filter(Boolean);
+const chains = async () => {
+  const out: string[] = [];
+  for (const t of ["filter", "nat", "mangle"]) out.push(...(await run(["iptables-save", "-t", t])).stdout.split("\n").filter((l) => l.startsWith(":")).map((l) => `${t}/${l.slice(1).split(" ")[0]}`));
+  return out.sort();
+};
+const cgroupMounts = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(" - cgroup ")).map((l) => l.split(" ")[4]).sort();
+
+describe("kind provider (nerdctl on nodrop's containerd, offline node image)", () => {
+  process.env["NODROP_KIND_ENGINE"] = "nerdctl";
+  const provider = new KindProvider(1);
+  let before: { links: string[]; chains: string[]; cgroups: (string | undefined)[] } | undefined;
+
+  afterAll(async () => {
+    await nodrop(["cluster", "down", "--provider", "kind"]);
+  });
+
+  it("comes up, and two replicas answer 200 through the provider's NodePort on 127.0.0.1", async () => {
+    before = { links: await links(), chains: await chains(), cgroups: cgroupMounts() };
+    const up = await nodrop(["cluster", "up", "--provider", "kind"]);
+    expect(up.exitCode, up.output).toBe(0);
+    const kube = new Kube(provider.kubeconfigPath(), provider.context());
+    const nodes = (await kube.core.listNode()).items.map((n) => [n.metadata?.name, n.status?.conditions?.find((c) => c.type === "Ready")?.status]);
+    expect(nodes).toEqual([["nodrop-control-plane", "True"]]);
+
+    const runId = `e2e-kind-${Date.now().toString(36)}`;
+    const namespace = `nodrop-${runId}`;
+    const config = validateConfig({ replicas: 2, provider: "kind" });
+    const img = await buildAppImage(join(PROJECT_ROOT, ".nodrop", "images"));
+    await provider.loadImage(img.archive);
+    await kube.createNamespace(namespace, runId);
+    try {
+      await kube.apply(renderDeployment(config, { runId, namespace, name: "app", version: "v1", image: img.name, replicas: 2 }));
+      await kube.apply(renderService(config, { runId, namespace, name: "app", selector: workloadSelector(runId, "app"), nodePort: provider.nodePortFor(0) }));
+      await kube.waitRollout(namespace, "app", 180_000);
+      const pods = (await kube.pods(namespace, `nodrop.dev/run-id=${runId}`)).map((p) => p.metadata!.name!);
+      const url = `http://127.0.0.1:${provider.hostPortFor(provider.nodePortFor(0))}/`;
+      const seen = new Set<string>();
+      await waitFor("both pods to answer 200 through the NodePort", async () => {
+        const r = await httpProbe(url, 2_000);
+        if (r.status === 200) seen.add(String(r.headers["x-pod-name"]));
+        return seen.size === 2;
+      }, { timeoutMs: 60_000, intervalMs: 20, diagnose: () => `seen: ${[...seen].join(", ")}` });
+      expect([...seen].sort()).toEqual(pods.sort());
+    } finally {
+      await kube.deleteNamespace(namespace);
+    }
+  });
+
+  it("cluster down removes the cluster, the engine, its chains, bridge and cgroup mounts, and can run twice", async () => {
+    expect(before, "the first test recorded the host before the cluster").toBeDefined();
+    const down1 = await nodrop(["cluster", "down", "--provider", "kind"]);
+    expect(down1.exitCode, down1.output).toBe(0);
+    const procs = await run(["ps", "-eo", "stat=,args="]);
+    const living = procs.stdout.split("\n").filter((l) => !/^\s*Z/.test(l));
+    expect(living.filter((l) => l.includes("/run/nodrop-kind")), "leftover engine processes").toEqual([]);
+    expect(existsSync("/run/nodrop-kind")).toBe(false);
+    expect((await links()).filter((l) => !before!.links.includes(l)), "new links left").toEqual([]);
+    expect((await chains()).filter((c) => !before!.chains.includes(c)), "new iptables chains left").toEqual([]);
+    expect(cgroupMounts(), "cgroup mounts as before").toEqual(before!.cgroups);
+    const down2 = await nodrop(["cluster", "down", "--provider", "kind"]);
+    expect(down2.exitCode, down2.output).toBe(0);
+  });
+});
