@@ -15,7 +15,7 @@ import { type AbortCause, describeCause, RunAbort, RunAbortedError, withAbortSco
 import { signalExitCode, withCleanup } from "./cleanup.ts";
 import { ensureCluster } from "./cluster/ensure.ts";
 import { providerFor } from "./cluster/index.ts";
-import { canWatchFaults, PROJECT_ROOT, type ClusterProvider, type ComponentFault } from "./cluster/provider.ts";
+import { canClearNodePortState, canWatchFaults, PROJECT_ROOT, type ClusterProvider, type ComponentFault } from "./cluster/provider.ts";
 import type { RunConfig } from "./config.ts";
 import { strategyFor } from "./deploy/index.ts";
 import type { DeployContext, RolloutResult } from "./deploy/strategy.ts";
@@ -142,6 +142,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           const { nodePort } = await step(`deploy v1 (${strategy.name})`, () => strategy.setup(ctx, "v1"));
           const target = `http://127.0.0.1:${provider.hostPortFor(nodePort)}${app?.path ?? "/"}`;
           await step(`target ${target} answers 200`, () => waitTargetAnswers(target, { timeoutMs: 60_000, diagnose: () => kube.describeEvents(namespace) }));
+          if (canClearNodePortState(provider)) await step(`forget the nodes' connection tracking for NodePort ${nodePort}`, () => provider.clearNodePortState(nodePort));
 
           const script = await step("bundle scenario (tsc + esbuild)", () => bundleScenario(join(PROJECT_ROOT, "scenarios", "deploy-load.ts"), runDir));
           abort.throwIfAborted();

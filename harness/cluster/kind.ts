@@ -133,6 +133,15 @@ export class KindProvider implements ClusterProvider {
     );
   }
 
+  async clearNodePortState(nodePort: number): Promise<void> {
+    const e = await this.engine();
+    for (const node of await this.nodeNames()) {
+      // Exit 1 with "0 flow entries have been deleted" is not a failure.
+      const r = await e.exec(node, ["conntrack", "-D", "-p", "tcp", "--orig-port-dst", String(nodePort)], { reject: false });
+      if (r.exitCode !== 0 && !/0 flow entries/.test(r.stderr + r.stdout)) throw new Error(`conntrack -D on ${node} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim()}`);
+    }
+  }
+
   async loadImage(archive: string): Promise<void> {
     await this.kindCmd(["load", "image-archive", archive, "--name", KIND_CLUSTER], { timeoutMs: 300_000 });
   }

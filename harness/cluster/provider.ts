@@ -52,6 +52,22 @@ export interface FaultWatchable {
   faults(): Promise<ComponentFault[]>;
 }
 
+/**
+ * Optional capability: a provider whose nodes see all of nodrop's traffic from
+ * one address and on fixed NodePorts (kind: the host masquerades 127.0.0.x to
+ * its bridge address) forgets the nodes' connection tracking for a NodePort
+ * before the load starts. Otherwise a connection of an earlier run, or of the
+ * readiness probe, that ended within conntrack's timeouts decides where a new
+ * connection with the same source port goes: to a pod that no longer exists.
+ */
+export interface NodePortStateClearable {
+  clearNodePortState(nodePort: number): Promise<void>;
+}
+
+export function canClearNodePortState(p: ClusterProvider): p is ClusterProvider & NodePortStateClearable {
+  return typeof (p as Partial<NodePortStateClearable>).clearNodePortState === "function";
+}
+
 export function canWatchFaults(p: ClusterProvider): p is ClusterProvider & FaultWatchable {
   return typeof (p as Partial<FaultWatchable>).faults === "function";
 }
