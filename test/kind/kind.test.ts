@@ -16,7 +16,7 @@ import { httpProbe } from "../../harness/http.ts";
 import { buildAppImage } from "../../harness/images/app-image.ts";
 import { Kube } from "../../harness/kube.ts";
 import { waitFor } from "../../harness/wait.ts";
-import { nodrop } from "../e2e/helpers.ts";
+import { nodrop, reportHead, runDirsIn, summaryOf } from "../e2e/helpers.ts";
 
 const links = async () => (await run(["ip", "-o", "link"])).stdout.split("\n").map((l) => l.split(": ")[1]?.split("@")[0] ?? "").filter(Boolean);
 const chains = async () => {
@@ -66,6 +66,35 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
       await kube.deleteNamespace(namespace);
     }
   });
+
+  it("the preStop demo gives the same verdicts as on the local cluster: A fails, B passes with >= 1000 requests in its windows", async () => {
+    const r = await nodrop(["demo", "--set", "provider=kind"]);
+    const [a, b] = runDirsIn(r.output);
+    expect(a && b, r.output).toBeTruthy();
+    const explain = `${r.output.slice(-3000)}\n--- A ---\n${await reportHead(a!)}\n--- B ---\n${await reportHead(b!)}`;
+    expect(r.exitCode, explain).toBe(0);
+    const A = await summaryOf(a!);
+    const B = await summaryOf(b!);
+    expect(A.verdict, explain).toBe("fail");
+    expect(A.requests.failed).toBeGreaterThan(0);
+    expect(B.verdict, explain).toBe("pass");
+    expect(Object.keys(B.histogram)).toEqual(["200"]);
+    expect(B.requests.inDeployWindow).toBeGreaterThanOrEqual(1000);
+    expect(B.config["provider"]).toBe("kind");
+  });
+
+  for (const strategy of ["blue-green", "canary"]) {
+    it(`${strategy} with a good version passes on kind, on the provider's NodePorts`, async () => {
+      const r = await nodrop(["run", "--set", "provider=kind", "--set", `strategy=${strategy}`, "--set", "preStopSleep=5", "--set", "warmup=15", "--set", "canaryPause=10"]);
+      const [dir] = runDirsIn(r.output);
+      expect(dir, r.output).toBeTruthy();
+      const s = await summaryOf(dir!);
+      expect(r.exitCode, `${r.output.slice(-2000)}\n${await reportHead(dir!)}`).toBe(0);
+      expect(s.verdict).toBe("pass");
+      expect(s.requests.inDeployWindow).toBeGreaterThanOrEqual(1000);
+      expect(s.versions.map((v) => v.version).sort()).toEqual(["v1", "v2"]);
+    });
+  }
 
   it("cluster down removes the cluster, the engine, its chains, bridge and cgroup mounts, and can run twice", async () => {
     expect(before, "the first test recorded the host before the cluster").toBeDefined();

@@ -22,6 +22,7 @@ import { findProcesses, isAlive, stopProcess, tail } from "../procs.ts";
 import { stateDir } from "../provider.ts";
 import type { KindEngine } from "./engine.ts";
 import { ensureNodeImage } from "./node-image.ts";
+import { plainContainerdConfig } from "./preload.ts";
 
 const RUN_DIR = "/run/nodrop-kind";
 const NAMESPACE = "nodrop-kind";
@@ -138,18 +139,7 @@ exec ${this.nerdctl} "\${args[@]}"
   }
 
   private containerdConfig(): string {
-    return `# Written by nodrop: kind's containerd, next to any other on the machine.
-version = 2
-root = "${this.root}"
-state = "${RUN_DIR}/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-[grpc]
-  address = "${this.sock}"
-[ttrpc]
-  address = "${this.sock}.ttrpc"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "${join(this.dir, "opt")}"
-`;
+    return plainContainerdConfig({ root: this.root, state: `${RUN_DIR}/state`, sock: this.sock, opt: join(this.dir, "opt") });
   }
 
   private nerdctlConfig(): string {

@@ -14,26 +14,29 @@ export interface PreloadContainerd {
   stop(): Promise<void>;
 }
 
+/** A containerd without CRI (images and containers only) with its own root, state and socket. */
+export function plainContainerdConfig(p: { root: string; state: string; sock: string; opt: string }): string {
+  return `# Written by nodrop: a containerd of its own, next to any other on the machine.
+version = 2
+root = "${p.root}"
+state = "${p.state}"
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+[grpc]
+  address = "${p.sock}"
+[ttrpc]
+  address = "${p.sock}.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "${p.opt}"
+`;
+}
+
 export async function startPreloadContainerd(root: string, state: string): Promise<PreloadContainerd> {
   await mkdir(root, { recursive: true });
   await mkdir(state, { recursive: true });
   const sock = join(state, "c.sock");
   const config = join(state, "config.toml");
   const logFile = join(state, "containerd.log");
-  await writeFile(
-    config,
-    `version = 2
-root = "${root}"
-state = "${join(state, "run")}"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-[grpc]
-  address = "${sock}"
-[ttrpc]
-  address = "${sock}.ttrpc"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "${join(state, "opt")}"
-`,
-  );
+  await writeFile(config, plainContainerdConfig({ root, state: join(state, "run"), sock, opt: join(state, "opt") }));
   const fd = openSync(logFile, "a");
   const child = spawn("/usr/bin/containerd", ["--config", config], { stdio: ["ignore", fd, fd], env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } });
   closeSync(fd);
