@@ -107,7 +107,7 @@ export class KindProvider implements ClusterProvider {
     });
     if (e instanceof NerdctlEngine) await e.hostNetworking();
     if (image.offline) {
-      await step("pod network (bridge CNI + routes between nodes)", async () => {
+      await step("pod network (ptp CNI + routes between nodes)", async () => {
         const kube = new Kube(this.kubeconfigPath(), this.context());
         const nodes = await readPodNetworkNodes(kube, this.nodes);
         await configurePodNetwork((n, argv, o) => e.exec(n, argv, o), nodes);

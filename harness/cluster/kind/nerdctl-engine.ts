@@ -195,6 +195,8 @@ cgroup_manager = "cgroupfs"
     await run(["iptables", "-w", "-N", EGRESS_CHAIN], { reject: false });
     await run(["iptables", "-w", "-F", EGRESS_CHAIN]);
     await run(["iptables", "-w", "-A", EGRESS_CHAIN, "-d", subnet, "-j", "RETURN"]);
+    // Node to node, pod addresses included (bridged frames pass FORWARD with br_netfilter).
+    await run(["iptables", "-w", "-A", EGRESS_CHAIN, "-o", bridge, "-j", "RETURN"]);
     await run(["iptables", "-w", "-A", EGRESS_CHAIN, "-d", "127.0.0.0/8", "-j", "RETURN"]);
     await run(["iptables", "-w", "-A", EGRESS_CHAIN, "-j", "REJECT"]);
     if ((await run(["iptables", "-w", "-C", "FORWARD", "-s", subnet, "-j", EGRESS_CHAIN], { reject: false })).exitCode !== 0) {
