@@ -19,6 +19,7 @@ import { requireTool, toolPaths } from "../../tools.ts";
 import { waitFor } from "../../wait.ts";
 import { type ChainSnapshot, removeClusterChains, snapshotChains } from "../local-host.ts";
 import { findProcesses, isAlive, stopProcess, tail } from "../procs.ts";
+import { mountsUnder } from "../local.ts";
 import { stateDir } from "../provider.ts";
 import type { KindEngine } from "./engine.ts";
 import { ensureNodeImage } from "./node-image.ts";
@@ -237,6 +238,10 @@ cgroup_manager = "cgroupfs"
     }
     if (rec.containerdPid) await stopProcess(rec.containerdPid, 15_000);
     for (const pid of await findProcesses((cmd) => cmd.includes("containerd-shim") && cmd.includes(this.sock))) await stopProcess(pid, 10_000);
+    // A shim stopped before it unmounted leaves its container's rootfs mounted.
+    for (const m of mountsUnder([RUN_DIR, this.root])) {
+      if ((await run(["umount", m], { reject: false })).exitCode !== 0) await run(["umount", "-l", m], { reject: false });
+    }
     for (const m of [...rec.mountedCgroups].reverse()) await unmountCgroup(m);
     await rm(RUN_DIR, { recursive: true, force: true });
     await rm(this.record, { force: true });
