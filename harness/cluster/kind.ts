@@ -91,7 +91,7 @@ export class KindProvider implements ClusterProvider {
     if (have.length === this.nodes && (await this.status()).up) return;
     if (have.length) {
       log.info(`kind cluster '${KIND_CLUSTER}' has ${have.length} node(s), ${this.nodes} wanted: recreating it`);
-      await this.kindCmd(["delete", "cluster", "--name", KIND_CLUSTER], { reject: false });
+      await this.deleteCluster(e);
     }
     const image = await step("kind node image", () => e.nodeImage());
     await mkdir(this.dir, { recursive: true });
@@ -159,9 +159,16 @@ export class KindProvider implements ClusterProvider {
     if (!existsSync(this.kind)) return;
     const e = await this.engine();
     if (!(await e.unavailable())) {
-      await this.kindCmd(["delete", "cluster", "--name", KIND_CLUSTER, "--kubeconfig", this.kubeconfigPath()], { reject: false, timeoutMs: 300_000 });
+      await this.deleteCluster(e);
       await e.stop();
     }
+  }
+
+  /** `kind delete cluster`, then whatever node containers it left, removed by label; fails if any remain. */
+  private async deleteCluster(e: KindEngine): Promise<void> {
+    const r = await this.kindCmd(["delete", "cluster", "--name", KIND_CLUSTER, "--kubeconfig", this.kubeconfigPath()], { reject: false, timeoutMs: 300_000 });
+    const left = await e.removeNodes(KIND_CLUSTER);
+    if (left.length) throw new Error(`kind delete cluster left node containers ${left.join(", ")} that could not be removed:\n${(r.stderr || r.stdout).trim().split("\n").slice(-10).join("\n")}`);
   }
 
   async collectLogs(dir: string): Promise<void> {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { run } from "../../exec.ts";
 import { parseVersionsEnv } from "../../tools.ts";
 import { PROJECT_ROOT } from "../provider.ts";
-import { dockerAnswers, type KindEngine } from "./engine.ts";
+import { dockerAnswers, type KindEngine, removeLabelledNodes } from "./engine.ts";
 
 export function stockNodeImage(): string {
   const file = join(PROJECT_ROOT, "clusters", "kind", "node-image.env");
@@ -39,6 +39,10 @@ export class DockerEngine implements KindEngine {
 
   exec(node: string, argv: string[], opts: { input?: string; reject?: boolean } = {}) {
     return run(["docker", "exec", ...(opts.input !== undefined ? ["-i"] : []), node, ...argv], { ...opts, timeoutMs: 120_000 });
+  }
+
+  removeNodes(cluster: string): Promise<string[]> {
+    return removeLabelledNodes("docker", cluster);
   }
 
   async stop(): Promise<void> {}

@@ -16,6 +16,12 @@ export interface KindEngine {
   env(): Record<string, string>;
   /** Runs a command in a node container. */
   exec(node: string, argv: string[], opts?: { input?: string; reject?: boolean }): Promise<RunResult>;
+  /**
+   * Force-removes the node containers of `cluster` that `kind delete` left
+   * (kind's nerdctl provider gives up when a node has no running task);
+   * returns what is still there afterwards.
+   */
+  removeNodes(cluster: string): Promise<string[]>;
   /** Stops what start() started and removes what it created (idempotent). */
   stop(): Promise<void>;
   /** Engine-side lines for `cluster status`. */
@@ -30,6 +36,14 @@ export function engineChoice(env: NodeJS.ProcessEnv = process.env): EngineChoice
   if (v === undefined || v === "" || v === "auto") return "auto";
   if (v === "docker" || v === "nerdctl") return v;
   throw new Error(`NODROP_KIND_ENGINE: '${v}' is not allowed (allowed: auto, docker, nerdctl)`);
+}
+
+/** The shared part of removeNodes for docker-compatible CLIs. */
+export async function removeLabelledNodes(cli: string, cluster: string): Promise<string[]> {
+  const list = async () => (await run([cli, "ps", "-a", "-q", "--filter", `label=io.x-k8s.kind.cluster=${cluster}`], { reject: false })).stdout.split("\n").map((s) => s.trim()).filter(Boolean);
+  const ids = await list();
+  if (ids.length) await run([cli, "rm", "-f", "-v", ...ids], { reject: false, timeoutMs: 300_000 });
+  return list();
 }
 
 export async function dockerAnswers(): Promise<boolean> {

@@ -21,7 +21,7 @@ import { type ChainSnapshot, removeClusterChains, snapshotChains } from "../loca
 import { findProcesses, isAlive, stopProcess, tail } from "../procs.ts";
 import { mountsUnder } from "../local.ts";
 import { stateDir } from "../provider.ts";
-import type { KindEngine } from "./engine.ts";
+import { type KindEngine, removeLabelledNodes } from "./engine.ts";
 import { ensureNodeImage } from "./node-image.ts";
 import { plainContainerdConfig } from "./preload.ts";
 
@@ -211,6 +211,10 @@ cgroup_manager = "cgroupfs"
     if ((await run(["iptables", "-w", "-t", "nat", "-C", "POSTROUTING", "-j", MASQ_CHAIN], { reject: false })).exitCode !== 0) {
       await run(["iptables", "-w", "-t", "nat", "-I", "POSTROUTING", "1", "-j", MASQ_CHAIN]);
     }
+  }
+
+  removeNodes(cluster: string): Promise<string[]> {
+    return removeLabelledNodes(join(this.dir, "bin", "nerdctl"), cluster);
   }
 
   private async bridgeName(): Promise<string> {
