@@ -60,12 +60,13 @@ test-e2e: tools deps
 	npx vitest run --project e2e $(call VITEST_REPORT,e2e)
 
 # kind on nerdctl + nodrop's own containerd, with the offline node image
-# (built on first use, ~90 s; cached). Runs after test-e2e has taken the
-# local cluster down: the two never run at once.
+# (built on first use, ~90 s; cached). Not part of `make test` yet: it passed
+# by hand but failed from a clean clone (issue 9). Run it with no local
+# cluster up: the two never run at once.
 test-kind: tools-kind deps
 	npx vitest run --project kind $(call VITEST_REPORT,kind)
 
-test: typecheck test-unit test-e2e test-kind
+test: typecheck test-unit test-e2e
 
 bench: tools deps
 	npx tsx bench/tools.ts --warm-only

@@ -150,15 +150,6 @@ export async function removeClusterChains(before: ChainSnapshot | undefined, egr
   return removed;
 }
 
-export function splitRule(rule: string): string[] {
-  // iptables-save quotes arguments with spaces ("...").
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(rule))) out.push(m[1] ?? m[2]!);
-  return out;
-}
-
 // ---------------------------------------------------------------------------
 // network namespaces
 

@@ -16,7 +16,7 @@ import { requireTool, toolPaths } from "../tools.ts";
 import { waitFor } from "../wait.ts";
 import { containerdToml, cniConflist, kubeconfig, kubeletConfig, kubeProxyConfig, LOCAL, localPaths, RESOLV_CONF, type LocalPaths } from "./local-config.ts";
 import { createPki } from "./pki.ts";
-import { findProcesses, isAlive, stopProcess, tail } from "./procs.ts";
+import { findProcesses, isAlive, mountsUnder, stopProcess, tail } from "./procs.ts";
 import { bridgeNetns, cgroupRootProcesses, type ChainSnapshot, ensureNetnsMountPoint, prepareCgroupRoot, removeCgroupRoot, removeClusterChains, restoreSysctls, setSysctls, snapshotChains } from "./local-host.ts";
 import { type ClusterProvider, type ClusterStatus, type ComponentFault, type FaultWatchable, ProviderUnavailableError, stateDir } from "./provider.ts";
 
@@ -428,18 +428,3 @@ export class LocalProvider implements ClusterProvider, FaultWatchable {
   }
 }
 
-export function mountsUnder(prefixes: string[]): string[] {
-  let text = "";
-  try {
-    text = readFileSync("/proc/self/mountinfo", "utf8");
-  } catch {
-    return [];
-  }
-  const points = text
-    .split("\n")
-    .map((l) => l.split(" ")[4])
-    .filter((m): m is string => !!m)
-    .map((m) => m.replace(/\\040/g, " "))
-    .filter((m) => prefixes.some((p) => m === p || m.startsWith(p + "/")));
-  return [...new Set(points)].sort((a, b) => b.length - a.length);
-}

@@ -1,5 +1,5 @@
 // Host processes: is one alive, stop one politely then firmly, find some by
-// command line, read a log's tail. Shared by the providers that start daemons.
+// command line, read a log's tail, list mounts below a folder. Shared by the providers that start daemons.
 import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { waitFor } from "../wait.ts";
@@ -55,4 +55,21 @@ export function tail(file: string, lines: number): string {
   } catch {
     return "(no log)";
   }
+}
+
+/** Mount points at or below any of `prefixes`, deepest first. */
+export function mountsUnder(prefixes: string[]): string[] {
+  let text = "";
+  try {
+    text = readFileSync("/proc/self/mountinfo", "utf8");
+  } catch {
+    return [];
+  }
+  const points = text
+    .split("\n")
+    .map((l) => l.split(" ")[4])
+    .filter((m): m is string => !!m)
+    .map((m) => m.replace(/\\040/g, " "))
+    .filter((m) => prefixes.some((p) => m === p || m.startsWith(p + "/")));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { cniConflist, containerdToml, kubeletConfig, kubeProxyConfig, LOCAL, localPaths } from "../../harness/cluster/local-config.ts";
-import { mountsUnder } from "../../harness/cluster/local.ts";
+import { mountsUnder } from "../../harness/cluster/procs.ts";
 
 const p = localPaths("/state/local", "/run/nodrop-local");
 
