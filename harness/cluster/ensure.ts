@@ -5,12 +5,14 @@ import type { Cleanup } from "../cleanup.ts";
 import { step } from "../log.ts";
 import type { ClusterProvider } from "./provider.ts";
 
-export async function ensureCluster(provider: ClusterProvider, cleanup: Cleanup, logsDir: string): Promise<void> {
+/** Returns true when it brought the cluster up (its teardown then copies the logs). */
+export async function ensureCluster(provider: ClusterProvider, cleanup: Cleanup, logsDir: string): Promise<boolean> {
   await step(`cluster (${provider.name}) preflight`, () => provider.preflight());
-  if ((await provider.status()).up) return;
+  if ((await provider.status()).up) return false;
   cleanup.defer("cluster down", async () => {
     await provider.collectLogs(logsDir);
     await provider.destroy();
   });
   await step(`cluster (${provider.name}) up`, () => provider.provision());
+  return true;
 }

@@ -11,6 +11,8 @@ import { Kube } from "../kube.ts";
 import { log, step } from "../log.ts";
 import { PROJECT_ROOT, type ClusterProvider, type ClusterStatus, ProviderUnavailableError, stateDir } from "./provider.ts";
 import { requireTool, toolPaths } from "../tools.ts";
+import { waitFor } from "../wait.ts";
+import { tail } from "./procs.ts";
 import { KIND_NODE_PORTS, renderKindConfig } from "./kind/config.ts";
 import { DockerEngine } from "./kind/docker-engine.ts";
 import { dockerAnswers, engineChoice, type KindEngine } from "./kind/engine.ts";
@@ -98,11 +100,17 @@ export class KindProvider implements ClusterProvider {
     const config = join(this.dir, "config.yaml");
     await writeFile(config, renderKindConfig({ nodes: this.nodes, ...(image.offline ? { offline: image.offline } : {}) }));
     await step(`kind create cluster (${this.nodes} node(s), image ${image.ref})`, async () => {
-      const r = await this.kindCmd(["create", "cluster", "--name", KIND_CLUSTER, "--image", image.ref, "--config", config, "--kubeconfig", this.kubeconfigPath(), "--wait", image.offline ? "0s" : "180s"], { timeoutMs: 900_000, reject: false });
+      // --retain: on failure kind would delete the nodes, and their logs with them.
+      const r = await this.kindCmd(["create", "cluster", "--retain", "--name", KIND_CLUSTER, "--image", image.ref, "--config", config, "--kubeconfig", this.kubeconfigPath(), "--wait", image.offline ? "0s" : "180s"], { timeoutMs: 900_000, reject: false });
       if (r.exitCode !== 0) {
         const logs = join(this.dir, "create-logs");
         await this.kindCmd(["export", "logs", logs, "--name", KIND_CLUSTER], { reject: false, timeoutMs: 300_000 });
-        throw new Error(`kind create cluster failed (exit ${r.exitCode}); node logs in ${logs}\n${(r.stderr || r.stdout).trim().split("\n").slice(-25).join("\n")}`);
+        const kubelet = tail(join(logs, `${KIND_CLUSTER}-control-plane`, "kubelet.log"), 15);
+        await this.deleteCluster(e).catch((err: Error) => log.warn(err.message));
+        throw new Error(
+          `kind create cluster failed (exit ${r.exitCode}); node logs in ${logs}\n${(r.stderr || r.stdout).trim().split("\n").slice(-25).join("\n")}` +
+            (kubelet ? `\nlast lines of the control plane's kubelet.log:\n${kubelet}` : ""),
+        );
       }
     });
     if (e instanceof NerdctlEngine) await e.hostNetworking();
@@ -118,7 +126,6 @@ export class KindProvider implements ClusterProvider {
 
   private async waitNodesReady(timeoutMs: number): Promise<void> {
     const kube = new Kube(this.kubeconfigPath(), this.context());
-    const { waitFor } = await import("../wait.ts");
     await waitFor(
       `all ${this.nodes} kind node(s) Ready`,
       async () => {
