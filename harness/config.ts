@@ -25,9 +25,12 @@ export const SHUTDOWNS = ["graceful", "abrupt"] as const;
 export const PRESTOP_ACTIONS = ["exec", "sleep"] as const;
 export const READINESS = ["honest", "lying"] as const;
 export const BAD_VERSIONS = ["none", "errors", "never-ready", "resets"] as const;
+/** deploy: a new version rolls out during the load; drain: the workers are drained in turn (node maintenance), the version stays. */
+export const SCENARIOS = ["deploy", "drain"] as const;
 
 const RunConfigObject = z
   .object({
+    scenario: z.enum(SCENARIOS).default("deploy"),
     strategy: z.enum(STRATEGIES).default("rolling"),
     provider: z.enum(PROVIDERS).default("local"),
     // Cluster size for provider kind: 1 control plane + (nodes - 1) workers.
@@ -128,6 +131,13 @@ export const RunConfigSchema = RunConfigObject.superRefine((c, ctx) => {
     }
     if (c.nodes > 1 && c.provider !== "kind") {
       ctx.addIssue({ code: "custom", path: ["nodes"], message: `only provider kind makes clusters of several nodes (provider is ${c.provider}); set nodes=1 or provider=kind` });
+    }
+    if (c.scenario === "drain") {
+      if (c.strategy !== "rolling") ctx.addIssue({ code: "custom", path: ["strategy"], message: `scenario=drain drains nodes under one Deployment: strategy must be rolling (is ${c.strategy})` });
+      if (c.badVersion !== "none") ctx.addIssue({ code: "custom", path: ["badVersion"], message: "scenario=drain deploys no new version: badVersion must be none" });
+      if (c.provider === "local") ctx.addIssue({ code: "custom", path: ["provider"], message: "scenario=drain needs at least 2 worker nodes: the local cluster has one; use provider=kind with nodes >= 3, or existing" });
+      if (c.provider === "kind" && c.nodes < 3) ctx.addIssue({ code: "custom", path: ["nodes"], message: `scenario=drain needs at least 2 worker nodes: with provider kind, nodes >= 3 (1 control plane + 2 workers; is ${c.nodes})` });
+      if (c.replicas < 2) ctx.addIssue({ code: "custom", path: ["replicas"], message: "scenario=drain spreads the pods over the workers: replicas must be >= 2" });
     }
     if (c.app !== undefined && c.badVersion !== "none") {
       ctx.addIssue({ code: "custom", path: ["badVersion"], message: "only the sample app has bad versions: with app set, badVersion must be none" });

@@ -31,6 +31,7 @@ import { reapOrphans } from "./reap.ts";
 import { waitTargetAnswers } from "./target.ts";
 import { toolPaths } from "./tools.ts";
 import { exitCodeFor, judge, podsReplacedFrom } from "./verdict/analyze.ts";
+import { drainSummary, explainDrain } from "./verdict/drain.ts";
 import { dropCancelledAtStop } from "./verdict/cancelled.ts";
 import { readSamples } from "./verdict/samples.ts";
 import type { Verdict } from "./verdict/types.ts";
@@ -93,13 +94,16 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       let k6ExitInfo: string | undefined;
       let watchdog: { stop: () => void } | undefined;
       let faultsNow: (() => Promise<ComponentFault[]>) | undefined;
+      let logsOnFailure: ClusterProvider | undefined;
 
       // The body: every wait inside it ends at once when the run is aborted.
       try {
         await withAbortScope(abort, async () => {
           // Cluster: reuse a healthy one; one this run brings up is torn down at the end.
           const provider = opts.provider ?? providerFor(config.provider, { kubeconfig: config.kubeconfig, context: config.context, nodes: config.nodes });
-          if (!opts.provider) await ensureCluster(provider, cleanup, join(runDir, "cluster-logs"));
+          const created = !opts.provider && (await ensureCluster(provider, cleanup, join(runDir, "cluster-logs")));
+          // A run that fails on a cluster it did not bring up still keeps the cluster's logs.
+          if (!created) logsOnFailure = provider;
           abort.throwIfAborted();
 
           const kube = new Kube(provider.kubeconfigPath(), provider.context());
@@ -136,9 +140,9 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
             k6Exited: () => k6ExitInfo,
           });
 
-          const ctx: DeployContext = { config, kube, provider, namespace, runId, image, events, runDir, ...(app ? { app } : {}) };
+          const ctx: DeployContext = { config, kube, provider, namespace, runId, image, events, runDir, defer: (name, fn) => cleanup.defer(name, fn, { always: true }), ...(app ? { app } : {}) };
           if (app?.extras.length) await step("app ConfigMaps and Secrets", () => applyAll(ctx, app.extras.map((o) => patchExtra(o, runId, namespace)), "app config"));
-          const strategy = strategyFor(config.strategy);
+          const strategy = strategyFor(config.strategy, config.scenario);
           const { nodePort } = await step(`deploy v1 (${strategy.name})`, () => strategy.setup(ctx, "v1"));
           const target = `http://127.0.0.1:${provider.hostPortFor(nodePort)}${app?.path ?? "/"}`;
           await step(`target ${target} answers 200`, () => waitTargetAnswers(target, { timeoutMs: 60_000, diagnose: () => kube.describeEvents(namespace) }));
@@ -174,12 +178,13 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           let version = 1;
           for (let i = 1; i <= config.rollouts && !rolledBack; i++) {
             const from = `v${version}`;
-            const to = `v${version + 1}`;
-            const r = await step(`rollout ${i}/${config.rollouts}: ${from} → ${to} (${strategy.name})`, () => Promise.race([strategy.rollout(ctx, from, to, i), abort.aborted]));
+            const to = strategy.keepsVersion ? from : `v${version + 1}`;
+            const what = strategy.keepsVersion ? `${strategy.name} ${i}/${config.rollouts} (${from} stays)` : `rollout ${i}/${config.rollouts}: ${from} → ${to} (${strategy.name})`;
+            const r = await step(what, () => Promise.race([strategy.rollout(ctx, from, to, i), abort.aborted]));
             if (r.rolledBack) {
               rolledBack = r.rolledBack;
               log.warn(`rolled back: ${r.rolledBack.reason}`);
-            } else version++;
+            } else if (!strategy.keepsVersion) version++;
           }
           events.phase("cooldown");
           await step(`cool-down ${config.cooldown} s`, () => waitLoadFor(started, config.cooldown * 1000, "cool-down"));
@@ -203,6 +208,10 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         log.error(`run aborted: ${cause ? message : failure.message}`);
       }
       if (k6) stopResult ??= await step("stop k6", () => k6!.stop());
+      if (failure && logsOnFailure && cause?.kind !== "signal") {
+        const p = logsOnFailure;
+        await step("cluster logs into the run folder", () => p.collectLogs(join(runDir, "cluster-logs"))).catch((e: Error) => log.warn(`cluster logs: ${e.message}`));
+      }
       const endedAt = Date.now();
       events.record("run-end", { ...(stopResult ? { k6: stopResult } : {}) });
 
@@ -231,9 +240,13 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         dropped,
         cancelledAtStop: cancelled.byCode,
       });
+      const drainFacts = config.scenario === "drain" ? drainSummary(events.events, cancelled.kept) : null;
+      const drain = drainFacts ? { ...drainFacts, explanation: explainDrain(drainFacts, config.pdb) } : undefined;
+      if (drain) log.info(`drain: ${drain.explanation}`);
       const written = await writeReports(runDir, {
+        ...(drain ? { drain } : {}),
         runId,
-        ...(opts.label ? { strategy: `${config.strategy} — ${opts.label}` } : {}),
+        ...(opts.label || config.scenario !== "deploy" ? { strategy: `${config.scenario === "drain" ? `node drain${config.pdb ? " with a PDB" : ", no PDB"}` : config.strategy}${opts.label ? ` — ${opts.label}` : ""}` } : {}),
         config,
         verdict,
         ...(opts.expectRollback !== undefined ? { expectRollback: opts.expectRollback } : {}),

@@ -1,6 +1,7 @@
 // summary.json: the machine-readable result of one run.
 import type { RunConfig } from "../harness/config.ts";
 import { exitCodeFor } from "../harness/verdict/analyze.ts";
+import type { DrainSummary } from "../harness/verdict/drain.ts";
 import type {
   BlastRadius,
   DeployWindow,
@@ -26,7 +27,11 @@ export interface ReportInput {
   expectRollback?: boolean;
   /** File names of raw artifacts next to the reports (default: DEFAULT_ARTIFACTS). */
   artifacts?: string[];
+  /** scenario=drain: what each node's drain did, and why requests did or did not fail. */
+  drain?: DrainReport;
 }
+
+export type DrainReport = DrainSummary & { explanation: string };
 
 export const DEFAULT_ARTIFACTS = ["samples.ndjson", "events.ndjson"];
 
@@ -64,6 +69,7 @@ export interface Summary extends VerdictEvidence {
   expectRollback: boolean;
   artifacts: string[];
   timeline: TimelineBucket[];
+  drain: DrainReport | null;
 }
 
 /** ISO string of an epoch-ms time; "invalid" instead of throwing on a bad number. */
@@ -113,6 +119,7 @@ export function buildSummary(input: ReportInput): Summary {
     expectRollback: input.expectRollback ?? false,
     artifacts: input.artifacts ?? DEFAULT_ARTIFACTS,
     timeline: v.timeline,
+    drain: input.drain ?? null,
   };
 }
 

@@ -8,8 +8,10 @@ import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } fr
 /** The knobs that matter most for dropped requests, in reading order (strategy-specific ones only when relevant). */
 export function relevantConfig(c: RunConfig): Array<[string, string]> {
   const rows: Array<[keyof RunConfig, unknown]> = [
+    ...(c.scenario !== "deploy" ? ([["scenario", c.scenario]] as Array<[keyof RunConfig, unknown]>) : []),
     ["strategy", c.strategy],
     ["provider", c.provider],
+    ...(c.nodes > 1 ? ([["nodes", c.nodes]] as Array<[keyof RunConfig, unknown]>) : []),
     ["replicas", c.replicas],
     ["maxSurge", c.maxSurge],
     ["maxUnavailable", c.maxUnavailable],
@@ -257,6 +259,33 @@ export function markdownReport(input: ReportInput): string {
         ),
   );
   out.push("");
+
+  if (input.drain) {
+    const d = input.drain;
+    out.push("## Node drains");
+    out.push("");
+    out.push(mdText(d.explanation) + ".");
+    out.push("");
+    out.push(
+      table(
+        ["window", "node", "cordoned", "evictions", "refused by the PDB", "drained", "uncordoned", "requests", "failed"],
+        d.nodes.map((r) => [
+          r.label,
+          r.node,
+          off(r.cordonAt),
+          r.evictions.map((e) => `${e.pod} ${off(e.at)}`).join(", ") || "–",
+          r.refusals,
+          r.drainedAt === null ? "not finished" : off(r.drainedAt),
+          r.uncordonAt === null ? "–" : off(r.uncordonAt),
+          r.requests,
+          r.failed,
+        ]),
+      ),
+    );
+    out.push("");
+    out.push("Requests: sent from the node's cordon until the next node's cordon (or the end of the window).");
+    out.push("");
+  }
 
   if (v.blastRadius) {
     const b = v.blastRadius;

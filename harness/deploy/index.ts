@@ -1,10 +1,13 @@
 import type { RunConfig } from "../config.ts";
 import { blueGreen } from "./blue-green.ts";
 import { canary } from "./canary.ts";
+import { drain } from "./drain.ts";
 import { rolling } from "./rolling.ts";
 import type { DeployStrategy } from "./strategy.ts";
 
-export function strategyFor(name: RunConfig["strategy"]): DeployStrategy {
+/** What moves during the load: the workers' drains (scenario=drain), else the configured strategy. */
+export function strategyFor(name: RunConfig["strategy"], scenario: RunConfig["scenario"] = "deploy"): DeployStrategy {
+  if (scenario === "drain") return drain;
   switch (name) {
     case "rolling":
       return rolling;

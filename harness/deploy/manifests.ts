@@ -8,6 +8,7 @@ import type {
   V1Namespace,
   V1PodDisruptionBudget,
   V1Service,
+  V1TopologySpreadConstraint,
 } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import type { RunConfig } from "../config.ts";
@@ -184,10 +185,27 @@ export function renderDeployment(config: RunConfig, p: WorkloadParams): V1Deploy
           dnsPolicy: "Default",
           automountServiceAccountToken: false,
           containers: [renderContainer(config, p)],
+          ...spreadFor(config, selector),
         },
       },
     },
   };
+}
+
+/**
+ * scenario=drain: the pods spread evenly over the schedulable nodes (one
+ * node's drain then takes only its share). Tainted and cordoned nodes are
+ * left out of the count (nodeTaintsPolicy Honor): otherwise the control
+ * plane's NoSchedule taint, or the node being drained, would count as an
+ * empty domain and block scheduling with maxSkew 1.
+ */
+export function renderSpread(selector: Record<string, string>): V1TopologySpreadConstraint[] {
+  return [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", nodeTaintsPolicy: "Honor", labelSelector: { matchLabels: selector } }];
+}
+
+/** `{ topologySpreadConstraints }` for scenario=drain, else nothing. */
+export function spreadFor(config: RunConfig, selector: Record<string, string>): { topologySpreadConstraints?: V1TopologySpreadConstraint[] } {
+  return config.scenario === "drain" ? { topologySpreadConstraints: renderSpread(selector) } : {};
 }
 
 /** A NodePort Service: port 80 → the pods' 8080. */

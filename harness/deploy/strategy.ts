@@ -23,6 +23,8 @@ export interface DeployContext {
   /** Live totals of the running load (set once k6 runs); analyses read it. */
   load?: { counts(): SampleCounts };
   clock?: Clock;
+  /** Registers an undo that runs however the run ends (success, failure, Ctrl-C). */
+  defer?: (name: string, fn: () => Promise<void>) => void;
 }
 
 export interface RolloutResult {
@@ -30,7 +32,9 @@ export interface RolloutResult {
 }
 
 export interface DeployStrategy {
-  readonly name: RunConfig["strategy"];
+  readonly name: RunConfig["strategy"] | "drain";
+  /** True when a window disrupts the pods without a new version (scenario=drain). */
+  readonly keepsVersion?: boolean;
   /** Deploys `version` and the user-facing Service; resolves with its NodePort once every replica is ready. */
   setup(ctx: DeployContext, version: string): Promise<{ nodePort: number }>;
   /** Moves traffic from `from` to `to` (deploy window `rollout-<index>`), rolling back on a failed gate. */

@@ -18,6 +18,7 @@ export function watchNamespace(kube: Kube, namespace: string, log: EventLog): { 
       ready,
       terminating: !!p.metadata?.deletionTimestamp,
       ip: p.status?.podIP,
+      node: p.spec?.nodeName,
     });
   });
   const slices = kube.watch(`/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`, {}, (type, obj) => {

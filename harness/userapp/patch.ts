@@ -8,7 +8,7 @@
 // terminationGracePeriod. Everything else stays as the manifest says.
 import type { V1Container, V1Deployment, V1EnvVar } from "@kubernetes/client-node";
 import type { RunConfig } from "../config.ts";
-import { commonLabels, LABELS, workloadSelector, type WorkloadParams } from "../deploy/manifests.ts";
+import { commonLabels, LABELS, spreadFor, workloadSelector, type WorkloadParams } from "../deploy/manifests.ts";
 
 export const VERSION_ANNOTATION = "nodrop.dev/version";
 
@@ -71,6 +71,7 @@ export function patchDeployment(template: V1Deployment, containerName: string, c
           ...podSpec,
           containers: podSpec.containers.map((c) => patchContainer(c, config, p.version, c.name === containerName)),
           ...(podSpec.initContainers ? { initContainers: podSpec.initContainers.map((c) => patchContainer(c, config, p.version, false)) } : {}),
+          ...spreadFor(config, selector),
         },
       },
     },
