@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { KIND_NODE_PORTS, renderKindConfig } from "../../harness/cluster/kind/config.ts";
+import { missingCgroupMounts, mountedControllers } from "../../harness/cluster/kind/cgroups.ts";
 import { engineChoice } from "../../harness/cluster/kind/engine.ts";
 import { podConflist, routeCommands } from "../../harness/cluster/kind/pod-network.ts";
 
@@ -69,5 +70,30 @@ describe("offline pod network", () => {
     expect(main.type).toBe("ptp");
     expect(main.ipMasq).toBe(false);
     expect(main.ipam.ranges).toEqual([[{ subnet: "10.244.1.0/24" }]]);
+  });
+});
+
+describe("cgroup v1 controllers the host never mounted (kind/cgroups.ts)", () => {
+  const header = "#subsys_name\thierarchy\tnum_cgroups\tenabled\n";
+  const mounted = new Set(["cpuset", "cpu", "cpuacct", "blkio", "memory", "devices", "freezer", "pids", "name=systemd"]);
+
+  it("on a fresh host (hierarchy 0: mounted nowhere yet) mounts each, net_cls with net_prio as systemd does", () => {
+    // /proc/cgroups as read on a fresh machine of this kind (2026-12-01).
+    const fresh = header + "cpuset\t3\t2\t1\ncpu\t1\t2\t1\ncpuacct\t2\t2\t1\nblkio\t7\t2\t1\nmemory\t4\t34\t1\ndevices\t5\t2\t1\nfreezer\t6\t2\t1\nnet_cls\t0\t2\t1\nperf_event\t0\t2\t1\nnet_prio\t0\t2\t1\nhugetlb\t0\t2\t1\npids\t8\t2\t1\n";
+    expect(missingCgroupMounts(fresh, mounted)).toEqual([["net_cls", "net_prio"], ["perf_event"], ["hugetlb"]]);
+  });
+
+  it("after a node mounted them in its own namespace (non-zero hierarchy) mounts them with their hierarchy's companions", () => {
+    const seen = header + "cpuset\t3\t7\t1\ncpu\t1\t16\t1\nnet_cls\t14\t1\t1\nperf_event\t16\t1\t1\nnet_prio\t14\t1\t1\nhugetlb\t15\t1\t1\npids\t8\t16\t1\n";
+    expect(missingCgroupMounts(seen, mounted)).toEqual([["net_cls", "net_prio"], ["perf_event"], ["hugetlb"]]);
+  });
+
+  it("mounts nothing when every enabled controller is mounted, and skips disabled ones", () => {
+    expect(missingCgroupMounts(header + "cpu\t1\t2\t1\nrdma\t0\t1\t0\n", new Set(["cpu"]))).toEqual([]);
+  });
+
+  it("reads the mounted controllers from mountinfo", () => {
+    const mi = "35 26 0:30 / /sys/fs/cgroup/cpu rw,nosuid - cgroup cgroup rw,cpu\n36 26 0:31 / /sys/fs/cgroup/net_cls,net_prio rw - cgroup cgroup rw,net_cls,net_prio\n25 1 0:24 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw,nsdelegate\n";
+    expect([...mountedControllers(mi)].sort()).toEqual(["cpu", "net_cls", "net_prio"]);
   });
 });

@@ -3,14 +3,14 @@
 // engine does to the host, it records and undoes in stop():
 //   - containerd with its own socket, state and config (the image store is
 //     kept in the cache, like the tools, so the node image is imported once);
-//   - cgroup v1 controllers the host has but has not mounted (hugetlb,
+//   - cgroup v1 controllers the host has but has not mounted (kind/cgroups.ts: hugetlb,
 //     perf_event, net_cls,net_prio) are mounted, so each node container gets
 //     its own subtree of them (the kubelet inside needs every controller);
 //   - an egress guard: node containers may talk to each other and to this
 //     machine, never beyond it;
 //   - the "kind" network nerdctl creates, and the CNI chains it leaves.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "../../exec.ts";
@@ -21,6 +21,7 @@ import { type ChainSnapshot, removeClusterChains, snapshotChains } from "../loca
 import { findProcesses, isAlive, mountsUnder, stopProcess, tail } from "../procs.ts";
 import { stateDir } from "../provider.ts";
 import { type KindEngine, removeLabelledNodes } from "./engine.ts";
+import { mountMissingCgroups, unmountCgroup } from "./cgroups.ts";
 import { ensureNodeImage } from "./node-image.ts";
 import { plainContainerdConfig } from "./preload.ts";
 
@@ -262,37 +263,3 @@ async function linkNames(): Promise<string[]> {
   return r.stdout.split("\n").map((l) => l.split(": ")[1]?.split("@")[0] ?? "").filter(Boolean);
 }
 
-/** Mounts the cgroup v1 hierarchies the kernel offers but the host has not mounted; returns the mount points. */
-async function mountMissingCgroups(already: string[]): Promise<string[]> {
-  if (existsSync("/sys/fs/cgroup/cgroup.controllers")) return []; // cgroup v2: nothing to do
-  const mounted = new Set(
-    readFileSync("/proc/self/mountinfo", "utf8")
-      .split("\n")
-      .filter((l) => l.includes(" - cgroup "))
-      .flatMap((l) => (l.split(" - cgroup ")[1]?.split(" ")[1] ?? "").split(",")),
-  );
-  const byHierarchy = new Map<string, string[]>();
-  for (const line of (await readFile("/proc/cgroups", "utf8")).split("\n").slice(1)) {
-    const [name, hier, , enabled] = line.split(/\s+/);
-    if (!name || enabled !== "1" || hier === "0" || mounted.has(name)) continue;
-    byHierarchy.set(hier!, [...(byHierarchy.get(hier!) ?? []), name]);
-  }
-  const out: string[] = [];
-  for (const names of byHierarchy.values()) {
-    const point = `/sys/fs/cgroup/${names.join(",")}`;
-    if (already.includes(point)) continue;
-    mkdirSync(point, { recursive: true });
-    await run(["mount", "-t", "cgroup", "-o", names.join(","), "cgroup", point]);
-    out.push(point);
-  }
-  return out;
-}
-
-async function unmountCgroup(point: string): Promise<void> {
-  // Leftover empty child cgroups (kubelet's) go first; a busy one keeps the mount.
-  const r = await run(["find", point, "-mindepth", "1", "-type", "d", "-depth"], { reject: false });
-  for (const d of r.stdout.split("\n").filter(Boolean)) await run(["rmdir", d], { reject: false });
-  const u = await run(["umount", point], { reject: false });
-  if (u.exitCode === 0) await run(["rmdir", point], { reject: false });
-  else log.warn(`could not unmount ${point}: ${u.stderr.trim()}`);
-}
