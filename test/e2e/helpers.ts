@@ -3,6 +3,7 @@ import { execa } from "execa";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
+import type { DrainReport } from "../../reports/json.ts";
 
 export const CLI = join(PROJECT_ROOT, "bin", "nodrop.mjs");
 
@@ -22,7 +23,7 @@ export interface SummaryJson {
   strategy: string;
   config: Record<string, unknown>;
   histogram: Record<string, number>;
-  requests: { total: number; inDeployWindow: number; failed: number };
+  requests: { total: number; inDeployWindow: number; failed: number; failedInDeployWindow: number };
   rate: { target: number; achieved: number };
   startedAt: string;
   endedAt: string;
@@ -35,6 +36,7 @@ export interface SummaryJson {
   probes: { conn: string; requests: number; failed: number; inDeployWindow: number; failedInDeployWindow: number }[];
   evidence: { check: string; ok: boolean; detail: string }[];
   dropped: { total: number | null; inWindows: number; outsideWindows: number };
+  drain: DrainReport | null;
 }
 
 export async function summaryOf(runDir: string): Promise<SummaryJson> {

@@ -5,6 +5,7 @@
 // chose, on 127.0.0.1; `cluster down` removes the cluster and everything the
 // engine added to the host, and nothing else.
 import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { KindProvider } from "../../harness/cluster/kind.ts";
@@ -95,6 +96,45 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
       expect(s.versions.map((v) => v.version).sort()).toEqual(["v1", "v2"]);
     });
   }
+
+  // Node maintenance on 1 control plane + 2 workers: every worker drained in
+  // turn, the next one straight after the last (like a node-pool upgrade).
+  // Replacements take startupDelay (8 s) to be ready, longer than the old
+  // pods keep serving (preStop 3 s): with no disruption budget the second
+  // drain evicts the last ready pods at once; with one, the evictions wait.
+  const drainArgs = ["--set", "provider=kind", "--set", "nodes=3", "--set", "scenario=drain", "--set", "preStopSleep=3", "--set", "startupDelay=8", "--set", "warmup=10"];
+
+  it("drain on 3 nodes with no PDB drops requests, and the report says why: no pod was left ready", async () => {
+    const r = await nodrop(["run", ...drainArgs]);
+    const [dir] = runDirsIn(r.output);
+    expect(dir, r.output).toBeTruthy();
+    const s = await summaryOf(dir!);
+    const explain = `${r.output.slice(-2000)}\n${await reportHead(dir!)}`;
+    expect(r.exitCode, explain).toBe(1);
+    expect(s.verdict).toBe("fail");
+    const d = s.drain!;
+    expect(d.nodes.map((n) => n.node), explain).toEqual(["nodrop-worker", "nodrop-worker2"]);
+    expect(d.nodes.every((n) => n.refusals === 0 && n.evictions.length > 0 && n.uncordonAt !== null)).toBe(true);
+    expect(d.minReadyPods).toBe(0);
+    expect(d.nodes.reduce((a, n) => a + n.failed, 0)).toBe(s.requests.failedInDeployWindow);
+    expect(d.explanation).toMatch(/no disruption budget .* fewest ready pods at any time was 0/);
+    expect(await readFile(join(dir!, "report.md"), "utf8")).toMatch(/## Node drains/);
+  });
+
+  it("drain on 3 nodes with a PDB passes: the budget refused evictions until replacements were ready", async () => {
+    const r = await nodrop(["run", ...drainArgs, "--set", "pdb=true"]);
+    const [dir] = runDirsIn(r.output);
+    expect(dir, r.output).toBeTruthy();
+    const s = await summaryOf(dir!);
+    expect(r.exitCode, `${r.output.slice(-2000)}\n${await reportHead(dir!)}`).toBe(0);
+    expect(s.verdict).toBe("pass");
+    expect(s.requests.inDeployWindow).toBeGreaterThanOrEqual(1000);
+    const d = s.drain!;
+    expect(d.nodes.reduce((a, n) => a + n.refusals, 0)).toBeGreaterThan(0);
+    expect(d.minReadyPods).toBeGreaterThanOrEqual(1);
+    const kube = new Kube(new KindProvider(3).kubeconfigPath(), provider.context());
+    expect((await kube.core.listNode()).items.filter((n) => n.spec?.unschedulable).map((n) => n.metadata?.name), "nodes left cordoned").toEqual([]);
+  });
 
   it("cluster down removes the cluster, the engine, its chains, bridge and cgroup mounts, and can run twice", async () => {
     expect(before, "the first test recorded the host before the cluster").toBeDefined();
