@@ -52,9 +52,9 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === "cluster") {
     const provider = (values.provider ?? "local") as ProviderName;
     if (!PROVIDERS.includes(provider)) throw new ConfigError(`provider: '${provider}' is not a provider (allowed: ${PROVIDERS.join(", ")})`);
-    const nodes = values.nodes === undefined ? 1 : Number(values.nodes);
-    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 5) throw new ConfigError(`--nodes: '${values.nodes}' is not allowed (allowed: 1..5)`);
-    if (nodes > 1 && provider !== "kind") throw new ConfigError(`--nodes: only provider kind makes clusters of several nodes (allowed with --provider kind)`);
+    const nodes = values.nodes === undefined ? undefined : Number(values.nodes);
+    if (nodes !== undefined && (!Number.isInteger(nodes) || nodes < 1 || nodes > 5)) throw new ConfigError(`--nodes: '${values.nodes}' is not allowed (allowed: 1..5)`);
+    if (nodes !== undefined && nodes > 1 && provider !== "kind") throw new ConfigError(`--nodes: only provider kind makes clusters of several nodes (allowed with --provider kind)`);
     const p = providerFor(provider, { kubeconfig: values.kubeconfig, context: values.context, nodes });
     switch (sub) {
       case "up":

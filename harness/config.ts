@@ -156,6 +156,11 @@ export type RunConfig = z.infer<typeof RunConfigSchema> & {
 };
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 
+/** The cluster size a run asks for: only when `nodes` was set; otherwise a running cluster of any size is reused. */
+export function wantedNodes(c: RunConfig): number | undefined {
+  return c.explicit === undefined || c.explicit.includes("nodes") ? c.nodes : undefined;
+}
+
 function isZero(v: number | string): boolean {
   return v === 0 || v === "0%";
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { signalExitCode, withCleanup } from "./cleanup.ts";
 import { ensureCluster } from "./cluster/ensure.ts";
 import { providerFor } from "./cluster/index.ts";
-import { resolveConfig, type RunConfig } from "./config.ts";
+import { resolveConfig, type RunConfig, wantedNodes } from "./config.ts";
 import { log } from "./log.ts";
 import { runPipeline, type RunResult, RUNS_DIR } from "./run.ts";
 import { compareTable } from "../reports/compare.ts";
@@ -52,7 +52,7 @@ export async function runDemo(opts: { sets: string[]; file?: string }): Promise<
   // the demo only stops before the next variant.
   let interrupted: "SIGINT" | "SIGTERM" | undefined;
   return withCleanup(async (cleanup) => {
-    const provider = providerFor(A.provider, { kubeconfig: A.kubeconfig, context: A.context, nodes: A.nodes });
+    const provider = providerFor(A.provider, { kubeconfig: A.kubeconfig, context: A.context, nodes: wantedNodes(A) });
     await ensureCluster(provider, cleanup, join(RUNS_DIR, "demo-cluster-logs"));
     const results: { label: string; r: RunResult }[] = [];
     for (const [key, cfg] of [["A", A], ["B", B]] as const) {

@@ -16,7 +16,7 @@ import { signalExitCode, withCleanup } from "./cleanup.ts";
 import { ensureCluster } from "./cluster/ensure.ts";
 import { providerFor } from "./cluster/index.ts";
 import { canClearNodePortState, canWatchFaults, PROJECT_ROOT, type ClusterProvider, type ComponentFault } from "./cluster/provider.ts";
-import type { RunConfig } from "./config.ts";
+import { type RunConfig, wantedNodes } from "./config.ts";
 import { strategyFor } from "./deploy/index.ts";
 import type { DeployContext, RolloutResult } from "./deploy/strategy.ts";
 import { buildAppImage } from "./images/app-image.ts";
@@ -100,7 +100,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       try {
         await withAbortScope(abort, async () => {
           // Cluster: reuse a healthy one; one this run brings up is torn down at the end.
-          const provider = opts.provider ?? providerFor(config.provider, { kubeconfig: config.kubeconfig, context: config.context, nodes: config.nodes });
+          const provider = opts.provider ?? providerFor(config.provider, { kubeconfig: config.kubeconfig, context: config.context, nodes: wantedNodes(config) });
           const created = !opts.provider && (await ensureCluster(provider, cleanup, join(runDir, "cluster-logs")));
           // A run that fails on a cluster it did not bring up still keeps the cluster's logs.
           if (!created) logsOnFailure = provider;

@@ -8,7 +8,7 @@ export function providerFor(name: ProviderName, opts: { kubeconfig?: string | un
     case "local":
       return new LocalProvider();
     case "kind":
-      return new KindProvider(opts.nodes ?? 1);
+      return new KindProvider(opts.nodes);
     case "existing":
       return new ExistingProvider(opts.kubeconfig ?? process.env["KUBECONFIG"], opts.context);
   }

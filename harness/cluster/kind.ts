@@ -27,7 +27,16 @@ export class KindProvider implements ClusterProvider {
   private readonly dir = join(stateDir(), "kind");
   private enginePromise: Promise<KindEngine> | undefined;
 
-  constructor(private readonly nodes = 1) {}
+  private readonly nodes: number;
+
+  /**
+   * `nodes`: the cluster size a run needs; a cluster of another size is not
+   * "up" for it (provision recreates it). Undefined (cluster status/down
+   * without --nodes): any size, and 1 when one is created.
+   */
+  constructor(private readonly wanted?: number) {
+    this.nodes = wanted ?? 1;
+  }
 
   private get kind(): string {
     return toolPaths().kind;
@@ -158,8 +167,10 @@ export class KindProvider implements ClusterProvider {
     const e = await this.engine();
     if (await e.unavailable()) return { provider: "kind", up: false, detail: [(await e.unavailable())!] };
     const nodes = await this.nodeNames();
-    const up = nodes.length > 0 && existsSync(this.kubeconfigPath());
-    return { provider: "kind", up, detail: [...(await e.describe()), up ? `kind cluster '${KIND_CLUSTER}': ${nodes.join(", ")}` : `no kind cluster '${KIND_CLUSTER}'`] };
+    const exists = nodes.length > 0 && existsSync(this.kubeconfigPath());
+    const sized = this.wanted === undefined || nodes.length === this.wanted;
+    const what = !exists ? `no kind cluster '${KIND_CLUSTER}'` : `kind cluster '${KIND_CLUSTER}': ${nodes.join(", ")}${sized ? "" : ` (${nodes.length} node(s); ${this.wanted} wanted)`}`;
+    return { provider: "kind", up: exists && sized, detail: [...(await e.describe()), what] };
   }
 
   async destroy(): Promise<void> {

@@ -3,6 +3,7 @@
 // the plan through the real pipeline and leaves the results in
 // reports/experiments/<name>/ (results.csv, report.md, report.html,
 // experiment.json). A cluster the command brought up is torn down at the end.
+import { wantedNodes } from "../config.ts";
 import { join, relative } from "node:path";
 import { signalExitCode, withCleanup } from "../cleanup.ts";
 import { ensureCluster } from "../cluster/ensure.ts";
@@ -25,7 +26,7 @@ export async function experimentCommand(file: string, opts: { resume: boolean })
   let interrupted: "SIGINT" | "SIGTERM" | undefined;
   return withCleanup(
     async (cleanup) => {
-      const provider = providerFor(first.provider, { kubeconfig: first.kubeconfig, context: first.context, nodes: first.nodes });
+      const provider = providerFor(first.provider, { kubeconfig: first.kubeconfig, context: first.context, nodes: wantedNodes(first) });
       await ensureCluster(provider, cleanup, join(outDir, "cluster-logs"));
       if (interrupted) return signalExitCode(interrupted);
       const r = await runExperiment(exp, {

@@ -4,6 +4,7 @@
 // writes reports/nightly/<night>/{report.md, junit.xml, nightly.json}.
 // Exit: 0 no regression, 1 a regression, 3 inconclusive (nothing regressed,
 // but some scenario's evidence was not enough), 130/143 interrupted.
+import { wantedNodes } from "../config.ts";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { signalExitCode, withCleanup } from "../cleanup.ts";
@@ -34,7 +35,7 @@ export async function nightlyCommand(file: string, opts: { history?: string; now
   let interrupted: "SIGINT" | "SIGTERM" | undefined;
   return withCleanup(
     async (cleanup) => {
-      const provider = providerFor(first.provider, { kubeconfig: first.kubeconfig, context: first.context, nodes: first.nodes });
+      const provider = providerFor(first.provider, { kubeconfig: first.kubeconfig, context: first.context, nodes: wantedNodes(first) });
       await ensureCluster(provider, cleanup, join(outDir, "cluster-logs"));
       const entries: NightlyEntry[] = [];
       for (const [i, sc] of suite.scenarios.entries()) {

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseSets, resolveConfig, validateConfig } from "../../harness/config.ts";
+import { ConfigError, parseSets, resolveConfig, validateConfig, wantedNodes } from "../../harness/config.ts";
 
 describe("RunConfig", () => {
   it("has defaults that make a sensible rolling run", () => {
@@ -58,5 +58,12 @@ describe("RunConfig: evidence defaults", () => {
       /cooldown: must be at least requestTimeout \(5 s\): requests sent at the end of the last deploy window need up to requestTimeout to finish before k6 is stopped/,
     );
     expect(validateConfig({ cooldown: 5, requestTimeout: 5 }).cooldown).toBe(5);
+  });
+});
+
+describe("wantedNodes", () => {
+  it("asks for a cluster size only when nodes was set, so a default run reuses a kind cluster of any size", () => {
+    expect(wantedNodes(validateConfig({ provider: "kind" }))).toBeUndefined();
+    expect(wantedNodes(validateConfig({ provider: "kind", nodes: 3 }))).toBe(3);
   });
 });
