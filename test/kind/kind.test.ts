@@ -102,7 +102,7 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
   // Replacements take startupDelay (8 s) to be ready, longer than the old
   // pods keep serving (preStop 3 s): with no disruption budget the second
   // drain evicts the last ready pods at once; with one, the evictions wait.
-  const drainArgs = ["--set", "provider=kind", "--set", "nodes=3", "--set", "scenario=drain", "--set", "preStopSleep=3", "--set", "startupDelay=8", "--set", "warmup=10"];
+  const drainArgs = ["--set", "provider=kind", "--set", "nodes=3", "--set", "scenario=drain", "--set", "preStopSleep=3", "--set", "startupDelay=8", "--set", "warmup=10", "--set", "rate=150"];
 
   it("drain on 3 nodes with no PDB drops requests, and the report says why: no pod was left ready", async () => {
     const r = await nodrop(["run", ...drainArgs]);
