@@ -10,6 +10,7 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, posix } from "node:path";
+import { Header, Pax, type HeaderData } from "tar";
 
 export interface ImageFile {
   /** Absolute path in the image, e.g. /app/server.mjs. */
@@ -87,9 +88,14 @@ export function splitRef(name: string): { repository: string; tag: string } {
 
 // ---------------------------------------------------------------- tar writer
 
-type TarType = "file" | "dir" | "symlink";
+/** Root-owned, fixed mtime: nothing from the build host ends up in the archive. */
+const OWNER = { uid: 0, gid: 0, mtime: new Date(FIXED_MTIME * 1000) } as const;
 
-/** A minimal ustar writer (PAX header for long names) that streams to a file and hashes what it writes. */
+/**
+ * Streams a tar to a file and hashes what it writes. node-tar encodes the
+ * headers (ustar, with a PAX extended header when a field does not fit);
+ * this class only decides their contents and the order of the bytes.
+ */
 class TarWriter {
   private readonly out: WriteStream;
   private readonly hash: Hash = createHash("sha256");
@@ -110,80 +116,42 @@ class TarWriter {
     if (r) await this.write(Buffer.alloc(512 - r));
   }
 
-  private header(name: string, type: TarType | "pax", size: number, mode: number, linkname = ""): Buffer {
-    const h = Buffer.alloc(512);
-    const str = (s: string, off: number, len: number) => {
-      const b = Buffer.from(s, "utf8");
-      if (b.length > len) throw new Error(`tar field too long: ${s}`);
-      b.copy(h, off);
-    };
-    const oct = (n: number, off: number, len: number) => str(n.toString(8).padStart(len - 1, "0"), off, len - 1);
-    let prefix = "";
-    let base = name;
-    if (Buffer.byteLength(name) > 100) {
-      // ustar can split at a '/' into prefix (155) + name (100); callers fall back to PAX otherwise.
-      const i = name.lastIndexOf("/", 155);
-      prefix = name.slice(0, i);
-      base = name.slice(i + 1);
-    }
-    str(base, 0, 100);
-    oct(mode & 0o7777, 100, 8);
-    oct(0, 108, 8);
-    oct(0, 116, 8);
-    oct(size, 124, 12);
-    oct(FIXED_MTIME, 136, 12);
-    h.fill(0x20, 148, 156);
-    h[156] = { file: 0x30, dir: 0x35, symlink: 0x32, pax: 0x78 }[type];
-    str(linkname, 157, 100);
-    str("ustar\u0000", 257, 6);
-    str("00", 263, 2);
-    str(prefix, 345, 155);
-    let sum = 0;
-    for (const byte of h) sum += byte;
-    str(sum.toString(8).padStart(6, "0") + "\u0000 ", 148, 8);
-    return h;
-  }
-
-  private static fitsUstar(name: string): boolean {
-    const len = Buffer.byteLength(name);
-    if (len <= 100) return true;
-    const i = name.lastIndexOf("/", 155);
-    return i > 0 && Buffer.byteLength(name.slice(0, i)) <= 155 && Buffer.byteLength(name.slice(i + 1)) <= 100;
-  }
-
-  private async entryHeader(name: string, type: TarType, size: number, mode: number, linkname = ""): Promise<void> {
-    const records: string[] = [];
-    if (!TarWriter.fitsUstar(name)) records.push(paxRecord("path", name));
-    if (Buffer.byteLength(linkname) > 100) records.push(paxRecord("linkpath", linkname));
-    if (records.length) {
-      const body = Buffer.from(records.join(""), "utf8");
-      await this.write(this.header("PaxHeader", "pax", body.length, 0o644));
-      await this.write(body);
-      await this.pad(body.length);
-      // Readers take the real names from the PAX record.
-      if (!TarWriter.fitsUstar(name)) name = "pax-long-name";
-      if (Buffer.byteLength(linkname) > 100) linkname = "pax-long-link";
-    }
-    await this.write(this.header(name, type, size, mode, linkname));
+  private async header(
+    path: string,
+    type: "File" | "Directory" | "SymbolicLink",
+    size: number,
+    mode: number,
+    linkpath?: string,
+  ): Promise<void> {
+    const fields: HeaderData = { path, type, size, mode: mode & 0o7777, linkpath, ...OWNER };
+    // A fresh zeroed block: encode() leaves unset fields alone, so no stale bytes.
+    const block = Buffer.alloc(512);
+    // encode() returns true when a value did not fit (a path that cannot be
+    // split into ustar prefix + name, a link target over 100 bytes, non-ASCII,
+    // a size over 8 GiB); the truncated block then needs the full values in a
+    // PAX header just before it. Pax leaves out what is undefined, so no
+    // uname/gname records; it also copies uid/gid/mtime into its own block.
+    if (new Header({ ...fields, uname: "", gname: "" }).encode(block)) await this.write(new Pax(fields).encode());
+    await this.write(block);
   }
 
   async dir(name: string, mode: number): Promise<void> {
-    await this.entryHeader(name.endsWith("/") ? name : name + "/", "dir", 0, mode);
+    await this.header(name.endsWith("/") ? name : name + "/", "Directory", 0, mode);
   }
 
   async symlink(name: string, target: string): Promise<void> {
-    await this.entryHeader(name, "symlink", 0, 0o777, target);
+    await this.header(name, "SymbolicLink", 0, 0o777, target);
   }
 
   async buffer(name: string, data: Buffer, mode: number): Promise<void> {
-    await this.entryHeader(name, "file", data.length, mode);
+    await this.header(name, "File", data.length, mode);
     await this.write(data);
     await this.pad(data.length);
   }
 
   async file(name: string, source: string, mode: number): Promise<void> {
     const size = (await stat(source)).size;
-    await this.entryHeader(name, "file", size, mode);
+    await this.header(name, "File", size, mode);
     let n = 0;
     for await (const chunk of createReadStream(source)) {
       n += (chunk as Buffer).length;
@@ -205,15 +173,6 @@ class TarWriter {
   abort(): void {
     this.out.destroy();
   }
-}
-
-function paxRecord(key: string, value: string): string {
-  // The record length counts its own digits.
-  const rest = ` ${key}=${value}\n`;
-  const restLen = Buffer.byteLength(rest);
-  let len = restLen + 1;
-  while (len !== restLen + String(len).length) len = restLen + String(len).length;
-  return `${len}${rest}`;
 }
 
 // ---------------------------------------------------------------- layer

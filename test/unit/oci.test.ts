@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readFile, readlink, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { Parser, type ReadEntry } from "tar";
+import { Parser, t as listTar, type ReadEntry } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAppImage, buildPauseImage } from "../../harness/images/app-image.ts";
 import { buildImageArchive, FIXED_MTIME, splitRef, type ImageSpec } from "../../harness/images/oci.ts";
@@ -131,6 +131,10 @@ describe("splitRef", () => {
 
 describe("buildImageArchive", () => {
   const longDir = "/opt/" + "d".repeat(120) + "/" + "e".repeat(150);
+  // 289 bytes, and the last component alone is over 100: no ustar prefix/name split can hold it.
+  const deepFile = `${longDir.slice(1)}/file.txt`;
+  // A symlink target over the 100 bytes of the ustar linkname field.
+  const deepLink = `${longDir}/file.txt`;
   const spec = (src: string): ImageSpec => ({
     name: "nodrop.local/tiny:v1",
     files: [
@@ -139,6 +143,7 @@ describe("buildImageArchive", () => {
       { path: "/usr/bin/copied", source: src },
       { path: "/bin/link", linkTarget: "/usr/bin/copied" },
       { path: `${longDir}/file.txt`, content: "deep" },
+      { path: "/bin/deep", linkTarget: deepLink },
     ],
     dirs: ["/var/empty", { path: "/tmp", mode: 0o1777 }],
     entrypoint: ["/app/run"],
@@ -193,8 +198,71 @@ describe("buildImageArchive", () => {
     expect(files.get("tmp/")!.mode).toBe(0o1777);
     expect(files.get("var/empty/")!.type).toBe("Directory");
     // Long names survive (ustar prefix or PAX).
-    expect(files.get(`${longDir.slice(1)}/file.txt`)!.data.toString()).toBe("deep");
+    expect(files.get(deepFile)!.data.toString()).toBe("deep");
   });
+
+  it("two builds are byte-identical whatever the host file's mtime, mode bits or owner", async () => {
+    const src = join(dir, "src-det.bin");
+    await writeFile(src, "#!/bin/true\n", { mode: 0o755 });
+    const a = await buildImageArchive(spec(src), join(dir, "det-a.tar"));
+    const when = new Date("2011-02-03T04:05:06Z");
+    await utimes(src, when, when);
+    await chmod(src, 0o700); // still executable: the image mode stays 0755
+    if (process.getuid?.() === 0) await chown(src, 12345, 12345);
+    await mkdir(join(dir, "det"), { recursive: true });
+    const b = await buildImageArchive(spec(src), join(dir, "det", "b.tar"));
+    expect(b.layerDigest).toBe(a.layerDigest);
+    expect(b.manifestDigest).toBe(a.manifestDigest);
+    expect(sha(await readFile(b.archive))).toBe(sha(await readFile(a.archive)));
+  });
+
+  it("long paths and link targets round-trip through node-tar's list and GNU tar, with owner 0/0 and the fixed mtime", async () => {
+    expect(Buffer.byteLength(deepFile)).toBeGreaterThan(255);
+    expect(Buffer.byteLength(deepLink)).toBeGreaterThan(100);
+    const src = join(dir, "src-long.bin");
+    await writeFile(src, "x");
+    const r = await buildImageArchive(spec(src), join(dir, "long.tar"));
+    const x = join(dir, "long");
+    await mkdir(x, { recursive: true });
+    await run("tar", ["-xf", r.archive, "-C", x]);
+    const layerFile = join(x, blobPath(r.layerDigest));
+
+    // node-tar, reading the file itself.
+    const listed: { path: string; type: string; linkpath: string; owner: [number, number, number] }[] = [];
+    await listTar({
+      file: layerFile,
+      strict: true,
+      onReadEntry: (e) =>
+        listed.push({
+          path: e.path,
+          type: e.type,
+          linkpath: e.linkpath ?? "",
+          owner: [e.uid ?? -1, e.gid ?? -1, e.mtime ? e.mtime.getTime() / 1000 : -1],
+        }),
+    });
+    expect(listed.find((e) => e.path === deepFile)).toMatchObject({ type: "File" });
+    expect(listed.find((e) => e.path === "bin/deep")).toMatchObject({ type: "SymbolicLink", linkpath: deepLink });
+    // PAX headers are consumed, not listed as entries.
+    expect(listed.filter((e) => /PaxHeader/.test(e.path))).toEqual([]);
+    for (const e of listed) expect(e.owner, e.path).toEqual([0, 0, FIXED_MTIME]);
+
+    // GNU tar: no warnings, every entry 0/0 at 2000-01-01 00:00:00 UTC, names and target intact.
+    const { stdout, stderr } = await run("tar", ["-tvf", layerFile, "--full-time", "--numeric-owner"], { env: { ...process.env, TZ: "UTC" } });
+    expect(stderr).toBe("");
+    const lines = stdout.split("\n").filter(Boolean);
+    expect(lines.length).toBe(listed.length);
+    for (const l of lines) expect(l).toMatch(/^\S+ 0\/0 +\d+ 2000-01-01 00:00:00 /);
+    expect(lines.some((l) => l.endsWith(` ${deepFile}`))).toBe(true);
+    expect(lines.some((l) => l.endsWith(` bin/deep -> ${deepLink}`))).toBe(true);
+    expect(lines.filter((l) => /PaxHeader/.test(l))).toEqual([]);
+
+    // And GNU tar extracts them under their full names.
+    const root = join(dir, "long-root");
+    await mkdir(root, { recursive: true });
+    await run("tar", ["-xf", layerFile, "-C", root]);
+    expect(await readFile(join(root, deepFile), "utf8")).toBe("deep");
+    expect(await readlink(join(root, "bin/deep"))).toBe(deepLink);
+  }, PROCESS_TEST_MS);
 
   it("system tar reads the archive and the layer", async () => {
     const src = join(dir, "src2.bin");
@@ -206,7 +274,7 @@ describe("buildImageArchive", () => {
     await run("mkdir", ["-p", x]);
     await run("tar", ["-xf", r.archive, "-C", x]);
     const { stdout: layer } = await run("tar", ["-tf", join(x, blobPath(r.layerDigest))]);
-    expect(layer).toContain(`${longDir.slice(1)}/file.txt`);
+    expect(layer).toContain(deepFile);
   }, PROCESS_TEST_MS);
 
   it("refuses conflicting or relative paths", async () => {
