@@ -27,6 +27,14 @@ const chains = async () => {
 };
 const cgroupMounts = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(" - cgroup ")).map((l) => l.split(" ")[4]).sort();
 
+/** One `nodrop run`: its folder, summary, and what to print when an expectation fails. */
+async function runOnKind(args: string[]) {
+  const r = await nodrop(["run", ...args]);
+  const [dir] = runDirsIn(r.output);
+  expect(dir, r.output).toBeTruthy();
+  return { r, dir: dir!, s: await summaryOf(dir!), explain: `${r.output.slice(-2000)}\n${await reportHead(dir!)}` };
+}
+
 describe("kind provider (nerdctl on nodrop's containerd, offline node image)", () => {
   process.env["NODROP_KIND_ENGINE"] = "nerdctl";
   const provider = new KindProvider(1);
@@ -88,11 +96,8 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
   // and latency spikes reach 1.2 s there (≈ 21 ms typical).
   for (const strategy of ["blue-green", "canary"]) {
     it(`${strategy} with a good version passes on kind, on the provider's NodePorts`, async () => {
-      const r = await nodrop(["run", "--set", "provider=kind", "--set", `strategy=${strategy}`, "--set", "preStopSleep=5", "--set", "warmup=15", "--set", "canaryPause=10", "--set", "rate=150"]);
-      const [dir] = runDirsIn(r.output);
-      expect(dir, r.output).toBeTruthy();
-      const s = await summaryOf(dir!);
-      expect(r.exitCode, `${r.output.slice(-2000)}\n${await reportHead(dir!)}`).toBe(0);
+      const { r, s, explain } = await runOnKind(["--set", "provider=kind", "--set", `strategy=${strategy}`, "--set", "preStopSleep=5", "--set", "warmup=15", "--set", "canaryPause=10", "--set", "rate=150"]);
+      expect(r.exitCode, explain).toBe(0);
       expect(s.verdict).toBe("pass");
       expect(s.requests.inDeployWindow).toBeGreaterThanOrEqual(1000);
       expect(s.versions.map((v) => v.version).sort()).toEqual(["v1", "v2"]);
@@ -107,11 +112,7 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
   const drainArgs = ["--set", "provider=kind", "--set", "nodes=3", "--set", "scenario=drain", "--set", "preStopSleep=3", "--set", "startupDelay=8", "--set", "warmup=10", "--set", "rate=150"];
 
   it("drain on 3 nodes with no PDB drops requests, and the report says why: no pod was left ready", async () => {
-    const r = await nodrop(["run", ...drainArgs]);
-    const [dir] = runDirsIn(r.output);
-    expect(dir, r.output).toBeTruthy();
-    const s = await summaryOf(dir!);
-    const explain = `${r.output.slice(-2000)}\n${await reportHead(dir!)}`;
+    const { r, dir, s, explain } = await runOnKind(drainArgs);
     expect(r.exitCode, explain).toBe(1);
     expect(s.verdict).toBe("fail");
     const d = s.drain!;
@@ -120,15 +121,12 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
     expect(d.minReadyPods).toBe(0);
     expect(d.nodes.reduce((a, n) => a + n.failed, 0)).toBe(s.requests.failedInDeployWindow);
     expect(d.explanation).toMatch(/no disruption budget .* fewest ready pods at any time was 0/);
-    expect(await readFile(join(dir!, "report.md"), "utf8")).toMatch(/## Node drains/);
+    expect(await readFile(join(dir, "report.md"), "utf8")).toMatch(/## Node drains/);
   });
 
   it("drain on 3 nodes with a PDB passes: the budget refused evictions until replacements were ready", async () => {
-    const r = await nodrop(["run", ...drainArgs, "--set", "pdb=true"]);
-    const [dir] = runDirsIn(r.output);
-    expect(dir, r.output).toBeTruthy();
-    const s = await summaryOf(dir!);
-    expect(r.exitCode, `${r.output.slice(-2000)}\n${await reportHead(dir!)}`).toBe(0);
+    const { r, s, explain } = await runOnKind([...drainArgs, "--set", "pdb=true"]);
+    expect(r.exitCode, explain).toBe(0);
     expect(s.verdict).toBe("pass");
     expect(s.requests.inDeployWindow).toBeGreaterThanOrEqual(1000);
     const d = s.drain!;
