@@ -118,7 +118,7 @@ export class KindProvider implements ClusterProvider {
         await this.deleteCluster(e).catch((err: Error) => log.warn(err.message));
         throw new Error(
           `kind create cluster failed (exit ${r.exitCode}); node logs in ${logs}\n${(r.stderr || r.stdout).trim().split("\n").slice(-25).join("\n")}` +
-            (kubelet ? `\nlast lines of the control plane's kubelet.log:\n${kubelet}` : ""),
+            (kubelet !== "(no log)" ? `\nlast lines of the control plane's kubelet.log:\n${kubelet}` : ""),
         );
       }
     });
