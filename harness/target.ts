@@ -7,7 +7,8 @@
 // later connection from the same source address and port matches it, is not
 // NATed, and is refused by the host although every pod is ready (measured:
 // bench/stale-conntrack.ts; kubernetes#48719 is the same mechanism). k6 loads
-// from 127.0.0.1, so probes from 127.0.0.2 can never share a 4-tuple with it.
+// from 127.1.x.x (harness/load/sources.ts), so probes from 127.0.0.2 can never
+// share a 4-tuple with it.
 import { httpProbe } from "./http.ts";
 import { waitFor } from "./wait.ts";
 

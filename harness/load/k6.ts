@@ -52,6 +52,7 @@ import { droppedFromSummary, DroppedIterationsPoller, type DroppedIterations } f
 import { parseSampleLine } from "../verdict/samples.ts";
 import type { Sample } from "../verdict/types.ts";
 import { waitFor } from "../wait.ts";
+import { LOAD_SOURCE_RANGE } from "./sources.ts";
 
 /** k6 exit codes (go.k6.io/k6/errext/exitcodes); the ones marked "measured" were checked against k6 v1.8.1. */
 export const K6_EXIT = {
@@ -470,6 +471,9 @@ async function startOnce(opts: StartK6Options, files: K6Files, port: number): Pr
   const args = [
     "run",
     "--no-usage-report",
+    // One loopback source address per VU (see sources.ts for why).
+    "--local-ips",
+    LOAD_SOURCE_RANGE,
     "--address",
     `127.0.0.1:${port}`,
     "--log-format",

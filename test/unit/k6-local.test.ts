@@ -73,6 +73,7 @@ describe.skipIf(!haveK6)(`real k6 (${haveK6 ? K6 : `SKIPPED: ${K6_MISSING}`})`, 
   let port = 0;
   let served = 0;
   let served503 = 0;
+  const sources = new Set<string>();
   /** Answers after 500 ms: 5 VUs manage ~10 requests/s, so a rate of 200/s drops iterations. */
   let slowServer: Server;
   let slowPort = 0;
@@ -92,6 +93,7 @@ describe.skipIf(!haveK6)(`real k6 (${haveK6 ? K6 : `SKIPPED: ${K6_MISSING}`})`, 
     script = await bundleScenario(join(REPO_ROOT, "scenarios", "deploy-load.ts"), join(dir, "bundle"));
     server = createServer((req, res) => {
       served++;
+      sources.add(req.socket.remoteAddress ?? "");
       // Every 10th request fails: exactly 10 %.
       const fail = served % 10 === 0;
       if (fail) served503++;
@@ -180,6 +182,10 @@ describe.skipIf(!haveK6)(`real k6 (${haveK6 ? K6 : `SKIPPED: ${K6_MISSING}`})`, 
       expect(c.byStatus["503"]).toBeGreaterThan(0);
       expect(Math.abs((c.byStatus["503"] ?? 0) - served503)).toBeLessThanOrEqual(2);
       expect(c.ok + c.failed).toBe(c.total);
+      // One loopback source address per VU (harness/load/sources.ts): many
+      // addresses, all in 127.1.0.0/22, never 127.0.0.1 nor the probe's 127.0.0.2.
+      expect(sources.size, [...sources].join(" ")).toBeGreaterThanOrEqual(10);
+      expect([...sources].filter((a) => !/^(::ffff:)?127\.1\.[0-3]\.\d+$/.test(a)), [...sources].join(" ")).toEqual([]);
       expect(Object.keys(c.byVersion)).toContain("v1");
       expect(parsed.filter((o) => o["s"] === 503).every((o) => o["e"] === 1503 && o["v"] === "v1" && o["p"] === "pod-a")).toBe(true);
       // WARMUP=1: both planned phases occur, warmup first. The phase is taken

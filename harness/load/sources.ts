@@ -1,0 +1,26 @@
+// The loopback addresses k6's requests come from: one per VU (k6 --local-ips
+// hands them out round-robin by VU id), never 127.0.0.1 and never the
+// readiness probe's 127.0.0.2 (harness/target.ts).
+//
+// Why not just 127.0.0.1: every request then shares one source address, and
+// Linux soon gives a new connection a source port that an old connection to
+// the same NodePort used seconds before. When a pod shuts down, some of the
+// keep-alive connections to it end with a RST from the pod; conntrack keeps
+// such an entry for 10 s (CLOSE), still NATed to that pod, and a SYN from the
+// same address and port that matches it is NOT re-NATed (conntrack reopens a
+// CLOSE entry only when the RST came from the same side as the new SYN). The
+// SYN goes to the pod that no longer exists and the request times out (k6
+// 1050) although kube-proxy had long stopped routing there. Measured on the
+// local cluster (2026-12-01, `conntrack -E` during the preStop demo): 4 of 11
+// good B runs had exactly one such timeout; in both captured ones the timed-out
+// request made no conntrack entry of its own, and its source port's last
+// entry was a CLOSE (RST from the pod) to a pod that had exited 2.6-3.1 s
+// before, refreshed by the request's SYN retransmits until the port was
+// reused again. Real users come from many addresses; one address per VU
+// makes the load look like that, and a VU's dialer binds its address with
+// port 0, so the kernel picks the port at random instead of reusing one.
+//
+// The range is larger than the default pool (2 probes x 200 VUs), so the
+// new-connection probe never shares an address with the keep-alive probe.
+export const LOAD_SOURCE_RANGE = "127.1.0.1-127.1.3.254";
+
