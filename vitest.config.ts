@@ -8,6 +8,8 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          // Not for e2e/kind: a cluster a test starts would outlive its file's TMPDIR.
+          setupFiles: ["test/tmpdir-setup.ts"],
         },
       },
       {
