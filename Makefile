@@ -60,9 +60,8 @@ test-e2e: tools deps
 	npx vitest run --project e2e $(call VITEST_REPORT,e2e)
 
 # kind on nerdctl + nodrop's own containerd, with the offline node image
-# (built on first use, ~90 s; cached). Not part of `make test` yet: from a
-# clean clone it now brings the cluster up and runs, but k6 dropped
-# iterations on kind's latency spikes made runs inconclusive (issue 9).
+# (built on first use, ~90 s; cached). Not part of `make test` yet: it passes
+# (850 s warm), but with it a cold .ci/run would exceed 60 min (issue 9).
 # Run it with no local cluster up: the two never run at once.
 test-kind: tools-kind deps
 	npx vitest run --project kind $(call VITEST_REPORT,kind)

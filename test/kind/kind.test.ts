@@ -112,6 +112,11 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
   const drainArgs = ["--set", "provider=kind", "--set", "nodes=3", "--set", "scenario=drain", "--set", "preStopSleep=3", "--set", "startupDelay=8", "--set", "warmup=10", "--set", "rate=150"];
 
   it("drain on 3 nodes with no PDB drops requests, and the report says why: no pod was left ready", async () => {
+    // The 3-node cluster is brought up here, so that both drain runs reuse it
+    // (a run tears down a cluster it created itself) and the nodes can be
+    // checked after a run.
+    const up = await nodrop(["cluster", "up", "--provider", "kind", "--nodes", "3"]);
+    expect(up.exitCode, up.output.slice(-2000)).toBe(0);
     const { r, dir, s, explain } = await runOnKind(drainArgs);
     expect(r.exitCode, explain).toBe(1);
     expect(s.verdict).toBe("fail");
@@ -132,6 +137,7 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
     const d = s.drain!;
     expect(d.nodes.reduce((a, n) => a + n.refusals, 0)).toBeGreaterThan(0);
     expect(d.minReadyPods).toBeGreaterThanOrEqual(1);
+    expect(d.nodes.every((n) => n.uncordonAt !== null), explain).toBe(true);
     const kube = new Kube(new KindProvider(3).kubeconfigPath(), provider.context());
     expect((await kube.core.listNode()).items.filter((n) => n.spec?.unschedulable).map((n) => n.metadata?.name), "nodes left cordoned").toEqual([]);
   });
