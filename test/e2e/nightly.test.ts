@@ -4,9 +4,10 @@
 // preStop removed from one scenario (and an abrupt shutdown), then it exits 1
 // and report.md and junit.xml name that scenario and its numbers.
 //
-// Keep-alive load only (newConnShare=0), as in strategies.test.ts: the known
-// open problem (README) makes rare failures on new connections at the moment
-// old pods exit, which would turn the good nights into false regressions.
+// Keep-alive load only (newConnShare=0), as in strategies.test.ts: chosen while
+// rare failures on new connections at the moment old pods exit were open
+// (found and fixed since: README "new connections timing out"); going back to
+// both probes needs a series of runs first.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
