@@ -114,11 +114,12 @@ export class KindProvider implements ClusterProvider {
       if (r.exitCode !== 0) {
         const logs = join(this.dir, "create-logs");
         await this.kindCmd(["export", "logs", logs, "--name", KIND_CLUSTER], { reject: false, timeoutMs: 300_000 });
-        const kubelet = tail(join(logs, `${KIND_CLUSTER}-control-plane`, "kubelet.log"), 15);
+        const kubeletLog = join(logs, `${KIND_CLUSTER}-control-plane`, "kubelet.log");
+        const kubelet = existsSync(kubeletLog) ? `\nlast lines of the control plane's kubelet.log:\n${tail(kubeletLog, 15)}` : "";
         await this.deleteCluster(e).catch((err: Error) => log.warn(err.message));
         throw new Error(
           `kind create cluster failed (exit ${r.exitCode}); node logs in ${logs}\n${(r.stderr || r.stdout).trim().split("\n").slice(-25).join("\n")}` +
-            (kubelet !== "(no log)" ? `\nlast lines of the control plane's kubelet.log:\n${kubelet}` : ""),
+            kubelet,
         );
       }
     });

@@ -11,7 +11,7 @@
 // CLOSE entry only when the RST came from the same side as the new SYN). The
 // SYN goes to the pod that no longer exists and the request times out (k6
 // 1050) although kube-proxy had long stopped routing there. Measured on the
-// local cluster (2026-12-01, `conntrack -E` during the preStop demo): 4 of 11
+// local cluster (2026-12-01, `conntrack -E` during the preStop demo): 4 of 9
 // good B runs had exactly one such timeout; in both captured ones the timed-out
 // request made no conntrack entry of its own, and its source port's last
 // entry was a CLOSE (RST from the pod) to a pod that had exited 2.6-3.1 s
@@ -23,4 +23,3 @@
 // The range is larger than the default pool (2 probes x 200 VUs), so the
 // new-connection probe never shares an address with the keep-alive probe.
 export const LOAD_SOURCE_RANGE = "127.1.0.1-127.1.3.254";
-
