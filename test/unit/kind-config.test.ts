@@ -20,11 +20,11 @@ describe("kind cluster config", () => {
     expect(c.nodes.map((n: { role: string }) => n.role)).toEqual(["control-plane", "worker", "worker"]);
   });
 
-  it("with the offline image: no default CNI, no CoreDNS addon, kubeadm told the image's etcd tag", () => {
+  it("with the offline image: no default CNI, no CoreDNS addon, kind's own preflight skip kept, kubeadm told the image's etcd tag", () => {
     const c = parse(renderKindConfig({ nodes: 1, offline: { etcdTag: "3.4.23-0" } }));
     expect(c.networking.disableDefaultCNI).toBe(true);
     const patches = (c.kubeadmConfigPatches as string[]).map((p) => parse(p));
-    expect(patches).toContainEqual({ kind: "InitConfiguration", skipPhases: ["addon/coredns"] });
+    expect(patches).toContainEqual({ kind: "InitConfiguration", skipPhases: ["preflight", "addon/coredns"] });
     expect(patches).toContainEqual({ kind: "ClusterConfiguration", etcd: { local: { imageTag: "3.4.23-0" } } });
   });
 

@@ -23,8 +23,11 @@ export function renderKindConfig(o: KindConfigOptions): string {
     networking: { apiServerAddress: "127.0.0.1", ...(o.offline ? { disableDefaultCNI: true } : {}) },
   };
   if (o.offline) {
+    // A patch replaces kind's own skipPhases list, which is ["preflight"]:
+    // keep it. kubeadm's preflight is not meant to run in a kind node (kind
+    // skips it); run anyway, it failed the first create on a fresh machine.
     cluster["kubeadmConfigPatches"] = [
-      stringify({ kind: "InitConfiguration", skipPhases: ["addon/coredns"] }),
+      stringify({ kind: "InitConfiguration", skipPhases: ["preflight", "addon/coredns"] }),
       stringify({ kind: "ClusterConfiguration", etcd: { local: { imageTag: o.offline.etcdTag } } }),
     ];
   }
