@@ -14,6 +14,7 @@ import { requireTool, toolPaths } from "../tools.ts";
 import { waitFor } from "../wait.ts";
 import { tail } from "./procs.ts";
 import { KIND_NODE_PORTS, renderKindConfig } from "./kind/config.ts";
+import { kindCreateFailure } from "./kind/create-error.ts";
 import { DockerEngine } from "./kind/docker-engine.ts";
 import { dockerAnswers, engineChoice, type KindEngine } from "./kind/engine.ts";
 import { NerdctlEngine } from "./kind/nerdctl-engine.ts";
@@ -116,11 +117,11 @@ export class KindProvider implements ClusterProvider {
         await this.kindCmd(["export", "logs", logs, "--name", KIND_CLUSTER], { reject: false, timeoutMs: 300_000 });
         const kubeletLog = join(logs, `${KIND_CLUSTER}-control-plane`, "kubelet.log");
         const kubelet = existsSync(kubeletLog) ? `\nlast lines of the control plane's kubelet.log:\n${tail(kubeletLog, 15)}` : "";
+        const output = `${r.stdout}\n${r.stderr}`;
+        await mkdir(logs, { recursive: true });
+        await writeFile(join(logs, "kind-create.log"), output);
         await this.deleteCluster(e).catch((err: Error) => log.warn(err.message));
-        throw new Error(
-          `kind create cluster failed (exit ${r.exitCode}); node logs in ${logs}\n${(r.stderr || r.stdout).trim().split("\n").slice(-25).join("\n")}` +
-            kubelet,
-        );
+        throw new Error(`kind create cluster failed (exit ${r.exitCode}); its output in ${join(logs, "kind-create.log")}, node logs in ${logs}\n${kindCreateFailure(output)}${kubelet}`);
       }
     });
     if (e instanceof NerdctlEngine) await e.hostNetworking();
