@@ -8,7 +8,12 @@
 //     its own subtree of them (the kubelet inside needs every controller);
 //   - an egress guard: node containers may talk to each other and to this
 //     machine, never beyond it;
-//   - the "kind" network nerdctl creates, and the CNI chains it leaves.
+//   - the "kind" network nerdctl creates, and the CNI chains it leaves;
+//   - net.ipv4.ip_forward on, before the first node starts (restored): a
+//     node's network namespace starts with the host's value, and a node
+//     without forwarding cannot pass NodePort traffic on to pods (kubeadm
+//     refuses it too). Docker's daemon turns it on at start; on a fresh
+//     machine nothing else had, and the first create failed.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -17,7 +22,7 @@ import { run } from "../../exec.ts";
 import { log } from "../../log.ts";
 import { requireTool, toolPaths } from "../../tools.ts";
 import { waitFor } from "../../wait.ts";
-import { type ChainSnapshot, removeClusterChains, snapshotChains } from "../local-host.ts";
+import { type ChainSnapshot, removeClusterChains, restoreSysctls, setSysctls, snapshotChains } from "../local-host.ts";
 import { findProcesses, isAlive, mountsUnder, stopProcess, tail } from "../procs.ts";
 import { stateDir } from "../provider.ts";
 import { type KindEngine, removeLabelledNodes } from "./engine.ts";
@@ -37,6 +42,8 @@ interface EngineRecord {
   linksBefore?: string[];
   mountedCgroups: string[];
   egressSubnet?: string;
+  /** Host sysctls this engine changed, with the values they had before. */
+  sysctls?: Record<string, string>;
 }
 
 export class NerdctlEngine implements KindEngine {
@@ -91,6 +98,8 @@ export class NerdctlEngine implements KindEngine {
     // Recorded first: stop() removes only chains and bridges that were not there before.
     rec.chainsBefore ??= await snapshotChains();
     rec.linksBefore ??= await linkNames();
+    await this.saveRecord(rec);
+    rec.sysctls = { ...(await setSysctls({ "net/ipv4/ip_forward": "1" }, (m) => log.warn(m))), ...rec.sysctls };
     await this.saveRecord(rec);
     rec.mountedCgroups = [...rec.mountedCgroups, ...(await mountMissingCgroups(rec.mountedCgroups))];
     await this.saveRecord(rec);
@@ -247,6 +256,7 @@ cgroup_manager = "cgroupfs"
       if ((await run(["umount", m], { reject: false })).exitCode !== 0) await run(["umount", "-l", m], { reject: false });
     }
     for (const m of [...rec.mountedCgroups].reverse()) await unmountCgroup(m);
+    if (rec.sysctls) await restoreSysctls(rec.sysctls, (m) => log.warn(m));
     await rm(RUN_DIR, { recursive: true, force: true });
     await rm(this.record, { force: true });
   }
