@@ -7,7 +7,7 @@ NODROP := node bin/nodrop.mjs
 
 help:
 	@echo "make demo          the preStop demo: variant A (no preStop) fails, variant B (preStop sleep) passes"
-	@echo "make test          typecheck + unit tests + e2e tests on a real local cluster (kind: make test-kind)"
+	@echo "make test          typecheck + unit tests + e2e tests on a real local cluster, then on a real kind cluster"
 	@echo "make tools         build/install pinned tools (cached by version)"
 	@echo "make cluster-up    bring up the local cluster;  make cluster-down  tear it down"
 	@echo "make run ARGS='--set strategy=canary'   one run"
@@ -60,13 +60,13 @@ test-e2e: tools deps
 	npx vitest run --project e2e $(call VITEST_REPORT,e2e)
 
 # kind on nerdctl + nodrop's own containerd, with the offline node image
-# (built on first use, ~90 s; cached). Not part of `make test` yet: it passes
-# (850 s warm), but with it a cold .ci/run would exceed 60 min (issue 9).
-# Run it with no local cluster up: the two never run at once.
+# (built on first use, ~90 s; cached), on one 3-node cluster. Run it with no
+# local cluster up: the two never run at once (test-e2e tears its cluster down
+# before this starts).
 test-kind: tools-kind deps
 	npx vitest run --project kind $(call VITEST_REPORT,kind)
 
-test: typecheck test-unit test-e2e
+test: typecheck test-unit test-e2e test-kind
 
 bench: tools deps
 	npx tsx bench/tools.ts --warm-only

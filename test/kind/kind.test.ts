@@ -1,14 +1,18 @@
 // Issue 9: kind for real on a machine with no registry and no Docker engine.
-// Given nothing but `make tools`, `nodrop cluster up --provider kind` builds
-// the offline node image, runs kind on nerdctl + nodrop's own containerd, and
-// two replicas of the sample app answer 200 through the NodePort the provider
-// chose, on 127.0.0.1; `cluster down` removes the cluster and everything the
-// engine added to the host, and nothing else.
+// Given nothing but `make tools`, `nodrop cluster up --provider kind --nodes 3`
+// builds the offline node image, runs kind on nerdctl + nodrop's own
+// containerd (1 control plane + 2 workers), and two replicas of the sample app
+// answer 200 through the NodePort the provider chose, on 127.0.0.1. Every run
+// below reuses that one cluster (a run without `nodes` takes a cluster of any
+// size; one cluster instead of two saves a create and a delete in CI).
+// `cluster down` removes the cluster and everything the engine added to the
+// host, and nothing else.
 import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KindProvider } from "../../harness/cluster/kind.ts";
+import { LocalProvider } from "../../harness/cluster/local.ts";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 import { validateConfig } from "../../harness/config.ts";
 import { renderDeployment, renderService, workloadSelector } from "../../harness/deploy/manifests.ts";
@@ -25,6 +29,7 @@ const chains = async () => {
   for (const t of ["filter", "nat", "mangle"]) out.push(...(await run(["iptables-save", "-t", t])).stdout.split("\n").filter((l) => l.startsWith(":")).map((l) => `${t}/${l.slice(1).split(" ")[0]}`));
   return out.sort();
 };
+const ipForward = () => readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim();
 const cgroupMounts = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(" - cgroup ")).map((l) => l.split(" ")[4]).sort();
 
 /** One `nodrop run`: its folder, summary, and what to print when an expectation fails. */
@@ -37,20 +42,27 @@ async function runOnKind(args: string[]) {
 
 describe("kind provider (nerdctl on nodrop's containerd, offline node image)", () => {
   process.env["NODROP_KIND_ENGINE"] = "nerdctl";
-  const provider = new KindProvider(1);
-  let before: { links: string[]; chains: string[]; cgroups: (string | undefined)[] } | undefined;
+  const provider = new KindProvider(3);
+  let before: { links: string[]; chains: string[]; cgroups: (string | undefined)[]; ipForward: string } | undefined;
+
+  // Never beside the local cluster (2 cores; both program the host's
+  // iptables): `make test` tears its own down before this suite starts, and a
+  // cluster this run did not create is never taken down here.
+  beforeAll(async () => {
+    if ((await new LocalProvider().status()).up) throw new Error("the local cluster is up: the kind suite does not run beside it. Bring it down (`make cluster-down`), then `make test-kind`");
+  });
 
   afterAll(async () => {
     await nodrop(["cluster", "down", "--provider", "kind"]);
   });
 
-  it("comes up, and two replicas answer 200 through the provider's NodePort on 127.0.0.1", async () => {
-    before = { links: await links(), chains: await chains(), cgroups: cgroupMounts() };
-    const up = await nodrop(["cluster", "up", "--provider", "kind"]);
-    expect(up.exitCode, up.output).toBe(0);
+  it("comes up with 3 nodes, and two replicas answer 200 through the provider's NodePort on 127.0.0.1", async () => {
+    before = { links: await links(), chains: await chains(), cgroups: cgroupMounts(), ipForward: ipForward() };
+    const up = await nodrop(["cluster", "up", "--provider", "kind", "--nodes", "3"]);
+    expect(up.exitCode, up.output.slice(-3000)).toBe(0);
     const kube = new Kube(provider.kubeconfigPath(), provider.context());
     const nodes = (await kube.core.listNode()).items.map((n) => [n.metadata?.name, n.status?.conditions?.find((c) => c.type === "Ready")?.status]);
-    expect(nodes).toEqual([["nodrop-control-plane", "True"]]);
+    expect(nodes.sort()).toEqual([["nodrop-control-plane", "True"], ["nodrop-worker", "True"], ["nodrop-worker2", "True"]]);
 
     const runId = `e2e-kind-${Date.now().toString(36)}`;
     const namespace = `nodrop-${runId}`;
@@ -76,7 +88,7 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
     }
   });
 
-  it("the preStop demo gives the same verdicts as on the local cluster: A fails, B passes with >= 1000 requests in its windows", async () => {
+  it("the preStop demo (on the 3-node cluster) gives the same verdicts as on the local cluster: A fails, B passes with >= 1000 requests in its windows", async () => {
     const r = await nodrop(["demo", "--set", "provider=kind"]);
     const [a, b] = runDirsIn(r.output);
     expect(a && b, r.output).toBeTruthy();
@@ -96,7 +108,7 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
   // and latency spikes reach 1.2 s there (≈ 21 ms typical).
   for (const strategy of ["blue-green", "canary"]) {
     it(`${strategy} with a good version passes on kind, on the provider's NodePorts`, async () => {
-      const { r, s, explain } = await runOnKind(["--set", "provider=kind", "--set", `strategy=${strategy}`, "--set", "preStopSleep=5", "--set", "warmup=15", "--set", "canaryPause=10", "--set", "rate=150"]);
+      const { r, s, explain } = await runOnKind(["--set", "provider=kind", "--set", `strategy=${strategy}`, "--set", "preStopSleep=5", "--set", "warmup=10", "--set", "cooldown=5", "--set", "requestTimeout=3", "--set", "canaryPause=10", "--set", "rate=150"]);
       expect(r.exitCode, explain).toBe(0);
       expect(s.verdict).toBe("pass");
       expect(s.requests.inDeployWindow).toBeGreaterThanOrEqual(1000);
@@ -109,14 +121,11 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
   // Replacements take startupDelay (8 s) to be ready, longer than the old
   // pods keep serving (preStop 3 s): with no disruption budget the second
   // drain evicts the last ready pods at once; with one, the evictions wait.
-  const drainArgs = ["--set", "provider=kind", "--set", "nodes=3", "--set", "scenario=drain", "--set", "preStopSleep=3", "--set", "startupDelay=8", "--set", "warmup=10", "--set", "rate=150"];
+  const drainArgs = ["--set", "provider=kind", "--set", "nodes=3", "--set", "scenario=drain", "--set", "preStopSleep=3", "--set", "startupDelay=8", "--set", "warmup=10", "--set", "cooldown=5", "--set", "requestTimeout=3", "--set", "rate=150"];
 
   it("drain on 3 nodes with no PDB drops requests, and the report says why: no pod was left ready", async () => {
-    // The 3-node cluster is brought up here, so that both drain runs reuse it
-    // (a run tears down a cluster it created itself) and the nodes can be
-    // checked after a run.
-    const up = await nodrop(["cluster", "up", "--provider", "kind", "--nodes", "3"]);
-    expect(up.exitCode, up.output.slice(-2000)).toBe(0);
+    // The runs reuse the suite's 3-node cluster (a run tears down a cluster it
+    // created itself; this one stays, so the nodes can be checked after a run).
     const { r, dir, s, explain } = await runOnKind(drainArgs);
     expect(r.exitCode, explain).toBe(1);
     expect(s.verdict).toBe("fail");
@@ -138,11 +147,11 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
     expect(d.nodes.reduce((a, n) => a + n.refusals, 0)).toBeGreaterThan(0);
     expect(d.minReadyPods).toBeGreaterThanOrEqual(1);
     expect(d.nodes.every((n) => n.uncordonAt !== null), explain).toBe(true);
-    const kube = new Kube(new KindProvider(3).kubeconfigPath(), provider.context());
+    const kube = new Kube(provider.kubeconfigPath(), provider.context());
     expect((await kube.core.listNode()).items.filter((n) => n.spec?.unschedulable).map((n) => n.metadata?.name), "nodes left cordoned").toEqual([]);
   });
 
-  it("cluster down removes the cluster, the engine, its chains, bridge and cgroup mounts, and can run twice", async () => {
+  it("cluster down removes the cluster, the engine, its chains, bridge and cgroup mounts, restores ip_forward, and can run twice", async () => {
     expect(before, "the first test recorded the host before the cluster").toBeDefined();
     const down1 = await nodrop(["cluster", "down", "--provider", "kind"]);
     expect(down1.exitCode, down1.output).toBe(0);
@@ -153,6 +162,7 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
     expect((await links()).filter((l) => !before!.links.includes(l)), "new links left").toEqual([]);
     expect((await chains()).filter((c) => !before!.chains.includes(c)), "new iptables chains left").toEqual([]);
     expect(cgroupMounts(), "cgroup mounts as before").toEqual(before!.cgroups);
+    expect(ipForward(), "net.ipv4.ip_forward as before").toBe(before!.ipForward);
     const down2 = await nodrop(["cluster", "down", "--provider", "kind"]);
     expect(down2.exitCode, down2.output).toBe(0);
   });
