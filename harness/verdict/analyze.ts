@@ -29,6 +29,7 @@ import { windowRateEvidence, windowRates } from "./evidence/window-rate.ts";
 import { countList, formatOffset, inc, plural, seconds } from "./format.ts";
 import { probeStats } from "./probes.ts";
 import { lowerBound, upperBound } from "./sorted.ts";
+import { windowLookup } from "./window-lookup.ts";
 
 export { errorsByCode, histogram, isFailed, K6_ERROR_CODES, k6ErrorName } from "./counting.ts";
 export { formatOffset } from "./format.ts";
@@ -291,11 +292,6 @@ export function exitCodeFor(outcome: Outcome): 0 | 1 | 3 | 4 {
   }
 }
 
-function inAnyWindow(t: number, wins: readonly DeployWindow[]): DeployWindow | null {
-  for (const w of wins) if (t >= w.start && t <= w.end) return w;
-  return null;
-}
-
 /** The verdict of a run. Never passes without evidence, and never on partial evidence. */
 export function judge(input: JudgeInput): Verdict {
   const samples = byTime(input.samples);
@@ -313,7 +309,8 @@ export function judge(input: JudgeInput): Verdict {
   const vers = versions(samples);
   const outs = outages(samples);
   const tl = timeline(samples, 1000, origin);
-  const probes = probeStats(samples, (t) => inAnyWindow(t, wins) !== null);
+  const inAnyWindow = windowLookup(wins);
+  const probes = probeStats(samples, (t) => inAnyWindow(t) !== null);
 
   let inWindow = 0;
   let failed = 0;
@@ -322,7 +319,7 @@ export function judge(input: JudgeInput): Verdict {
   const failedOutsideByPhase: Record<string, number> = {};
   const inWindowByLabel: Record<string, number> = {};
   for (const s of samples) {
-    const w = inAnyWindow(s.t, wins);
+    const w = inAnyWindow(s.t);
     if (w) {
       inWindow++;
       inc(inWindowByLabel, w.label);
