@@ -89,6 +89,19 @@ describe("samples parser", () => {
     expect(r.malformedLines).toBe(0);
   });
 
+  it("reads a file of many chunks exactly: lines across chunk edges, CRLF ends, multi-byte text, no final newline", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const want = Array.from({ length: 30_000 }, (_, i) => ({ t: T0 + i, d: 1.5, s: i % 97 === 0 ? 503 : 200, e: 0, v: i < 15_000 ? "v1" : "v2", p: `app-ü${i % 7}-ß`, ph: "rollout-1" }));
+    const file = join(mkdtempSync(join(tmpdir(), "nodrop-read-")), "samples.ndjson");
+    writeFileSync(file, want.map((x) => JSON.stringify(x)).join("\r\n"));
+    const r = await readSamples(file);
+    expect(r.malformedLines).toBe(0);
+    expect(r.totalLines).toBe(30_000);
+    expect(r.samples).toEqual(want);
+  });
+
   it("treats a missing file as no samples", async () => {
     const r = await readSamples(fx("does-not-exist.ndjson"));
     expect(r).toMatchObject({ samples: [], malformedLines: 0, missing: true });
