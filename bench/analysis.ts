@@ -8,9 +8,11 @@
 // about the proportion of a demo run (20–30 per 1,000 requests). The analysis runs in
 // a child process, so that its peak RSS is the analysis's own.
 //
-// Usage: npx tsx bench/analysis.ts [--from RUN_DIR] [--samples N=1000000] [--repeat K=3]
+// Usage: npx tsx bench/analysis.ts [--from RUN_DIR] [--samples N=1000000] [--repeat K=3] [--keep DIR]
+// --keep writes the tiled run into DIR and leaves it there, e.g. to profile
+// the analysis alone: node --cpu-prof --import tsx bench/analysis.ts --measure DIR
 import { spawnSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     samples: { type: "string", default: "1000000" },
     repeat: { type: "string", default: "3" },
     measure: { type: "string" },
+    keep: { type: "string" },
   },
 });
 
@@ -35,7 +38,8 @@ if (values.measure) {
   const repeat = Number(values.repeat);
   if (!Number.isInteger(want) || want < 1000) throw new Error(`--samples: '${values.samples}' is not allowed (an integer ≥ 1000)`);
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat: '${values.repeat}' is not allowed (an integer ≥ 1)`);
-  const dir = mkdtempSync(join(tmpdir(), "nodrop-bench-analysis-"));
+  const dir = values.keep ?? mkdtempSync(join(tmpdir(), "nodrop-bench-analysis-"));
+  mkdirSync(dir, { recursive: true });
   try {
     const shape = await tile(values.from, want, dir);
     console.log(`input: ${shape.samples.toLocaleString("en")} samples (${(shape.bytes / 1e6).toFixed(0)} MB), ${shape.events.toLocaleString("en")} events, ${shape.tiles} tiles of ${shape.source}`);
@@ -54,7 +58,7 @@ if (values.measure) {
         `read ${s(med("readSamplesMs") + med("readEventsMs"))}, judge ${s(med("judgeMs"))}, reports ${s(med("reportsMs"))}; peak RSS ${med("peakRssMb").toFixed(0)} MB (goal ≤ 200 MB)`,
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!values.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
 
