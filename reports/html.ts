@@ -203,7 +203,7 @@ ${table(["phase", "start", "duration", "requests", "failed", "statuses"], v.phas
 <h2>Versions</h2>
 ${table(["version", "requests", "ok", "failed", "first", "last"], v.versions.map((x) => [versionLabel(x.version), x.requests, x.ok, x.failed, off(x.first), off(x.last)]))}
 <h2>Outages</h2>
-${table(["start", "end", "duration", "failed", "requests", "statuses"], v.outages.map((o) => [off(o.start), off(o.end), secs(o.durationMs), o.failed, o.requests, histText(o.histogram)]))}
+${table(["start", "end", "duration", "failed", "requests", "statuses", "why"], v.outages.map((o) => [off(o.start), off(o.end), secs(o.durationMs), o.failed, o.requests, histText(o.histogram), o.cause?.text ?? "–"]))}
 <h2>Configuration</h2>
 ${table(["knob", "value"], relevantConfig(input.config))}
 <h2>Files</h2>

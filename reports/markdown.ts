@@ -259,6 +259,13 @@ export function markdownReport(input: ReportInput): string {
         ),
   );
   out.push("");
+  const causes = v.outages.filter((o) => o.cause);
+  if (causes.length > 0) {
+    out.push("Why (from the pod and EndpointSlice events on the same clock):");
+    out.push("");
+    for (const o of causes) out.push(`- ${off(o.start)}: ${mdText(o.cause!.text)}`);
+    out.push("");
+  }
 
   if (input.drain) {
     const d = input.drain;

@@ -30,6 +30,7 @@ import { countList, formatOffset, inc, plural, seconds } from "./format.ts";
 import { probeStats } from "./probes.ts";
 import { lowerBound, upperBound } from "./sorted.ts";
 import { windowLookup } from "./window-lookup.ts";
+import { outageCause, podExits } from "./outage-causes.ts";
 
 export { errorsByCode, histogram, isFailed, K6_ERROR_CODES, k6ErrorName } from "./counting.ts";
 export { formatOffset } from "./format.ts";
@@ -307,7 +308,8 @@ export function judge(input: JudgeInput): Verdict {
   const wins = windows(events, samples);
   const phs = phases(events, samples, runEnd);
   const vers = versions(samples);
-  const outs = outages(samples);
+  const exits = podExits(events);
+  const outs = outages(samples).map((o) => ({ ...o, cause: outageCause(o, exits, events, origin) }));
   const tl = timeline(samples, 1000, origin);
   const inAnyWindow = windowLookup(wins);
   const probes = probeStats(samples, (t) => inAnyWindow(t) !== null);

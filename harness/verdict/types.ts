@@ -6,6 +6,7 @@
 //
 // All times are epoch milliseconds.
 import type { SampleRecord } from "../../scenarios/lib/sample.ts";
+import type { OutageCause } from "./outage-causes.ts";
 
 /**
  * One HTTP request as seen by k6. The scenario produces it, so the format is
@@ -111,6 +112,8 @@ export interface Outage {
   requests: number;
   histogram: Histogram;
   errorsByCode: ErrorCodeCount[];
+  /** Why, from the pod and EndpointSlice events around it (verdict/outage-causes.ts); absent when judged without events. */
+  cause?: OutageCause;
 }
 
 export type Outcome = "pass" | "fail" | "inconclusive" | "rolled-back";

@@ -1,0 +1,124 @@
+// Why an outage happened: the pod and EndpointSlice changes around it, on the
+// clock the requests were sent on (events.ndjson is written by the harness as
+// the watches report them; samples carry k6's send times; both are this
+// machine's epoch ms). Rules are tried in order; when none matches, the
+// explanation says so rather than guess.
+import { formatOffset } from "./format.ts";
+import type { Outage, RunEvent } from "./types.ts";
+
+/** What the watches saw of one pod going away. Times are epoch ms; null = not seen. */
+export interface PodExit {
+  pod: string;
+  /** The pod's deletion timestamp was first seen (it got SIGTERM then, or its preStop hook started). */
+  deletedAt: number | null;
+  /** Its endpoint was first listed not ready or terminating after the deletion. */
+  endpointNotReadyAt: number | null;
+  /** Its endpoint was first missing from an EndpointSlice that had listed it. */
+  endpointRemovedAt: number | null;
+  /** The pod's phase became Succeeded or Failed: its containers had exited. */
+  exitedAt: number | null;
+}
+
+export interface OutageCause {
+  /** The rule that matched, or null. */
+  rule: "stopped-before-traffic" | "no-ready-endpoint" | null;
+  /** The pods the explanation names (deleted around the outage). */
+  pods: string[];
+  text: string;
+}
+
+interface SliceEndpoint {
+  pod?: string;
+  ready?: boolean;
+  terminating?: boolean;
+}
+
+/** One PodExit per pod that got a deletion timestamp, from the run's pod and endpoints events. */
+export function podExits(events: readonly RunEvent[]): PodExit[] {
+  const exits = new Map<string, PodExit>();
+  const get = (pod: string): PodExit => {
+    let e = exits.get(pod);
+    if (!e) exits.set(pod, (e = { pod, deletedAt: null, endpointNotReadyAt: null, endpointRemovedAt: null, exitedAt: null }));
+    return e;
+  };
+  const listed = new Map<string, Set<string>>(); // slice -> pods it listed last
+  const sorted = [...events].sort((a, b) => a.t - b.t);
+  for (const ev of sorted) {
+    if (ev.kind === "pod" && typeof ev["pod"] === "string") {
+      const e = get(ev["pod"]);
+      if (ev["terminating"] === true && e.deletedAt === null) e.deletedAt = ev.t;
+      if ((ev["phase"] === "Succeeded" || ev["phase"] === "Failed") && e.exitedAt === null) e.exitedAt = ev.t;
+    } else if (ev.kind === "endpoints" && typeof ev["slice"] === "string") {
+      const eps = (Array.isArray(ev["endpoints"]) ? ev["endpoints"] : []) as SliceEndpoint[];
+      const now = new Set<string>();
+      for (const ep of eps) {
+        if (typeof ep.pod !== "string") continue;
+        now.add(ep.pod);
+        const e = get(ep.pod);
+        // terminating implies a deletion; not ready counts only after one (a new pod starts not ready).
+        if (e.endpointNotReadyAt === null && (ep.terminating === true || (e.deletedAt !== null && ep.ready === false))) e.endpointNotReadyAt = ev.t;
+      }
+      const before = listed.get(ev["slice"]) ?? new Set<string>();
+      for (const pod of before) {
+        const e = get(pod);
+        if (!now.has(pod) && e.endpointRemovedAt === null) e.endpointRemovedAt = ev.t;
+      }
+      listed.set(ev["slice"], ev["type"] === "DELETED" ? new Set() : now);
+    }
+  }
+  return [...exits.values()].filter((e) => e.deletedAt !== null);
+}
+
+/** Ready endpoints over all slices at time t (null: no endpoints event before t). */
+function readyEndpointsAt(events: readonly RunEvent[], t: number): number | null {
+  const slices = new Map<string, number>();
+  for (const ev of events) {
+    if (ev.t > t) break;
+    if (ev.kind !== "endpoints" || typeof ev["slice"] !== "string") continue;
+    const eps = (Array.isArray(ev["endpoints"]) ? ev["endpoints"] : []) as SliceEndpoint[];
+    slices.set(ev["slice"], ev["type"] === "DELETED" ? 0 : eps.filter((e) => e.ready === true).length);
+  }
+  return slices.size === 0 ? null : [...slices.values()].reduce((a, b) => a + b, 0);
+}
+
+const LOOKBACK_MS = 10_000;
+
+/**
+ * The cause of one outage. `stopped-before-traffic`: a pod got its deletion
+ * timestamp at most 10 s before the first failed request and its endpoint was
+ * still listed (not yet removed) when requests began to fail — traffic was
+ * still sent to a pod that had stopped serving. `no-ready-endpoint`: no ready
+ * endpoint at all when the outage began.
+ */
+export function outageCause(outage: Outage, exits: readonly PodExit[], events: readonly RunEvent[], origin: number): OutageCause {
+  const at = (t: number | null): string => (t === null ? "never seen" : formatOffset(t, origin));
+  const rel = (t: number | null, from: number): string => (t === null ? "not seen" : `${t - from >= 0 ? "+" : ""}${((t - from) / 1000).toFixed(2)} s`);
+  const sortedEvents = [...events].sort((a, b) => a.t - b.t);
+  const ready = readyEndpointsAt(sortedEvents, outage.start);
+  const near = exits
+    .filter((e) => e.deletedAt! <= outage.end && e.deletedAt! >= outage.start - LOOKBACK_MS)
+    .filter((e) => e.endpointRemovedAt === null || e.endpointRemovedAt >= outage.start - 1000)
+    .sort((a, b) => a.deletedAt! - b.deletedAt!);
+  if (near.length > 0) {
+    const lag = Math.max(...near.map((e) => (e.endpointRemovedAt ?? outage.end) - e.deletedAt!));
+    const detail = near
+      .map(
+        (e) =>
+          `${e.pod}: deleted at ${at(e.deletedAt)}; endpoint not ready ${rel(e.endpointNotReadyAt, e.deletedAt!)}, ` +
+          `removed ${rel(e.endpointRemovedAt, e.deletedAt!)}; exited ${rel(e.exitedAt, e.deletedAt!)}`,
+      )
+      .join("; ");
+    return {
+      rule: "stopped-before-traffic",
+      pods: near.map((e) => e.pod),
+      text:
+        `requests failed from ${at(outage.start)} to ${at(outage.end)} while ${near.length === 1 ? "a pod that was being deleted was" : "pods that were being deleted were"} still listed as endpoints (${detail}): ` +
+        `the pod stopped serving before traffic to it stopped — a preStop sleep longer than deletion → endpoint removal ` +
+        `(up to ${(lag / 1000).toFixed(2)} s here) plus kube-proxy's programming lag keeps it serving until then`,
+    };
+  }
+  if (ready === 0) {
+    return { rule: "no-ready-endpoint", pods: [], text: `requests failed from ${at(outage.start)} to ${at(outage.end)}: no endpoint of the Service was ready when they began` };
+  }
+  return { rule: null, pods: [], text: `no rule matched: no pod was deleted in the ${LOOKBACK_MS / 1000} s before or during the outage (${at(outage.start)} to ${at(outage.end)}), and ${ready === null ? "no EndpointSlice was seen" : `${ready} endpoint(s) were ready`}` };
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { outageCause, podExits } from "../../harness/verdict/outage-causes.ts";
+import type { Outage, RunEvent } from "../../harness/verdict/types.ts";
+
+const T = 1_700_000_000_000;
+const pod = (t: number, name: string, o: { phase?: string; ready?: boolean; terminating?: boolean; type?: string } = {}): RunEvent => ({
+  t: T + t,
+  kind: "pod",
+  type: o.type ?? "MODIFIED",
+  pod: name,
+  phase: o.phase ?? "Running",
+  ready: o.ready ?? true,
+  terminating: o.terminating ?? false,
+});
+const slice = (t: number, eps: [string, boolean, boolean?][], type = "MODIFIED"): RunEvent => ({
+  t: T + t,
+  kind: "endpoints",
+  type,
+  slice: "app-abcde",
+  service: "app",
+  endpoints: eps.map(([p, ready, terminating]) => ({ pod: p, ready, serving: ready || !!terminating, terminating: !!terminating })),
+});
+const outage = (start: number, end: number): Outage => ({ start: T + start, end: T + end, durationMs: end - start, failed: 10, requests: 50, histogram: { "0": 10 }, errorsByCode: [] });
+
+// A pod of an abrupt-shutdown app: deleted at 0, marked terminating in the
+// slice 30 ms later, exited at 270 ms, removed from the slice at 280 ms.
+const ABRUPT: RunEvent[] = [
+  slice(-5000, [["app-a", true], ["app-b", true]]),
+  pod(0, "app-a", { terminating: true }),
+  slice(30, [["app-a", false, true], ["app-b", true]]),
+  pod(270, "app-a", { phase: "Succeeded", ready: false, terminating: true }),
+  slice(280, [["app-b", true]]),
+  pod(1100, "app-a", { phase: "Succeeded", ready: false, terminating: true, type: "DELETED" }),
+];
+
+describe("pod exits", () => {
+  it("reads deletion, endpoint not ready, exit and endpoint removal of each deleted pod", () => {
+    expect(podExits(ABRUPT)).toEqual([{ pod: "app-a", deletedAt: T, endpointNotReadyAt: T + 30, exitedAt: T + 270, endpointRemovedAt: T + 280 }]);
+  });
+
+  it("takes a terminating endpoint seen before the pod's own deletion event", () => {
+    const ev = [slice(-5000, [["app-a", true]]), slice(10, [["app-a", false, true]]), pod(40, "app-a", { terminating: true })];
+    expect(podExits(ev)[0]).toMatchObject({ deletedAt: T + 40, endpointNotReadyAt: T + 10 });
+  });
+
+  it("leaves out pods never deleted, and a new pod starting not ready is not 'not ready after deletion'", () => {
+    const ev = [pod(0, "app-new", { ready: false }), slice(10, [["app-new", false]]), slice(700, [["app-new", true]])];
+    expect(podExits(ev)).toEqual([]);
+  });
+});
+
+describe("outage causes", () => {
+  it("names the pod that stopped before traffic to it stopped, with its times relative to its deletion", () => {
+    const c = outageCause(outage(5, 1070), podExits(ABRUPT), ABRUPT, T);
+    expect(c.rule).toBe("stopped-before-traffic");
+    expect(c.pods).toEqual(["app-a"]);
+    expect(c.text).toMatch(/app-a: deleted at \+0\.0s; endpoint not ready \+0\.03 s, removed \+0\.28 s; exited \+0\.27 s/);
+    expect(c.text).toMatch(/preStop sleep longer than deletion → endpoint removal \(up to 0\.28 s here\)/);
+  });
+
+  it("says no ready endpoint when none was ready and no pod was being deleted", () => {
+    const ev = [slice(-3000, [["app-a", false], ["app-b", false]])];
+    const c = outageCause(outage(0, 2000), podExits(ev), ev, T);
+    expect(c).toMatchObject({ rule: "no-ready-endpoint", pods: [] });
+  });
+
+  it("says no rule matched rather than blame a pod deleted long before, or one removed from the Service well before the outage", () => {
+    const longBefore = outageCause(outage(20_000, 21_000), podExits(ABRUPT), ABRUPT, T);
+    expect(longBefore.rule).toBeNull();
+    expect(longBefore.text).toMatch(/^no rule matched: .* 1 endpoint\(s\) were ready/);
+    const afterRemoval = outageCause(outage(2_500, 3_000), podExits(ABRUPT), ABRUPT, T);
+    expect(afterRemoval.rule).toBeNull();
+  });
+
+  it("with no events at all, says so", () => {
+    const c = outageCause(outage(0, 100), [], [], T);
+    expect(c.rule).toBeNull();
+    expect(c.text).toMatch(/no EndpointSlice was seen/);
+  });
+});
