@@ -262,8 +262,15 @@ export function outages(samples: readonly Sample[], mergeGapMs = 1000): Outage[]
       requests: upperBound(ts, end) - lowerBound(ts, start),
       histogram: histogram(run),
       errorsByCode: errorsByCode(run),
+      answeredBy: answeredBy(run),
     };
   });
+}
+
+function answeredBy(run: readonly Sample[]): Record<string, number> {
+  const by: Record<string, number> = {};
+  for (const s of run) if (s.s !== 0 && s.p) inc(by, s.p);
+  return by;
 }
 
 /** True when every `pods` event shows a non-empty `after` set disjoint from `before`. */

@@ -21,8 +21,8 @@ export interface PodExit {
 
 export interface OutageCause {
   /** The rule that matched, or null. */
-  rule: "stopped-before-traffic" | "no-ready-endpoint" | null;
-  /** The pods the explanation names (deleted around the outage). */
+  rule: "app-answered-errors" | "stopped-before-traffic" | "no-ready-endpoint" | null;
+  /** The pods the explanation names (that answered with errors, or were being deleted around the outage). */
   pods: string[];
   text: string;
 }
@@ -84,7 +84,8 @@ function readyEndpointsAt(events: readonly RunEvent[], t: number): number | null
 const LOOKBACK_MS = 10_000;
 
 /**
- * The cause of one outage. `stopped-before-traffic`: a pod got its deletion
+ * The cause of one outage. `app-answered-errors`: at least half of its
+ * failed requests got an HTTP answer (non-200) from a pod. `stopped-before-traffic`: a pod got its deletion
  * timestamp at most 10 s before the first failed request and its endpoint was
  * still listed (not yet removed) when requests began to fail — traffic was
  * still sent to a pod that had stopped serving. `no-ready-endpoint`: no ready
@@ -93,6 +94,19 @@ const LOOKBACK_MS = 10_000;
 export function outageCause(outage: Outage, exits: readonly PodExit[], events: readonly RunEvent[], origin: number): OutageCause {
   const at = (t: number | null): string => (t === null ? "never seen" : formatOffset(t, origin));
   const rel = (t: number | null, from: number): string => (t === null ? "not seen" : `${t - from >= 0 ? "+" : ""}${((t - from) / 1000).toFixed(2)} s`);
+  const answeredBy = outage.answeredBy ?? {};
+  const answered = Object.values(answeredBy).reduce((x, y) => x + y, 0);
+  if (answered > 0 && answered * 2 >= outage.failed) {
+    const pods = Object.entries(answeredBy).sort((x, y) => y[1] - x[1]);
+    const statuses = Object.entries(outage.histogram).filter(([k]) => k !== "0").map(([k, n]) => `${k}×${n}`).join(", ");
+    return {
+      rule: "app-answered-errors",
+      pods: pods.map(([p]) => p),
+      text:
+        `requests failed from ${at(outage.start)} to ${at(outage.end)} with answers from the app (${statuses}), ` +
+        `from ${pods.map(([p, n]) => `${p} ×${n}`).join(", ")}: the pods answered, so look at the version they run or their readiness, not at the network`,
+    };
+  }
   const sortedEvents = [...events].sort((a, b) => a.t - b.t);
   const ready = readyEndpointsAt(sortedEvents, outage.start);
   const near = exits

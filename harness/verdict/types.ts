@@ -112,6 +112,8 @@ export interface Outage {
   requests: number;
   histogram: Histogram;
   errorsByCode: ErrorCodeCount[];
+  /** Failed requests that got an HTTP answer, by the pod that answered (pod header); none when all were connection errors. */
+  answeredBy?: Record<string, number>;
   /** Why, from the pod and EndpointSlice events around it (verdict/outage-causes.ts); absent when judged without events. */
   cause?: OutageCause;
 }

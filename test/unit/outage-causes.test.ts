@@ -78,3 +78,18 @@ describe("outage causes", () => {
     expect(c.text).toMatch(/no EndpointSlice was seen/);
   });
 });
+
+describe("outage causes: answers from the app", () => {
+  it("names the pods that answered with errors, even while other pods were being deleted", () => {
+    const o = { ...outage(5, 1070), histogram: { "500": 18, "0": 2 }, failed: 20, answeredBy: { "app-v2-x": 12, "app-v2-y": 6 } };
+    const c = outageCause(o, podExits(ABRUPT), ABRUPT, T);
+    expect(c.rule).toBe("app-answered-errors");
+    expect(c.pods).toEqual(["app-v2-x", "app-v2-y"]);
+    expect(c.text).toMatch(/with answers from the app \(500×18\), from app-v2-x ×12, app-v2-y ×6/);
+  });
+
+  it("leaves mostly-connection-error outages to the other rules", () => {
+    const o = { ...outage(5, 1070), histogram: { "503": 1, "0": 9 }, failed: 10, answeredBy: { "app-a": 1 } };
+    expect(outageCause(o, podExits(ABRUPT), ABRUPT, T).rule).toBe("stopped-before-traffic");
+  });
+});
