@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { nodrop, reportHead, runDirsIn, summaryOf } from "./helpers.ts";
+import { nodrop, reportHead, runDirsIn, summaryOf, unexplainedOutages } from "./helpers.ts";
 
 describe("preStop demo", () => {
   it("A fails with dropped requests, B passes with none, exit 0", async () => {
@@ -20,6 +20,9 @@ describe("preStop demo", () => {
     expect(A.verdict, explain).toBe("fail");
     const nonOkA = Object.entries(A.histogram).filter(([s]) => s !== "200").reduce((n, [, c]) => n + c, 0);
     expect(nonOkA).toBeGreaterThan(0);
+    // Why: each outage names the pod(s) whose deletion it followed (issue 10).
+    expect(A.outages.length).toBeGreaterThan(0);
+    expect(unexplainedOutages(A), explain).toEqual([]);
 
     expect(B.verdict, explain).toBe("pass");
     expect(Object.keys(B.histogram)).toEqual(["200"]);

@@ -37,6 +37,12 @@ export interface SummaryJson {
   evidence: { check: string; ok: boolean; detail: string }[];
   dropped: { total: number | null; inWindows: number; outsideWindows: number };
   drain: DrainReport | null;
+  outages: { start: number; end: number; failed: number; cause?: { rule: string | null; pods: string[]; text: string } }[];
+}
+
+/** Every outage of a failed rolling run is explained by a rule that names the pod(s) being deleted (issue 10). */
+export function unexplainedOutages(s: SummaryJson): string[] {
+  return s.outages.filter((o) => o.cause?.rule !== "stopped-before-traffic" || o.cause.pods.length === 0).map((o) => o.cause?.text ?? "(no cause)");
 }
 
 export async function summaryOf(runDir: string): Promise<SummaryJson> {

@@ -21,7 +21,7 @@ import { httpProbe } from "../../harness/http.ts";
 import { buildAppImage } from "../../harness/images/app-image.ts";
 import { Kube } from "../../harness/kube.ts";
 import { waitFor } from "../../harness/wait.ts";
-import { nodrop, reportHead, runDirsIn, summaryOf } from "../e2e/helpers.ts";
+import { nodrop, reportHead, runDirsIn, summaryOf, unexplainedOutages } from "../e2e/helpers.ts";
 
 const links = async () => (await run(["ip", "-o", "link"])).stdout.split("\n").map((l) => l.split(": ")[1]?.split("@")[0] ?? "").filter(Boolean);
 const chains = async () => {
@@ -98,6 +98,7 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
     const B = await summaryOf(b!);
     expect(A.verdict, explain).toBe("fail");
     expect(A.requests.failed).toBeGreaterThan(0);
+    expect(unexplainedOutages(A), explain).toEqual([]);
     expect(B.verdict, explain).toBe("pass");
     expect(Object.keys(B.histogram)).toEqual(["200"]);
     expect(B.requests.inDeployWindow).toBeGreaterThanOrEqual(1000);
