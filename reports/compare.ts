@@ -1,5 +1,6 @@
 // A side-by-side plain-text table of several runs (variants as columns), used
 // e.g. by the preStop demo to print "A vs B".
+import { lagText } from "../harness/verdict/lag.ts";
 import type { Verdict } from "../harness/verdict/types.ts";
 
 export interface CompareRow {
@@ -37,6 +38,7 @@ export function compareTable(rows: Array<{ label: string; verdict: Verdict; repo
     ["requests in deploy windows", (r) => String(r.verdict.requests.inDeployWindow)],
     ["non-200", (r) => String(r.verdict.requests.failed)],
     ...failureKeys(rows).map((k): [string, (r: CompareRow) => string] => [k.label, (r) => String(k.count(r.verdict))]),
+    ["deleted pods answered new conns for", (r) => lagText(r.verdict.lag)],
     ["verdict", (r) => r.verdict.outcome.toUpperCase()],
     ["report", (r) => r.reportPath],
   ];

@@ -2,6 +2,7 @@
 import type { RunConfig } from "../harness/config.ts";
 import { exitCodeFor } from "../harness/verdict/analyze.ts";
 import type { DrainSummary } from "../harness/verdict/drain.ts";
+import type { LagStats } from "../harness/verdict/lag.ts";
 import type {
   BlastRadius,
   DeployWindow,
@@ -63,6 +64,8 @@ export interface Summary extends VerdictEvidence {
   phases: PhaseStats[];
   versions: VersionStats[];
   outages: Outage[];
+  /** How long after their deletion pods still answered requests; null when no deleted pod answered any. */
+  lag: LagStats | null;
   rollback: { happened: boolean; at: string | null; reason: string | null };
   blastRadius: BlastRadius | null;
   malformedLines: number;
@@ -102,6 +105,7 @@ export function buildSummary(input: ReportInput): Summary {
     phases: v.phases,
     versions: v.versions,
     outages: v.outages,
+    lag: v.lag ?? null,
     rollback: {
       happened: v.rollback.happened,
       at: v.rollback.at === null ? null : iso(v.rollback.at),

@@ -2,6 +2,7 @@
 import type { RunConfig } from "../harness/config.ts";
 import { exitCodeFor, formatOffset, versionLabel } from "../harness/verdict/analyze.ts";
 import type { Histogram, TimelineBucket, Verdict } from "../harness/verdict/types.ts";
+import { lagText } from "../harness/verdict/lag.ts";
 import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, type Grid } from "./evidence.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
 
@@ -257,6 +258,11 @@ export function markdownReport(input: ReportInput): string {
             o.errorsByCode.map((e) => `${e.code} ${e.name} ×${e.count}`).join(", ") || "–",
           ]),
         ),
+  );
+  out.push("");
+  out.push(
+    `Deleted pods still answered new connections for ${lagText(v.lag)} after their deletion (send time of the last such request each answered: ` +
+      `how long the Service kept routing new connections to a pod that kept serving; a preStop sleep shorter than this drops requests).`,
   );
   out.push("");
   const causes = v.outages.filter((o) => o.cause);

@@ -31,6 +31,7 @@ import { probeStats } from "./probes.ts";
 import { lowerBound, upperBound } from "./sorted.ts";
 import { windowLookup } from "./window-lookup.ts";
 import { outageCause, podExits } from "./outage-causes.ts";
+import { deletionToLastAnswer } from "./lag.ts";
 
 export { errorsByCode, histogram, isFailed, K6_ERROR_CODES, k6ErrorName } from "./counting.ts";
 export { formatOffset } from "./format.ts";
@@ -480,6 +481,7 @@ export function judge(input: JudgeInput): Verdict {
     phases: phs,
     versions: vers,
     outages: outs,
+    lag: deletionToLastAnswer(exits, samples),
     timeline: tl,
     rollback: { happened: rolledBack !== null, at: rolledBack?.at ?? null, reason: rolledBack?.reason ?? null },
     blastRadius,

@@ -6,6 +6,7 @@
 //
 // All times are epoch milliseconds.
 import type { SampleRecord } from "../../scenarios/lib/sample.ts";
+import type { LagStats } from "./lag.ts";
 import type { OutageCause } from "./outage-causes.ts";
 
 /**
@@ -237,6 +238,8 @@ export interface Verdict {
   phases: PhaseStats[];
   versions: VersionStats[];
   outages: Outage[];
+  /** How long after their deletion pods still answered requests (verdict/lag.ts); null: no deleted pod answered any. */
+  lag: LagStats | null;
   timeline: TimelineBucket[];
   rollback: { happened: boolean; at: number | null; reason: string | null };
   /** Present when rolled back: failed requests by version and phase, first/last failure. */

@@ -1,0 +1,51 @@
+// Propagation lag, measured from the requests themselves: how long after a
+// pod got its deletion timestamp new connections still reached it (the last
+// request on a new connection it answered, by the pod header, by send time). With a preStop sleep the pod
+// keeps answering while the endpoint change propagates, so this is the time
+// the Service kept routing to it; a preStop sleep shorter than this drops
+// requests. A pod that stops at once answers nothing after its deletion, so
+// runs without preStop show ~0 here: their failures are in the outages.
+import type { PodExit } from "./outage-causes.ts";
+import type { Sample } from "./types.ts";
+
+export interface PodLag {
+  pod: string;
+  /** Last send time of a request this pod answered, minus its deletion time (ms; ≥ 0). */
+  ms: number;
+}
+
+export interface LagStats {
+  /** Which requests were counted: those on a new connection each ("new"), or all ("all": no new-connection probe ran). */
+  requests: "new" | "all";
+  /** Deleted pods that answered at least one request before or after their deletion. */
+  pods: PodLag[];
+  minMs: number;
+  medianMs: number;
+  maxMs: number;
+}
+
+export function deletionToLastAnswer(exits: readonly PodExit[], samples: readonly Sample[]): LagStats | null {
+  const deletedAt = new Map(exits.filter((e) => e.deletedAt !== null).map((e) => [e.pod, e.deletedAt!]));
+  if (deletedAt.size === 0) return null;
+  // A kept-alive connection stays on its pod until the pod closes it, so only
+  // requests on a new connection (routed at connect time) show the Service's
+  // routing; runs without the new-connection probe use every request.
+  const probe = samples.some((s) => s.c === "new") ? "new" : undefined;
+  const last = new Map<string, number>();
+  for (const s of samples) {
+    if (s.s === 0 || !s.p || !deletedAt.has(s.p) || (probe && s.c !== probe)) continue;
+    if (s.t > (last.get(s.p) ?? -Infinity)) last.set(s.p, s.t);
+  }
+  const pods = [...last].map(([pod, t]) => ({ pod, ms: Math.max(0, t - deletedAt.get(pod)!) })).sort((a, b) => a.pod.localeCompare(b.pod));
+  if (pods.length === 0) return null;
+  const ms = pods.map((p) => p.ms).sort((a, b) => a - b);
+  const mid = Math.floor(ms.length / 2);
+  return { requests: probe ?? "all", pods, minMs: ms[0]!, medianMs: ms.length % 2 ? ms[mid]! : (ms[mid - 1]! + ms[mid]!) / 2, maxMs: ms.at(-1)! };
+}
+
+/** "median 0.45 s, min 0.12 s, max 1.60 s over 4 pods", or a dash when nothing was measured. */
+export function lagText(lag: LagStats | null | undefined): string {
+  if (!lag) return "–";
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  return `median ${s(lag.medianMs)}, min ${s(lag.minMs)}, max ${s(lag.maxMs)} over ${lag.pods.length} pod${lag.pods.length === 1 ? "" : "s"}${lag.requests === "all" ? " (all requests: no new-connection probe)" : ""}`;
+}
