@@ -23,6 +23,12 @@ describe("preStop demo", () => {
     // Why: each outage names the pod(s) whose deletion it followed (issue 10).
     expect(A.outages.length).toBeGreaterThan(0);
     expect(unexplainedOutages(A), explain).toEqual([]);
+    // The propagation lag, from new connections that deleted pods still answered, in both summaries.
+    for (const s of [A, B]) {
+      expect(s.lag?.requests).toBe("new");
+      expect(s.lag!.pods.length).toBeGreaterThan(0);
+    }
+    expect(r.output).toMatch(/deleted pods answered new conns for\s+median/);
 
     expect(B.verdict, explain).toBe("pass");
     expect(Object.keys(B.histogram)).toEqual(["200"]);

@@ -38,6 +38,7 @@ export interface SummaryJson {
   dropped: { total: number | null; inWindows: number; outsideWindows: number };
   drain: DrainReport | null;
   outages: { start: number; end: number; failed: number; cause?: { rule: string | null; pods: string[]; text: string } }[];
+  lag: { requests: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number } | null;
 }
 
 /** Every outage of a failed rolling run is explained by a rule that names the pod(s) being deleted (issue 10). */
