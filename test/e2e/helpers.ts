@@ -58,3 +58,38 @@ export async function reportHead(runDir: string, lines = 40): Promise<string> {
     return "(no report)";
   }
 }
+
+/**
+ * Outages recomputed from samples.ndjson with nothing of the harness's code:
+ * failed requests (status ≠ 200) by send time, a new outage after a gap of
+ * ≥ 1 s. Requests near k6's stop are left out on both sides (the harness drops
+ * those it cancelled itself), so only outages that ended well before the stop
+ * are compared. Returns both lists as "start end failed" lines.
+ */
+export async function outagesRecomputed(runDir: string, requestTimeoutS: number): Promise<{ recomputed: string[]; summary: string[] }> {
+  const events = (await readFile(join(runDir, "events.ndjson"), "utf8")).split("\n").filter(Boolean).map((l) => JSON.parse(l) as { kind: string; k6?: { stopRequestedAt?: number | null } });
+  const stopAt = events.find((e) => e.kind === "run-end")?.k6?.stopRequestedAt ?? Infinity;
+  const cutoff = stopAt - requestTimeoutS * 1000 - 1000;
+  const failed: number[] = [];
+  for (const line of (await readFile(join(runDir, "samples.ndjson"), "utf8")).split("\n")) {
+    let s: { t?: unknown; s?: unknown };
+    try {
+      s = JSON.parse(line) as { t?: unknown; s?: unknown };
+    } catch {
+      continue;
+    }
+    if (typeof s.t === "number" && typeof s.s === "number" && s.s !== 200 && s.t < cutoff) failed.push(s.t);
+  }
+  failed.sort((a, b) => a - b);
+  const mine: { start: number; end: number; failed: number }[] = [];
+  for (const t of failed) {
+    const last = mine.at(-1);
+    if (last && t - last.end < 1000) {
+      last.end = t;
+      last.failed++;
+    } else mine.push({ start: t, end: t, failed: 1 });
+  }
+  const show = (o: { start: number; end: number; failed: number }) => `${o.start} ${o.end} ${o.failed}`;
+  const early = (o: { end: number }) => o.end < cutoff - 1000;
+  return { recomputed: mine.filter(early).map(show), summary: (await summaryOf(runDir)).outages.filter(early).map(show) };
+}
