@@ -9,10 +9,15 @@ import { describe, expect, inject, it } from "vitest";
 import { LocalProvider } from "../../harness/cluster/local.ts";
 import { run } from "../../harness/exec.ts";
 import { waitFor } from "../../harness/wait.ts";
+import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 import { CLI, nodrop, runDirsIn, summaryOf } from "./helpers.ts";
 
 const provider = new LocalProvider();
 const kubectl = (...args: string[]) => run(["kubectl", "--kubeconfig", provider.kubeconfigPath(), ...args], { reject: false });
+
+/** A k6 started by a run of this checkout: its script lies in this checkout's run folders (not another project's or test's k6). */
+const RUNS = join(PROJECT_ROOT, "reports", "runs");
+const isOurK6 = (psLine: string) => /\bk6 run\b/.test(psLine) && psLine.includes(RUNS);
 
 /** What a run can leave behind: its namespaces, pods, and k6 processes. */
 async function inventory(): Promise<{ namespaces: string[]; pods: string[]; k6: string[] }> {
@@ -22,7 +27,7 @@ async function inventory(): Promise<{ namespaces: string[]; pods: string[]; k6: 
   return {
     namespaces: ns.stdout.split("\n").filter(Boolean).sort(),
     pods: pods.stdout.split("\n").filter(Boolean).sort(),
-    k6: ps.stdout.split("\n").filter((l) => /\bk6 run\b/.test(l)),
+    k6: ps.stdout.split("\n").filter(isOurK6),
   };
 }
 
@@ -80,7 +85,7 @@ describe("interrupts leave nothing behind and keep what was recorded", () => {
     const before = await inventory();
     const r = await runAndDisturb(/• warm-up/, async () => {
       const ps = await run(["ps", "-eo", "pid,args"]);
-      const pid = ps.stdout.split("\n").find((l) => /\bk6 run\b/.test(l))?.trim().split(/\s+/)[0];
+      const pid = ps.stdout.split("\n").find(isOurK6)?.trim().split(/\s+/)[0];
       if (pid) process.kill(Number(pid), "SIGKILL");
     });
     const explain = r.out.slice(-3000);
