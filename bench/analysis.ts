@@ -80,7 +80,7 @@ function s(ms: number): string {
 async function measure(dir: string): Promise<void> {
   const { readEvents, readSamples } = await import("../harness/verdict/samples.ts");
   const { judge } = await import("../harness/verdict/analyze.ts");
-  const { writeReports } = await import("../reports/index.ts");
+  const { chartData, writeReports } = await import("../reports/index.ts");
   const { validateConfig } = await import("../harness/config.ts");
   const t0 = performance.now();
   const read = await readSamples(join(dir, "samples.ndjson"));
@@ -104,7 +104,8 @@ async function measure(dir: string): Promise<void> {
     dropped: { total: 0, series: [] },
   });
   const t3 = performance.now();
-  await writeReports(join(dir, "reports"), { runId: "bench", config: validateConfig({}), verdict });
+  const chart = chartData(verdict, read.samples, events.events);
+  await writeReports(join(dir, "reports"), { runId: "bench", config: validateConfig({}), verdict, chart });
   const t4 = performance.now();
   const figures: Figures = {
     totalMs: t4 - t0,

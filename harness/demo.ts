@@ -4,7 +4,7 @@
 //   B: preStop sleep 5 s, graceful shutdown, maxUnavailable 0, maxSurge 1
 // A should drop requests, B should drop none. Exit 0 only when that is what
 // happened (the demo "worked"), non-zero otherwise.
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { signalExitCode, withCleanup } from "./cleanup.ts";
 import { ensureCluster } from "./cluster/ensure.ts";
 import { providerFor } from "./cluster/index.ts";
@@ -12,6 +12,7 @@ import { resolveConfig, type RunConfig, wantedNodes } from "./config.ts";
 import { log } from "./log.ts";
 import { runPipeline, type RunResult, RUNS_DIR } from "./run.ts";
 import { compareTable } from "../reports/compare.ts";
+import { compareHtml } from "../reports/compare-html.ts";
 import { writeFile } from "node:fs/promises";
 
 export const DEMO_COMMON = {
@@ -69,6 +70,10 @@ export async function runDemo(opts: { sets: string[]; file?: string }): Promise<
     const summary = `${table}\n\n${shown ? "The demo showed the preStop effect: A dropped requests, B dropped none." : `The demo did NOT show the expected result (A should fail, B should pass; got A=${a.verdict.outcome}, B=${b.verdict.outcome}).`}\n`;
     process.stdout.write(`\n${summary}`);
     await writeFile(join(RUNS_DIR, `demo-${a.runId}.txt`), summary);
+    const page = join(RUNS_DIR, `demo-${a.runId}.html`);
+    const runs = results.map(({ label, r }) => ({ label, verdict: r.verdict, reportPath: r.reportPath, reportHref: `${r.runId}/report.html`, ...(r.chart ? { chart: r.chart } : {}) }));
+    await writeFile(page, compareHtml(`nodrop preStop demo ${a.runId}`, runs, summary.trim().split("\n").pop() ?? ""));
+    log.info(`A and B side by side: ${relative(process.cwd(), page)}`);
     return shown ? 0 : 1;
   }, { keep: A.keep, onSignal: (sig) => (interrupted = sig) });
 }

@@ -38,7 +38,7 @@ import type { Verdict } from "./verdict/types.ts";
 import { waitFor } from "./wait.ts";
 import { faultAfterFailure, watchRun } from "./watchdog.ts";
 import { scenarioEnv } from "../scenarios/lib/params.ts";
-import { writeReports } from "../reports/index.ts";
+import { chartData, type ChartData, writeReports } from "../reports/index.ts";
 import { applyAll } from "./deploy/apply.ts";
 import { appConfig, loadUserApp, type UserApp } from "./userapp/load.ts";
 import { patchExtra } from "./userapp/patch.ts";
@@ -60,6 +60,8 @@ export interface RunResult {
   verdict: Verdict;
   exitCode: number;
   reportPath: string;
+  /** The data of report.html's chart (the demo draws A and B on one page). */
+  chart?: ChartData;
   /** Set when a signal ended the run early (the caller should stop too). */
   interrupted?: "SIGINT" | "SIGTERM";
 }
@@ -243,8 +245,10 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       const drainFacts = config.scenario === "drain" ? drainSummary(events.events, cancelled.kept) : null;
       const drain = drainFacts ? { ...drainFacts, explanation: explainDrain(drainFacts, config.pdb) } : undefined;
       if (drain) log.info(`drain: ${drain.explanation}`);
+      const chart = chartData(verdict, cancelled.kept, events.events);
       const written = await writeReports(runDir, {
         ...(drain ? { drain } : {}),
+        chart,
         runId,
         ...(opts.label || config.scenario !== "deploy" ? { strategy: `${config.scenario === "drain" ? `node drain${config.pdb ? " with a PDB" : ", no PDB"}` : config.strategy}${opts.label ? ` — ${opts.label}` : ""}` } : {}),
         config,
@@ -265,6 +269,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         verdict,
         exitCode,
         reportPath: join(runDir, "report.md"),
+        chart,
         ...(cause?.kind === "signal" ? { interrupted: cause.signal } : {}),
       };
     },

@@ -31,8 +31,8 @@ function failureKeys(rows: readonly CompareRow[]): Array<{ key: string; label: s
   ];
 }
 
-export function compareTable(rows: Array<{ label: string; verdict: Verdict; reportPath: string }>): string {
-  if (rows.length === 0) return "(nothing to compare)\n";
+/** The comparison as rows of cells: a header row of labels, then one row per metric. */
+export function compareGrid(rows: readonly CompareRow[]): string[][] {
   const metrics: Array<[string, (r: CompareRow) => string]> = [
     ["requests", (r) => String(r.verdict.requests.total)],
     ["requests in deploy windows", (r) => String(r.verdict.requests.inDeployWindow)],
@@ -42,7 +42,12 @@ export function compareTable(rows: Array<{ label: string; verdict: Verdict; repo
     ["verdict", (r) => r.verdict.outcome.toUpperCase()],
     ["report", (r) => r.reportPath],
   ];
-  const grid: string[][] = [["", ...rows.map((r) => r.label)], ...metrics.map(([name, f]) => [name, ...rows.map(f)])];
+  return [["", ...rows.map((r) => r.label)], ...metrics.map(([name, f]) => [name, ...rows.map(f)])];
+}
+
+export function compareTable(rows: readonly CompareRow[]): string {
+  if (rows.length === 0) return "(nothing to compare)\n";
+  const grid = compareGrid(rows);
   const widths = grid[0]!.map((_, c) => Math.max(...grid.map((row) => row[c]!.length)));
   const fmt = (row: string[]) =>
     row

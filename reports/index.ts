@@ -10,7 +10,8 @@ export type { ReportInput, Summary } from "./json.ts";
 export { buildSummary, summaryJson, REPORT_FILES, DEFAULT_ARTIFACTS } from "./json.ts";
 export { markdownReport, textTimeline } from "./markdown.ts";
 export { junitXml, caseResult } from "./junit.ts";
-export { htmlReport, timelineSvg } from "./html.ts";
+export { htmlReport } from "./html.ts";
+export { chartData, type ChartData } from "./chart/data.ts";
 export { compareTable, type CompareRow } from "./compare.ts";
 
 export interface WrittenReports {

@@ -1,5 +1,6 @@
 // summary.json: the machine-readable result of one run.
 import type { RunConfig } from "../harness/config.ts";
+import type { ChartData } from "./chart/data.ts";
 import { exitCodeFor } from "../harness/verdict/analyze.ts";
 import type { DrainSummary } from "../harness/verdict/drain.ts";
 import type { LagStats } from "../harness/verdict/lag.ts";
@@ -30,6 +31,8 @@ export interface ReportInput {
   artifacts?: string[];
   /** scenario=drain: what each node's drain did, and why requests did or did not fail. */
   drain?: DrainReport;
+  /** report.html's chart at fine resolution with pod marks (default: from the verdict's timeline, no marks). */
+  chart?: ChartData;
 }
 
 export type DrainReport = DrainSummary & { explanation: string };

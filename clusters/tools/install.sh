@@ -4,7 +4,7 @@
 # container registry, no prebuilt binary downloads.
 #
 # Idempotent and cached by version: a second run only checks markers and
-# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|debian|kubernetes|kubeadm|nerdctl|k6|kind|pause]
+# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|browser|debian|kubernetes|kubeadm|nerdctl|k6|kind|pause]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,9 +36,14 @@ run_logged() {
   fi
 }
 
-install_debian() {
+install_debian() { install_debian_packages $DEBIAN_PACKAGES; }
+
+# Headless Chromium for the report's browser test (Debian's build; nothing downloaded).
+install_browser() { install_debian_packages $BROWSER_PACKAGES; }
+
+install_debian_packages() {
   local missing=()
-  for p in $DEBIAN_PACKAGES; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} = 0 ]; then ok "Debian packages present"; return; fi
@@ -169,6 +174,7 @@ case $what in
   kind) install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION" ;;
   kubeadm) install_kubeadm ;;
   nerdctl) install_nerdctl ;;
+  browser) install_browser ;;
   # What provider kind needs on top of `all`: kubeadm/kubectl for the node
   # image, nerdctl for the container engine (see clusters/kind/README.md).
   kind-all)
@@ -183,6 +189,6 @@ case $what in
     install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION"
     install_kubernetes
     ;;
-  *) die "unknown target '$what' (allowed: all, kind-all, debian, kubernetes, kubeadm, nerdctl, pause, k6, kind)" ;;
+  *) die "unknown target '$what' (allowed: all, kind-all, browser, debian, kubernetes, kubeadm, nerdctl, pause, k6, kind)" ;;
 esac
 ok "tools ready in $CACHE_DIR ($(( $(ts) - start_all )) s)"

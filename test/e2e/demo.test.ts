@@ -5,13 +5,18 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkReportPage } from "../browser/report-check.ts";
 import { nodrop, reportHead, runDirsIn, summaryOf, unexplainedOutages } from "./helpers.ts";
+
+let demo: { a: string; b: string; page: string } | undefined;
 
 describe("preStop demo", () => {
   it("A fails with dropped requests, B passes with none, exit 0", async () => {
     const r = await nodrop(["demo"]);
     const [a, b] = runDirsIn(r.output);
     expect(a && b, r.output).toBeTruthy();
+    const page = r.output.match(/A and B side by side: (\S+\.html)/)?.[1];
+    demo = { a: a!, b: b!, page: page ? join(process.cwd(), page) : "" };
     const explain = `${r.output.slice(-3000)}\n--- A ---\n${await reportHead(a!)}\n--- B ---\n${await reportHead(b!)}`;
     expect(r.exitCode, explain).toBe(0);
 
@@ -59,5 +64,34 @@ describe("preStop demo", () => {
         expect(existsSync(join(dir, f)), `${dir}/${f}`).toBe(true);
       }
     }
+  });
+
+  it("A's report and the A/B page render in headless Chromium: failures, outages and pod marks, the why on hover", async (ctx) => {
+    if (!demo) return ctx.skip("the demo did not run");
+    const shot = join(demo.a, "report.png");
+    const A = await checkReportPage(join(demo.a, "report.html"), shot);
+    const summary = await summaryOf(demo.a);
+    const explain = JSON.stringify(A, null, 1);
+    expect(A.errors, explain).toEqual([]);
+    expect(A.charts, explain).toHaveLength(1);
+    const c = A.charts[0]!;
+    expect(c.error, explain).toBeNull();
+    expect(c.series.some((x) => /^failed/.test(x)), explain).toBe(true);
+    expect(c.series.filter((x) => /req\/s/.test(x)).length, explain).toBeGreaterThanOrEqual(2);
+    expect(c.outagesDrawn, explain).toBe(summary.outages.length);
+    expect(c.marksDrawn, explain).toBeGreaterThan(0);
+    expect(c.marksDrawn, explain).toBe(c.marks);
+    expect(c.windowsDrawn, explain).toBeGreaterThanOrEqual(3);
+    // Hovering the first outage shows its explanation, naming a pod.
+    expect(A.outageTip, explain).toMatch(/outage \+[\d.]+ s/);
+    expect(A.outageTip!, explain).toContain(summary.outages[0]!.cause!.pods[0]!);
+    expect(existsSync(shot)).toBe(true);
+
+    expect(demo.page, "the demo printed its A/B page").toMatch(/demo-.*\.html$/);
+    const AB = await checkReportPage(demo.page, join(demo.a, "demo.png"));
+    expect(AB.errors, JSON.stringify(AB)).toEqual([]);
+    expect(AB.charts.map((x) => x.error)).toEqual([null, null]);
+    expect(AB.charts[0]!.outagesDrawn).toBeGreaterThan(0);
+    expect(AB.charts[1]!.outages).toBe(0);
   });
 });

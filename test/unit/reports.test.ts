@@ -7,7 +7,8 @@ import { judge, podsReplacedFrom } from "../../harness/verdict/analyze.ts";
 import { readEvents, readSamples } from "../../harness/verdict/samples.ts";
 import type { Verdict } from "../../harness/verdict/types.ts";
 import { compareTable } from "../../reports/compare.ts";
-import { htmlReport, timelineSvg } from "../../reports/html.ts";
+import { htmlReport } from "../../reports/html.ts";
+import { chartData } from "../../reports/chart/data.ts";
 import { writeReports, type ReportInput } from "../../reports/index.ts";
 import { buildSummary, summaryJson } from "../../reports/json.ts";
 import { junitXml, xmlEscape } from "../../reports/junit.ts";
@@ -202,22 +203,23 @@ describe("junit.xml", () => {
 describe("report.html", () => {
   const html = htmlReport(run(fail));
 
-  it("is self-contained: no external assets", () => {
+  it("is self-contained: uPlot and the drawing code inlined, nothing loaded from elsewhere", () => {
     expect(html.startsWith("<!DOCTYPE html>")).toBe(true);
-    expect(html).not.toMatch(/<script|<link|<img|src=|url\(/i);
-    // The only absolute URL is the SVG namespace.
-    expect(html.match(/https?:\/\/[^\s"']+/g)).toEqual(["http://www.w3.org/2000/svg"]);
+    expect(html).not.toMatch(/<link|<img|<iframe|\bsrc=|url\(|import\(|fetch\(/i);
+    expect(html).toContain("uPlot");
+    // The only absolute URL is in uPlot's licence comment.
+    expect(html.match(/https?:\/\/[^\s"')]+/g)).toEqual(["https://github.com/leeoniya/uPlot"]);
+    // Every <script> is closed where it should be: the chart data cannot end it early.
+    expect(html.match(/<script/g)!.length).toBe(html.match(/<\/script>/g)!.length);
   });
 
-  it("has a chart with versions stacked, failures in red and the deploy window shaded", () => {
-    const svg = timelineSvg(fail);
-    checkXml(svg.slice(0, svg.indexOf("</svg>") + 6));
-    expect(svg).toContain('class="window"');
-    expect(svg).toContain("<title>rollout-1</title>");
-    expect(svg).toContain('fill="#d62728"');
-    expect(svg).toContain("<title>v1</title>");
-    expect(svg).toContain("<title>v2</title>");
-    expect(timelineSvg(pass)).not.toContain('fill="#d62728"');
+  it("embeds the chart's data: versions, failures, the deploy window and the outages with their why", () => {
+    const json = html.match(/<script type="application\/json">(.*?)<\/script>/s)![1]!;
+    const d = JSON.parse(json) as ReturnType<typeof chartData>;
+    expect(d.versions).toEqual(["v1", "v2"]);
+    expect(d.failed.reduce((a, b) => a + b, 0)).toBe(37);
+    expect(d.windows.map((w) => w.label)).toEqual(["rollout-1"]);
+    expect(d.outages.length).toBe(fail.outages.length);
     expect(html).toContain("<td>0 (connection error)</td><td>36</td>");
   });
 
@@ -238,7 +240,8 @@ describe("report.html", () => {
       endedAt: T0,
       dropped: { total: null, series: [] },
     });
-    expect(timelineSvg(empty)).toContain("no samples");
+    expect(chartData(empty).x).toEqual([]);
+    expect(htmlReport(run(empty))).toContain('class="nodrop-chart"');
     expect(markdownReport(run(empty))).toContain("(no samples)");
     checkXml(junitXml(run(empty)));
   });
@@ -317,6 +320,22 @@ describe("writeReports", () => {
     expect(JSON.parse(readFileSync(paths.summary, "utf8")).verdict).toBe("fail");
     expect(readFileSync(paths.markdown, "utf8")).toContain("| 503 | 1 | 0.05% |");
     checkXml(readFileSync(paths.junit, "utf8"));
-    expect(readFileSync(paths.html, "utf8")).toContain("<svg");
+    expect(readFileSync(paths.html, "utf8")).toContain(`class="nodrop-chart"`);
+  });
+});
+
+describe("the A/B page", () => {
+  it("has the comparison table, then a chart and an outage table per run, with uPlot once", async () => {
+    const { compareHtml } = await import("../../reports/compare-html.ts");
+    const page = compareHtml("demo <x>", [
+      { label: "A", verdict: fail, reportPath: "a/report.md", reportHref: "a/report.html" },
+      { label: "B", verdict: pass, reportPath: "b/report.md", reportHref: "b/report.html" },
+    ], "A dropped requests, B dropped none.");
+    expect(page.match(/class="nodrop-chart"/g)).toHaveLength(2);
+    expect(page.match(/uPlot=/g)?.length ?? page.match(/var uPlot/g)?.length).toBe(1);
+    expect(page).toContain("<td>non-200</td><td>37</td><td>0</td>");
+    expect(page).toContain('href="a/report.html"');
+    expect(page).toContain("<h1>demo &lt;x&gt;</h1>");
+    expect(page).toContain("<p>No outages.</p>");
   });
 });
