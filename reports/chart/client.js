@@ -83,6 +83,14 @@
       tip.style.top = over.top - box.top + (u.cursor.top || 0) + 16 + "px";
     }
 
+    // A version's series is null before its first and after its last answer
+    // (no line along the axis where it did not exist); zeros inside stay.
+    function lifetime(s) {
+      var first = -1, last = -1;
+      for (var i = 0; i < s.length; i++) if (s[i] > 0) { if (first < 0) first = i; last = i; }
+      return s.map(function (v, i) { return i < first || i > last ? null : v; });
+    }
+
     function esc(s) {
       return String(s).replace(/[&<>"']/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]; });
     }
@@ -116,7 +124,7 @@
     var end = d.x.length ? [d.x[d.x.length - 1] + d.bucketMs / 1000] : [];
     var tail = d.x.length ? [null] : [];
     var data = [d.x.concat(end)].concat(
-      d.perVersion.map(function (s) { return s.concat(tail); }),
+      d.perVersion.map(function (s) { return lifetime(s).concat(tail); }),
       [d.failed.map(function (n) { return n > 0 ? n : null; }).concat(tail)]
     );
     var u = new uPlot(opts, data, plotEl);
