@@ -10,13 +10,14 @@
 //                (the path every nodrop run uses)
 // Each step is the real scenario (scenarios/deploy-load.ts, both probes) run
 // by the harness's own k6 runner, which tails samples.ndjson live as a run does.
-// Beside each step: CPU used by k6, by this process (the sample reader) and by
-// everything else (the app, kube-proxy's iptables path in the kernel, the
-// control plane), as shares of the machine's cores, to show what limits it.
+// Beside each step: CPU used by k6, by this process (the sample reader), by
+// the app pods' processes and by everything else (the kernel's network path,
+// kube-proxy, the control plane), as shares of all the machine's cores, to
+// show what limits it.
 //
 // Usage: npx tsx bench/rate.ts [--from 500] [--step 500] [--max 5000] [--seconds 10]
 // Brings the local cluster up if it is down (and down again at the end).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -62,7 +63,7 @@ interface Step {
   dropped: number;
   achieved: number;
   ok: boolean;
-  cpu: { k6: number; reader: number; rest: number; idle: number };
+  cpu: { k6: number; reader: number; pods: number; rest: number; idle: number };
 }
 
 /** CPU seconds (user + system) of a process, from /proc/<pid>/stat. */
@@ -70,6 +71,18 @@ function procCpu(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+/** CPU seconds of every process in a Kubernetes pod's cgroup (the app pods here). */
+function podsCpu(): number {
+  let sum = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cgroup`, "utf8").includes("kubepods")) sum += procCpu(Number(pid));
+    } catch {
+      /* gone */
+    }
+  }
+  return sum;
 }
 /** Machine-wide busy and idle CPU seconds, from /proc/stat. */
 function machineCpu(): { busy: number; idle: number } {
@@ -150,6 +163,7 @@ const exit = await withCleanup(async (cleanup) => {
     let sent = 0;
     let failed = 0;
     const m0 = machineCpu();
+    const p0 = podsCpu();
     const me0 = process.cpuUsage();
     const k6 = await startK6({ script, runDir: stepDir, env, k6Path, onSample: (s) => (sent++, isFailed(s) && failed++) });
     const k0 = procCpu(k6.pid);
@@ -164,6 +178,7 @@ const exit = await withCleanup(async (cleanup) => {
     await k6.exited;
     clearInterval(sampler);
     const m1 = machineCpu();
+    const pods = podsCpu() - p0;
     const me = process.cpuUsage(me0);
     const wall = m1.busy + m1.idle - (m0.busy + m0.idle);
     const share = (sec: number) => (wall > 0 ? sec / wall : 0); // of the whole machine (all cores)
@@ -179,7 +194,7 @@ const exit = await withCleanup(async (cleanup) => {
       dropped,
       achieved: Math.round(sent / SECONDS),
       ok: failed === 0 && Number.isFinite(dropped) && dropped / (sent + dropped) < MAX_DROPPED_SHARE,
-      cpu: { k6: share(k6s), reader: share(reader), rest: Math.max(0, share(m1.busy - m0.busy - k6s - reader)), idle: share(m1.idle - m0.idle) },
+      cpu: { k6: share(k6s), reader: share(reader), pods: share(pods), rest: Math.max(0, share(m1.busy - m0.busy - k6s - reader - pods)), idle: share(m1.idle - m0.idle) },
     };
   }
 
@@ -187,13 +202,13 @@ const exit = await withCleanup(async (cleanup) => {
   const best: Record<Path, Step | undefined> = { direct: undefined, nodeport: undefined, "nodeport-pod": undefined };
   const alive = new Set<Path>(["direct", "nodeport", "nodeport-pod"]);
   console.log(`${cores} cores; ${SECONDS} s per step; a step passes with no failed request and < ${MAX_DROPPED_SHARE * 100} % dropped iterations`);
-  console.log("path          rate  achieved  sent     failed  dropped  ok   CPU of the machine: k6 / reader / rest / idle");
+  console.log("path          rate  achieved  sent     failed  dropped  ok   CPU of the machine: k6 / reader / app pods / rest / idle");
   // The paths take turns at each rate, so all see the machine in the same state.
   for (let rate = FROM; rate <= MAX && alive.size > 0; rate += STEP) {
     for (const path of [...alive]) {
       const s = await measure(path, rate);
       console.log(
-        `${path.padEnd(12)}  ${String(rate).padStart(4)}  ${String(s.achieved).padStart(8)}  ${String(s.sent).padStart(7)}  ${String(s.failed).padStart(6)}  ${String(s.dropped).padStart(7)}  ${s.ok ? "yes" : "NO "}  ${pct(s.cpu.k6)} / ${pct(s.cpu.reader)} / ${pct(s.cpu.rest)} / ${pct(s.cpu.idle)}`,
+        `${path.padEnd(12)}  ${String(rate).padStart(4)}  ${String(s.achieved).padStart(8)}  ${String(s.sent).padStart(7)}  ${String(s.failed).padStart(6)}  ${String(s.dropped).padStart(7)}  ${s.ok ? "yes" : "NO "}  ${pct(s.cpu.k6)} / ${pct(s.cpu.reader)} / ${pct(s.cpu.pods)} / ${pct(s.cpu.rest)} / ${pct(s.cpu.idle)}`,
       );
       if (s.ok) best[path] = s;
       else alive.delete(path);

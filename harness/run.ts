@@ -15,7 +15,7 @@ import { type AbortCause, describeCause, RunAbort, RunAbortedError, withAbortSco
 import { signalExitCode, withCleanup } from "./cleanup.ts";
 import { ensureCluster } from "./cluster/ensure.ts";
 import { providerFor } from "./cluster/index.ts";
-import { canClearNodePortState, canWatchFaults, PROJECT_ROOT, type ClusterProvider, type ComponentFault } from "./cluster/provider.ts";
+import { canClearNodePortState, canObserveKubeProxy, canWatchFaults, PROJECT_ROOT, type ClusterProvider, type ComponentFault } from "./cluster/provider.ts";
 import { type RunConfig, wantedNodes } from "./config.ts";
 import { strategyFor } from "./deploy/index.ts";
 import type { DeployContext, RolloutResult } from "./deploy/strategy.ts";
@@ -26,6 +26,7 @@ import { startK6, type K6Run, type K6StopResult } from "./load/k6.ts";
 import { log, step } from "./log.ts";
 import { EventLog } from "./observe/events.ts";
 import { watchNamespace } from "./observe/watch.ts";
+import { type ProxyWatch, watchKubeProxy } from "./observe/kube-proxy.ts";
 import { ANNOTATION_KEEP, ANNOTATION_OWNER, formatOwner, selfOwner } from "./owner.ts";
 import { reapOrphans } from "./reap.ts";
 import { waitTargetAnswers } from "./target.ts";
@@ -97,6 +98,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       let watchdog: { stop: () => void } | undefined;
       let faultsNow: (() => Promise<ComponentFault[]>) | undefined;
       let logsOnFailure: ClusterProvider | undefined;
+      let proxyWatch: ProxyWatch | undefined;
 
       // The body: every wait inside it ends at once when the run is aborted.
       try {
@@ -134,6 +136,10 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           );
           const watches = watchNamespace(kube, namespace, events);
           cleanup.defer("stop watches", () => watches.stop(), { always: true });
+          if (canObserveKubeProxy(provider)) {
+            const proxy = (proxyWatch = watchKubeProxy(provider.kubeProxyMetricsUrls(), events));
+            cleanup.defer("stop kube-proxy metrics", () => proxy.stop(), { always: true });
+          }
           // From here on a dead component or a dead k6 ends the run within a second.
           if (canWatchFaults(provider)) faultsNow = () => provider.faults();
           watchdog = watchRun({
@@ -214,6 +220,8 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         const p = logsOnFailure;
         await step("cluster logs into the run folder", () => p.collectLogs(join(runDir, "cluster-logs"))).catch((e: Error) => log.warn(`cluster logs: ${e.message}`));
       }
+      // kube-proxy's last syncs and its programming histogram belong to this run's events.
+      await proxyWatch?.stop();
       const endedAt = Date.now();
       events.record("run-end", { ...(stopResult ? { k6: stopResult } : {}) });
 

@@ -1,6 +1,7 @@
 // A side-by-side plain-text table of several runs (variants as columns), used
 // e.g. by the preStop demo to print "A vs B".
 import { lagText } from "../harness/verdict/lag.ts";
+import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
 import type { Verdict } from "../harness/verdict/types.ts";
 
 export interface CompareRow {
@@ -39,6 +40,7 @@ export function compareGrid(rows: readonly CompareRow[]): string[][] {
     ["non-200", (r) => String(r.verdict.requests.failed)],
     ...failureKeys(rows).map((k): [string, (r: CompareRow) => string] => [k.label, (r) => String(k.count(r.verdict))]),
     ["deleted pods answered new conns for", (r) => lagText(r.verdict.lag)],
+    ["endpoint removed → kube-proxy synced", (r) => proxyLagText(r.verdict.proxyLag)],
     ["verdict", (r) => r.verdict.outcome.toUpperCase()],
     ["report", (r) => r.reportPath],
   ];

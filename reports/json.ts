@@ -4,6 +4,7 @@ import type { ChartData } from "./chart/data.ts";
 import { exitCodeFor } from "../harness/verdict/analyze.ts";
 import type { DrainSummary } from "../harness/verdict/drain.ts";
 import type { LagStats } from "../harness/verdict/lag.ts";
+import type { ProxyLag } from "../harness/verdict/proxy-lag.ts";
 import type {
   BlastRadius,
   DeployWindow,
@@ -69,6 +70,7 @@ export interface Summary extends VerdictEvidence {
   outages: Outage[];
   /** How long after their deletion pods still answered requests; null when no deleted pod answered any. */
   lag: LagStats | null;
+  proxyLag: ProxyLag | null;
   rollback: { happened: boolean; at: string | null; reason: string | null };
   blastRadius: BlastRadius | null;
   malformedLines: number;
@@ -109,6 +111,7 @@ export function buildSummary(input: ReportInput): Summary {
     versions: v.versions,
     outages: v.outages,
     lag: v.lag ?? null,
+    proxyLag: v.proxyLag ?? null,
     rollback: {
       happened: v.rollback.happened,
       at: v.rollback.at === null ? null : iso(v.rollback.at),

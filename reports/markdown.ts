@@ -3,6 +3,7 @@ import type { RunConfig } from "../harness/config.ts";
 import { exitCodeFor, formatOffset, versionLabel } from "../harness/verdict/analyze.ts";
 import type { Histogram, TimelineBucket, Verdict } from "../harness/verdict/types.ts";
 import { lagText } from "../harness/verdict/lag.ts";
+import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
 import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, type Grid } from "./evidence.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
 
@@ -263,6 +264,11 @@ export function markdownReport(input: ReportInput): string {
   out.push(
     `Deleted pods still answered new connections for ${lagText(v.lag)} after their deletion (send time of the last such request each answered: ` +
       `how long the Service kept routing new connections to a pod that kept serving; a preStop sleep shorter than this drops requests).`,
+  );
+  out.push("");
+  out.push(
+    `kube-proxy synced its rules ${proxyLagText(v.proxyLag)} after a deleted pod's endpoint left its EndpointSlice ` +
+      `(end of kube-proxy's first sync after the harness saw the removal, from kube-proxy's metrics${v.proxyLag ? "" : "; not observed on this cluster"}).`,
   );
   out.push("");
   const causes = v.outages.filter((o) => o.cause);

@@ -68,6 +68,11 @@ export class LocalProvider implements ClusterProvider, FaultWatchable {
     return nodePort;
   }
 
+  /** kube-proxy runs on this machine with its metrics on loopback (local-config.ts). */
+  kubeProxyMetricsUrls(): string[] {
+    return [`http://127.0.0.1:${LOCAL.proxyMetricsPort}/metrics`];
+  }
+
   async preflight(): Promise<void> {
     if (process.getuid?.() !== 0) throw new ProviderUnavailableError("local", "it must run as root (it starts a kubelet, containerd and kube-proxy)");
     if (process.platform !== "linux") throw new ProviderUnavailableError("local", "it needs Linux");

@@ -64,6 +64,19 @@ export interface NodePortStateClearable {
   clearNodePortState(nodePort: number): Promise<void>;
 }
 
+/**
+ * Optional capability: kube-proxy's metrics endpoints (one per node) are
+ * reachable from this machine, so a run can record when kube-proxy finished
+ * programming each endpoint change (observe/kube-proxy.ts).
+ */
+export interface KubeProxyObservable {
+  kubeProxyMetricsUrls(): string[];
+}
+
+export function canObserveKubeProxy(p: ClusterProvider): p is ClusterProvider & KubeProxyObservable {
+  return typeof (p as Partial<KubeProxyObservable>).kubeProxyMetricsUrls === "function";
+}
+
 export function canClearNodePortState(p: ClusterProvider): p is ClusterProvider & NodePortStateClearable {
   return typeof (p as Partial<NodePortStateClearable>).clearNodePortState === "function";
 }

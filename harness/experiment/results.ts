@@ -9,6 +9,7 @@
 // many of its failures were isolated.
 import type { Outcome, Verdict } from "../verdict/types.ts";
 import { formatValue, sameValue, type Experiment, type Variant } from "./design.ts";
+import { spread, type Spread } from "../verdict/spread.ts";
 
 /** The parts of a Verdict a result row needs (tests build these by hand). */
 export type VerdictLike = Pick<Verdict, "outcome" | "requests" | "probes" | "outages">;
@@ -109,20 +110,7 @@ export function toCsv(rows: readonly RunRow[]): string {
 // ---------------------------------------------------------------------------
 // Aggregation
 
-export interface Spread {
-  min: number;
-  median: number;
-  max: number;
-}
-
-/** min / median / max; the median of an even count is the mean of the middle two. null for no values. */
-export function spread(values: readonly number[]): Spread | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  return { min: s[0]!, median, max: s[s.length - 1]! };
-}
+export { spread, type Spread };
 
 export interface VariantSummary {
   index: number;

@@ -32,6 +32,7 @@ import { lowerBound, upperBound } from "./sorted.ts";
 import { windowLookup } from "./window-lookup.ts";
 import { outageCause, podExits } from "./outage-causes.ts";
 import { deletionToLastAnswer } from "./lag.ts";
+import { removalToProgrammed } from "./proxy-lag.ts";
 
 export { errorsByCode, histogram, isFailed, K6_ERROR_CODES, k6ErrorName } from "./counting.ts";
 export { formatOffset } from "./format.ts";
@@ -482,6 +483,7 @@ export function judge(input: JudgeInput): Verdict {
     versions: vers,
     outages: outs,
     lag: deletionToLastAnswer(exits, samples),
+    proxyLag: removalToProgrammed(exits, events),
     timeline: tl,
     rollback: { happened: rolledBack !== null, at: rolledBack?.at ?? null, reason: rolledBack?.reason ?? null },
     blastRadius,

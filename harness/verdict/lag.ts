@@ -6,6 +6,7 @@
 // requests. A pod that stops at once answers nothing after its deletion, so
 // runs without preStop show ~0 here: their failures are in the outages.
 import type { PodExit } from "./outage-causes.ts";
+import { spread } from "./spread.ts";
 import type { Sample } from "./types.ts";
 
 export interface PodLag {
@@ -38,9 +39,8 @@ export function deletionToLastAnswer(exits: readonly PodExit[], samples: readonl
   }
   const pods = [...last].map(([pod, t]) => ({ pod, ms: Math.max(0, t - deletedAt.get(pod)!) })).sort((a, b) => a.pod.localeCompare(b.pod));
   if (pods.length === 0) return null;
-  const ms = pods.map((p) => p.ms).sort((a, b) => a - b);
-  const mid = Math.floor(ms.length / 2);
-  return { requests: probe ?? "all", pods, minMs: ms[0]!, medianMs: ms.length % 2 ? ms[mid]! : (ms[mid - 1]! + ms[mid]!) / 2, maxMs: ms.at(-1)! };
+  const s = spread(pods.map((p) => p.ms))!;
+  return { requests: probe ?? "all", pods, minMs: s.min, medianMs: s.median, maxMs: s.max };
 }
 
 /** "median 0.45 s, min 0.12 s, max 1.60 s over 4 pods", or a dash when nothing was measured. */

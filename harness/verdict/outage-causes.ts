@@ -17,6 +17,12 @@ export interface PodExit {
   endpointRemovedAt: number | null;
   /** The pod's phase became Succeeded or Failed: its containers had exited. */
   exitedAt: number | null;
+  /**
+   * kube-proxy had synced its rules after the endpoint's removal, on every
+   * node whose kube-proxy was observed: the end of the first sync at or after
+   * endpointRemovedAt ("kube-proxy-sync" events). null: not observed.
+   */
+  programmedAt: number | null;
 }
 
 export interface OutageCause {
@@ -38,13 +44,17 @@ export function podExits(events: readonly RunEvent[]): PodExit[] {
   const exits = new Map<string, PodExit>();
   const get = (pod: string): PodExit => {
     let e = exits.get(pod);
-    if (!e) exits.set(pod, (e = { pod, deletedAt: null, endpointNotReadyAt: null, endpointRemovedAt: null, exitedAt: null }));
+    if (!e) exits.set(pod, (e = { pod, deletedAt: null, endpointNotReadyAt: null, endpointRemovedAt: null, exitedAt: null, programmedAt: null }));
     return e;
   };
   const listed = new Map<string, Set<string>>(); // slice -> pods it listed last
+  const syncs = new Map<number, number[]>(); // node -> kube-proxy sync ends
   const sorted = [...events].sort((a, b) => a.t - b.t);
   for (const ev of sorted) {
-    if (ev.kind === "pod" && typeof ev["pod"] === "string") {
+    if (ev.kind === "kube-proxy-sync" && typeof ev["syncedAt"] === "number") {
+      const node = typeof ev["node"] === "number" ? ev["node"] : 0;
+      syncs.set(node, [...(syncs.get(node) ?? []), ev["syncedAt"]]);
+    } else if (ev.kind === "pod" && typeof ev["pod"] === "string") {
       const e = get(ev["pod"]);
       if (ev["terminating"] === true && e.deletedAt === null) e.deletedAt = ev.t;
       if ((ev["phase"] === "Succeeded" || ev["phase"] === "Failed") && e.exitedAt === null) e.exitedAt = ev.t;
@@ -66,7 +76,22 @@ export function podExits(events: readonly RunEvent[]): PodExit[] {
       listed.set(ev["slice"], ev["type"] === "DELETED" ? new Set() : now);
     }
   }
-  return [...exits.values()].filter((e) => e.deletedAt !== null);
+  const out = [...exits.values()].filter((e) => e.deletedAt !== null);
+  for (const list of syncs.values()) list.sort((a, b) => a - b);
+  for (const e of out) e.programmedAt = programmedAfter(e.endpointRemovedAt, syncs);
+  return out;
+}
+
+/** The latest over nodes of each node's first sync end at or after t; null if a node has none. */
+function programmedAfter(t: number | null, syncs: ReadonlyMap<number, readonly number[]>): number | null {
+  if (t === null || syncs.size === 0) return null;
+  let done = -Infinity;
+  for (const list of syncs.values()) {
+    const after = list.find((x) => x >= t);
+    if (after === undefined) return null;
+    done = Math.max(done, after);
+  }
+  return done;
 }
 
 /** Ready endpoints over all slices at time t (null: no endpoints event before t). */
@@ -92,6 +117,7 @@ const LOOKBACK_MS = 10_000;
  * endpoint at all when the outage began.
  */
 export function outageCause(outage: Outage, exits: readonly PodExit[], events: readonly RunEvent[], origin: number): OutageCause {
+  // `events` are sorted by time (judge sorts them once for every rule).
   const at = (t: number | null): string => (t === null ? "never seen" : formatOffset(t, origin));
   const rel = (t: number | null, from: number): string => (t === null ? "not seen" : `${t - from >= 0 ? "+" : ""}${((t - from) / 1000).toFixed(2)} s`);
   const answeredBy = outage.answeredBy ?? {};
@@ -107,19 +133,19 @@ export function outageCause(outage: Outage, exits: readonly PodExit[], events: r
         `from ${pods.map(([p, n]) => `${p} ×${n}`).join(", ")}: the pods answered, so look at the version they run or their readiness, not at the network`,
     };
   }
-  const sortedEvents = [...events].sort((a, b) => a.t - b.t);
-  const ready = readyEndpointsAt(sortedEvents, outage.start);
   const near = exits
     .filter((e) => e.deletedAt! <= outage.end && e.deletedAt! >= outage.start - LOOKBACK_MS)
     .filter((e) => e.endpointRemovedAt === null || e.endpointRemovedAt >= outage.start - 1000)
     .sort((a, b) => a.deletedAt! - b.deletedAt!);
   if (near.length > 0) {
-    const lag = Math.max(...near.map((e) => (e.endpointRemovedAt ?? outage.end) - e.deletedAt!));
+    // Deletion → the endpoint out of kube-proxy's rules (or out of the slice, where kube-proxy was not observed).
+    const lag = Math.max(...near.map((e) => (e.programmedAt ?? e.endpointRemovedAt ?? outage.end) - e.deletedAt!));
+    const proxySeen = near.some((e) => e.programmedAt !== null);
     const detail = near
       .map(
         (e) =>
           `${e.pod}: deleted at ${at(e.deletedAt)}; endpoint not ready ${rel(e.endpointNotReadyAt, e.deletedAt!)}, ` +
-          `removed ${rel(e.endpointRemovedAt, e.deletedAt!)}; exited ${rel(e.exitedAt, e.deletedAt!)}`,
+          `removed ${rel(e.endpointRemovedAt, e.deletedAt!)}${e.programmedAt !== null ? `, kube-proxy synced ${rel(e.programmedAt, e.deletedAt!)}` : ""}; exited ${rel(e.exitedAt, e.deletedAt!)}`,
       )
       .join("; ");
     return {
@@ -127,10 +153,13 @@ export function outageCause(outage: Outage, exits: readonly PodExit[], events: r
       pods: near.map((e) => e.pod),
       text:
         `requests failed from ${at(outage.start)} to ${at(outage.end)} while ${near.length === 1 ? "a pod that was being deleted was" : "pods that were being deleted were"} still listed as endpoints (${detail}): ` +
-        `the pod stopped serving before traffic to it stopped — a preStop sleep longer than deletion → endpoint removal ` +
-        `(up to ${(lag / 1000).toFixed(2)} s here) plus kube-proxy's programming lag keeps it serving until then`,
+        `the pod stopped serving before traffic to it stopped — ` +
+        (proxySeen
+          ? `a preStop sleep longer than deletion → kube-proxy programmed the removal (up to ${(lag / 1000).toFixed(2)} s here) keeps it serving until then`
+          : `a preStop sleep longer than deletion → endpoint removal (up to ${(lag / 1000).toFixed(2)} s here) plus kube-proxy's programming lag keeps it serving until then`),
     };
   }
+  const ready = readyEndpointsAt(events, outage.start);
   if (ready === 0) {
     return { rule: "no-ready-endpoint", pods: [], text: `requests failed from ${at(outage.start)} to ${at(outage.end)}: no endpoint of the Service was ready when they began` };
   }

@@ -7,6 +7,7 @@
 // All times are epoch milliseconds.
 import type { SampleRecord } from "../../scenarios/lib/sample.ts";
 import type { LagStats } from "./lag.ts";
+import type { ProxyLag } from "./proxy-lag.ts";
 import type { OutageCause } from "./outage-causes.ts";
 
 /**
@@ -240,6 +241,8 @@ export interface Verdict {
   outages: Outage[];
   /** How long after their deletion pods still answered requests (verdict/lag.ts); null: no deleted pod answered any. */
   lag: LagStats | null;
+  /** EndpointSlice removal → kube-proxy synced, per deleted pod (verdict/proxy-lag.ts); null: kube-proxy not observed. */
+  proxyLag: ProxyLag | null;
   timeline: TimelineBucket[];
   rollback: { happened: boolean; at: number | null; reason: string | null };
   /** Present when rolled back: failed requests by version and phase, first/last failure. */

@@ -5,7 +5,6 @@
   "use strict";
   var PALETTE = ["#4e79a7", "#59a14f", "#f28e2b", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#bab0ac"];
   var FAIL = "#d62728";
-  var MARK_COLOR = { deleted: "#6a1b9a", "endpoint not ready": "#ef6c00", "endpoint removed": "#1565c0", exited: "#000000" };
   var MARK_STRIP = 16; // css px at the bottom of the plot where marks are drawn
 
   function fmt(s) { return (s < 0 ? "" : "+") + s.toFixed(3) + " s"; }
@@ -16,6 +15,7 @@
 
   function draw(el) {
     var d = JSON.parse(el.querySelector("script[type='application/json']").textContent);
+    var MARK_COLOR = d.markColors || {}; // set by chart/html.ts, which also draws the key
     var plotEl = el.querySelector(".plot");
     var tip = el.querySelector(".tip");
     var stats = { marks: 0, outages: 0, windows: 0 };

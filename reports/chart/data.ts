@@ -1,13 +1,13 @@
 // What report.html's chart draws, as plain data: requests/s by version and
 // failed requests per bucket on a fine time grid, deploy windows and outages
 // as bands, and every deleted pod's way out (deletion, endpoint not ready,
-// endpoint removed, exit) as marks. Times are seconds since `origin` with
+// endpoint removed, kube-proxy synced, exit) as marks. Times are seconds since `origin` with
 // millisecond precision, so the chart can zoom to single requests' spacing.
 import { timeline, versionLabel } from "../../harness/verdict/analyze.ts";
 import { podExits } from "../../harness/verdict/outage-causes.ts";
 import type { RunEvent, Sample, TimelineBucket, Verdict } from "../../harness/verdict/types.ts";
 
-export type MarkKind = "deleted" | "endpoint not ready" | "endpoint removed" | "exited";
+export type MarkKind = "deleted" | "endpoint not ready" | "endpoint removed" | "kube-proxy synced" | "exited";
 
 export interface ChartData {
   /** Epoch ms of x = 0 (the first request). */
@@ -58,6 +58,7 @@ export function chartData(v: Verdict, samples?: readonly Sample[], events: reado
     add(e.deletedAt, "deleted");
     add(e.endpointNotReadyAt, "endpoint not ready");
     add(e.endpointRemovedAt, "endpoint removed");
+    add(e.programmedAt, "kube-proxy synced");
     add(e.exitedAt, "exited");
   }
   marks.sort((a, b) => a.t - b.t);

@@ -8,7 +8,7 @@ import { htmlEscape } from "../escape.ts";
 import type { ChartData, MarkKind } from "./data.ts";
 
 const require = createRequire(import.meta.url);
-const MARK_COLOR: Record<MarkKind, string> = { deleted: "#6a1b9a", "endpoint not ready": "#ef6c00", "endpoint removed": "#1565c0", exited: "#000000" };
+const MARK_COLOR: Record<MarkKind, string> = { deleted: "#6a1b9a", "endpoint not ready": "#ef6c00", "endpoint removed": "#1565c0", "kube-proxy synced": "#00897b", exited: "#000000" };
 
 let assets: string | undefined;
 
@@ -37,7 +37,7 @@ function inlineScript(js: string): string {
 
 /** One chart: the plot, the key to its bands and marks, and its data. */
 export function chartBlock(d: ChartData, title: string): string {
-  const json = JSON.stringify(d).replace(/</g, "\\u003c");
+  const json = JSON.stringify({ ...d, markColors: MARK_COLOR }).replace(/</g, "\\u003c");
   const key = [
     `<span><i style="background:rgba(31,119,180,.25)"></i>deploy window</span>`,
     `<span><i style="background:rgba(214,39,40,.35)"></i>outage (hover for why)</span>`,

@@ -3,7 +3,7 @@ import { deletionToLastAnswer, lagText } from "../../harness/verdict/lag.ts";
 import type { PodExit } from "../../harness/verdict/outage-causes.ts";
 import type { Sample } from "../../harness/verdict/types.ts";
 
-const exit = (pod: string, deletedAt: number): PodExit => ({ pod, deletedAt, endpointNotReadyAt: null, endpointRemovedAt: null, exitedAt: null });
+const exit = (pod: string, deletedAt: number): PodExit => ({ pod, deletedAt, endpointNotReadyAt: null, endpointRemovedAt: null, exitedAt: null, programmedAt: null });
 const req = (t: number, p: string, c?: "new" | "reuse", s = 200): Sample => ({ t, d: 1, s, e: s === 0 ? 1212 : 0, v: "v1", p, ph: "rollout-1", ...(c ? { c } : {}) });
 
 describe("deletion → last answer", () => {

@@ -35,7 +35,7 @@ const ABRUPT: RunEvent[] = [
 
 describe("pod exits", () => {
   it("reads deletion, endpoint not ready, exit and endpoint removal of each deleted pod", () => {
-    expect(podExits(ABRUPT)).toEqual([{ pod: "app-a", deletedAt: T, endpointNotReadyAt: T + 30, exitedAt: T + 270, endpointRemovedAt: T + 280 }]);
+    expect(podExits(ABRUPT)).toEqual([{ pod: "app-a", deletedAt: T, endpointNotReadyAt: T + 30, exitedAt: T + 270, endpointRemovedAt: T + 280, programmedAt: null }]);
   });
 
   it("takes a terminating endpoint seen before the pod's own deletion event", () => {

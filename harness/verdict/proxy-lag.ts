@@ -1,0 +1,53 @@
+// kube-proxy's share of the propagation lag: from the moment the harness saw a
+// deleted pod's endpoint leave its EndpointSlice to the end of the first
+// kube-proxy sync after it (PodExit.programmedAt, from the syncs that
+// observe/kube-proxy.ts records out of kube-proxy's own metrics; all on this
+// machine's clock). kube-proxy's own histogram of network programming (change trigger
+// time → rules programmed) is reported beside it, as a cross-check.
+import type { PodExit } from "./outage-causes.ts";
+import { spread } from "./spread.ts";
+import type { RunEvent } from "./types.ts";
+
+export interface ProxyLag {
+  /** Per deleted pod whose endpoint removal was seen and followed by a sync on every node. */
+  pods: Array<{ pod: string; ms: number }>;
+  minMs: number;
+  medianMs: number;
+  maxMs: number;
+  /** kube-proxy's network-programming histogram over the run: changes programmed and their mean (ms), summed over nodes. */
+  programming: { count: number; meanMs: number | null } | null;
+}
+
+export function removalToProgrammed(exits: readonly PodExit[], events: readonly RunEvent[]): ProxyLag | null {
+  let count = 0;
+  let weighted = 0;
+  let programmed = false;
+  for (const e of events) {
+    if (e.kind !== "kube-proxy-programming" || typeof e["count"] !== "number") continue;
+    programmed = true;
+    count += e["count"];
+    if (typeof e["meanMs"] === "number") weighted += e["meanMs"] * e["count"];
+  }
+  const pods = exits
+    .filter((x) => x.endpointRemovedAt !== null && x.programmedAt !== null)
+    .map((x) => ({ pod: x.pod, ms: x.programmedAt! - x.endpointRemovedAt! }))
+    .sort((a, b) => a.pod.localeCompare(b.pod));
+  const s = spread(pods.map((p) => p.ms));
+  if (!s && !programmed) return null;
+  return {
+    pods,
+    minMs: s?.min ?? NaN,
+    medianMs: s?.median ?? NaN,
+    maxMs: s?.max ?? NaN,
+    programming: programmed ? { count, meanMs: count > 0 ? Math.round(weighted / count) : null } : null,
+  };
+}
+
+/** "median 0.21 s, min 0.02 s, max 0.95 s over 12 pods (kube-proxy's own mean: 0.40 s over 30 changes)", or a dash. */
+export function proxyLagText(lag: ProxyLag | null | undefined): string {
+  if (!lag) return "–";
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const own = lag.programming?.meanMs != null ? ` (kube-proxy's own mean: ${s(lag.programming.meanMs)} over ${lag.programming.count} changes)` : "";
+  if (lag.pods.length === 0) return `no removal followed by a sync${own}`;
+  return `median ${s(lag.medianMs)}, min ${s(lag.minMs)}, max ${s(lag.maxMs)} over ${lag.pods.length} pod${lag.pods.length === 1 ? "" : "s"}${own}`;
+}
