@@ -40,7 +40,7 @@ export function compareGrid(rows: readonly CompareRow[]): string[][] {
     ["non-200", (r) => String(r.verdict.requests.failed)],
     ...failureKeys(rows).map((k): [string, (r: CompareRow) => string] => [k.label, (r) => String(k.count(r.verdict))]),
     ["deleted pods answered new conns for", (r) => lagText(r.verdict.lag)],
-    ["endpoint removed → kube-proxy synced", (r) => proxyLagText(r.verdict.proxyLag)],
+    ["endpoint out of service → kube-proxy synced", (r) => proxyLagText(r.verdict.proxyLag)],
     ["verdict", (r) => r.verdict.outcome.toUpperCase()],
     ["report", (r) => r.reportPath],
   ];

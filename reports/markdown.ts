@@ -267,8 +267,8 @@ export function markdownReport(input: ReportInput): string {
   );
   out.push("");
   out.push(
-    `kube-proxy synced its rules ${proxyLagText(v.proxyLag)} after a deleted pod's endpoint left its EndpointSlice ` +
-      `(end of kube-proxy's first sync after the harness saw the removal, from kube-proxy's metrics${v.proxyLag ? "" : "; not observed on this cluster"}).`,
+    `kube-proxy synced its rules ${proxyLagText(v.proxyLag)} after a deleted pod's endpoint left service ` +
+      `(not ready or removed in its EndpointSlice; end of kube-proxy's first sync after the harness saw that, from kube-proxy's metrics${v.proxyLag ? "" : "; not observed on this cluster"}).`,
   );
   out.push("");
   const causes = v.outages.filter((o) => o.cause);

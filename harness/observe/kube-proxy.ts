@@ -61,7 +61,8 @@ export function watchKubeProxy(urls: readonly string[], events: EventLog, opts: 
   const poll = async (url: string, node: number): Promise<ProxyMetrics | null> => {
     try {
       const m = parseProxyMetrics(await get(url));
-      if (!first.has(url)) first.set(url, m.programming);
+      // A histogram with no observation yet is not exposed at all (a fresh cluster): it starts at zero.
+      if (!first.has(url)) first.set(url, m.programming ?? { sum: 0, count: 0 });
       if (m.lastSyncMs !== null && last.has(url) && m.lastSyncMs !== last.get(url)) events.record("kube-proxy-sync", { node, syncedAt: m.lastSyncMs });
       last.set(url, m.lastSyncMs);
       return m;

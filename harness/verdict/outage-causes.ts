@@ -18,11 +18,20 @@ export interface PodExit {
   /** The pod's phase became Succeeded or Failed: its containers had exited. */
   exitedAt: number | null;
   /**
-   * kube-proxy had synced its rules after the endpoint's removal, on every
-   * node whose kube-proxy was observed: the end of the first sync at or after
-   * endpointRemovedAt ("kube-proxy-sync" events). null: not observed.
+   * kube-proxy had synced its rules after the endpoint left service (went not
+   * ready/terminating, or was removed: kube-proxy routes to neither while a
+   * ready endpoint exists), on every node whose kube-proxy was observed: the
+   * end of the first sync at or after leftServiceAt() ("kube-proxy-sync"
+   * events). null: not observed.
    */
   programmedAt: number | null;
+}
+
+/** When the endpoint left service: the first of not ready/terminating and removed (null: neither seen). */
+export function leftServiceAt(e: PodExit): number | null {
+  if (e.endpointNotReadyAt === null) return e.endpointRemovedAt;
+  if (e.endpointRemovedAt === null) return e.endpointNotReadyAt;
+  return Math.min(e.endpointNotReadyAt, e.endpointRemovedAt);
 }
 
 export interface OutageCause {
@@ -78,7 +87,7 @@ export function podExits(events: readonly RunEvent[]): PodExit[] {
   }
   const out = [...exits.values()].filter((e) => e.deletedAt !== null);
   for (const list of syncs.values()) list.sort((a, b) => a - b);
-  for (const e of out) e.programmedAt = programmedAfter(e.endpointRemovedAt, syncs);
+  for (const e of out) e.programmedAt = programmedAfter(leftServiceAt(e), syncs);
   return out;
 }
 
@@ -155,7 +164,7 @@ export function outageCause(outage: Outage, exits: readonly PodExit[], events: r
         `requests failed from ${at(outage.start)} to ${at(outage.end)} while ${near.length === 1 ? "a pod that was being deleted was" : "pods that were being deleted were"} still listed as endpoints (${detail}): ` +
         `the pod stopped serving before traffic to it stopped — ` +
         (proxySeen
-          ? `a preStop sleep longer than deletion → kube-proxy programmed the removal (up to ${(lag / 1000).toFixed(2)} s here) keeps it serving until then`
+          ? `a preStop sleep longer than deletion → kube-proxy's rules without the pod (up to ${(lag / 1000).toFixed(2)} s here) keeps it serving until then`
           : `a preStop sleep longer than deletion → endpoint removal (up to ${(lag / 1000).toFixed(2)} s here) plus kube-proxy's programming lag keeps it serving until then`),
     };
   }

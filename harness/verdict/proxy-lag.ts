@@ -1,15 +1,17 @@
 // kube-proxy's share of the propagation lag: from the moment the harness saw a
-// deleted pod's endpoint leave its EndpointSlice to the end of the first
-// kube-proxy sync after it (PodExit.programmedAt, from the syncs that
-// observe/kube-proxy.ts records out of kube-proxy's own metrics; all on this
-// machine's clock). kube-proxy's own histogram of network programming (change trigger
+// deleted pod's endpoint leave service in its EndpointSlice (not ready or
+// terminating, or removed) to the end of the first kube-proxy sync after it
+// (PodExit.programmedAt, from the syncs that observe/kube-proxy.ts records out
+// of kube-proxy's own metrics; all on this machine's clock). kube-proxy syncs
+// at most once per minSyncPeriod (1 s by default), so a change that comes
+// just after a sync waits up to that long. kube-proxy's own histogram of network programming (change trigger
 // time → rules programmed) is reported beside it, as a cross-check.
-import type { PodExit } from "./outage-causes.ts";
+import { leftServiceAt, type PodExit } from "./outage-causes.ts";
 import { spread } from "./spread.ts";
 import type { RunEvent } from "./types.ts";
 
 export interface ProxyLag {
-  /** Per deleted pod whose endpoint removal was seen and followed by a sync on every node. */
+  /** Per deleted pod whose endpoint was seen leaving service and a sync followed on every node. */
   pods: Array<{ pod: string; ms: number }>;
   minMs: number;
   medianMs: number;
@@ -29,8 +31,8 @@ export function removalToProgrammed(exits: readonly PodExit[], events: readonly 
     if (typeof e["meanMs"] === "number") weighted += e["meanMs"] * e["count"];
   }
   const pods = exits
-    .filter((x) => x.endpointRemovedAt !== null && x.programmedAt !== null)
-    .map((x) => ({ pod: x.pod, ms: x.programmedAt! - x.endpointRemovedAt! }))
+    .filter((x) => leftServiceAt(x) !== null && x.programmedAt !== null)
+    .map((x) => ({ pod: x.pod, ms: x.programmedAt! - leftServiceAt(x)! }))
     .sort((a, b) => a.pod.localeCompare(b.pod));
   const s = spread(pods.map((p) => p.ms));
   if (!s && !programmed) return null;
@@ -48,6 +50,6 @@ export function proxyLagText(lag: ProxyLag | null | undefined): string {
   if (!lag) return "–";
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const own = lag.programming?.meanMs != null ? ` (kube-proxy's own mean: ${s(lag.programming.meanMs)} over ${lag.programming.count} changes)` : "";
-  if (lag.pods.length === 0) return `no removal followed by a sync${own}`;
+  if (lag.pods.length === 0) return `no endpoint change followed by a sync${own}`;
   return `median ${s(lag.medianMs)}, min ${s(lag.minMs)}, max ${s(lag.maxMs)} over ${lag.pods.length} pod${lag.pods.length === 1 ? "" : "s"}${own}`;
 }

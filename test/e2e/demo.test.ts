@@ -34,6 +34,12 @@ describe("preStop demo", () => {
       expect(s.lag!.pods.length).toBeGreaterThan(0);
     }
     expect(r.output).toMatch(/deleted pods answered new conns for\s+median/);
+    // kube-proxy's side of it, from its metrics: every deleted pod's endpoint out of service → kube-proxy synced.
+    for (const s of [A, B]) {
+      expect(s.proxyLag?.pods.length, JSON.stringify(s.proxyLag)).toBeGreaterThan(0);
+      expect(s.proxyLag!.programming?.count).toBeGreaterThan(0);
+    }
+    expect(r.output).toMatch(/endpoint out of service → kube-proxy synced\s+median/);
 
     expect(B.verdict, explain).toBe("pass");
     expect(Object.keys(B.histogram)).toEqual(["200"]);

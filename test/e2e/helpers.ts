@@ -39,6 +39,7 @@ export interface SummaryJson {
   drain: DrainReport | null;
   outages: { start: number; end: number; failed: number; cause?: { rule: string | null; pods: string[]; text: string } }[];
   lag: { requests: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number } | null;
+  proxyLag: { pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number; programming: { count: number; meanMs: number | null } | null } | null;
 }
 
 /** Every outage of a failed rolling run is explained by a rule that names the pod(s) being deleted (issue 10). */

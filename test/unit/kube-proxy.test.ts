@@ -52,6 +52,26 @@ describe("kube-proxy metrics", () => {
     expect(readFileSync(events.file, "utf8").trim().split("\n")).toHaveLength(3);
   });
 
+  it("counts the histogram from zero when it was not exposed yet at the start (a fresh cluster)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nodrop-kp-"));
+    const events = new EventLog(join(dir, "events.ndjson"));
+    const fresh = `kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family="IPv4"} 1000\n`;
+    const bodies = [fresh, METRICS(1001, 0.9, 3)];
+    let i = 0;
+    let next: () => void = () => {};
+    const scraped = new Promise<void>((r) => (next = r));
+    const w = watchKubeProxy(["http://127.0.0.1:10249/metrics"], events, {
+      intervalMs: 1,
+      fetcher: async () => {
+        if (i >= 1) next();
+        return bodies[Math.min(i++, 1)]!;
+      },
+    });
+    await scraped;
+    await w.stop();
+    expect(events.events.at(-1)).toMatchObject({ kind: "kube-proxy-programming", count: 3, meanMs: 300 });
+  });
+
   it("records an unreachable endpoint once and goes on", async () => {
     const dir = mkdtempSync(join(tmpdir(), "nodrop-kp-"));
     const events = new EventLog(join(dir, "events.ndjson"));
@@ -74,7 +94,7 @@ const slice = (t: number, pods: string[]): RunEvent => ({ t: T + t, kind: "endpo
 const del = (t: number, pod: string): RunEvent => ({ t: T + t, kind: "pod", pod, phase: "Running", terminating: true });
 const sync = (syncedAt: number, node = 0): RunEvent => ({ t: T + syncedAt + 20, kind: "kube-proxy-sync", node, syncedAt: T + syncedAt });
 
-describe("endpoint removed → kube-proxy synced", () => {
+describe("endpoint out of service → kube-proxy synced", () => {
   // a: deleted 0, removed 300, synced 250 (before: not it) and 1000. b: deleted 2000, removed 2100, synced 2150.
   const events: RunEvent[] = [slice(-1000, ["a", "b", "c"]), del(0, "a"), sync(250), slice(300, ["b", "c"]), sync(1000), del(2000, "b"), slice(2100, ["c"]), sync(2150)];
 
@@ -103,6 +123,14 @@ describe("endpoint removed → kube-proxy synced", () => {
     expect(podExits(late).map((e) => e.programmedAt === null)).toEqual([false, true]);
   });
 
+  it("counts from the endpoint going not ready when that comes first: kube-proxy stops routing to it then", () => {
+    const term: RunEvent = { t: T + 40, kind: "endpoints", slice: "s", endpoints: [{ pod: "a", ready: false, terminating: true }, { pod: "b", ready: true }, { pod: "c", ready: true }] };
+    const ev = [slice(-1000, ["a", "b", "c"]), del(0, "a"), term, sync(60), slice(300, ["b", "c"]), sync(1060)];
+    const [a] = podExits(ev);
+    expect(a!.programmedAt! - T).toBe(60);
+    expect(removalToProgrammed([a!], ev)!.pods).toEqual([{ pod: "a", ms: 20 }]);
+  });
+
   it("is null when kube-proxy was not observed", () => {
     const plain = events.filter((e) => e.kind !== "kube-proxy-sync");
     expect(podExits(plain).every((e) => e.programmedAt === null)).toBe(true);
@@ -115,6 +143,6 @@ describe("endpoint removed → kube-proxy synced", () => {
     const c = outageCause(outage, podExits(events), events, T);
     expect(c.rule).toBe("stopped-before-traffic");
     expect(c.text).toContain("kube-proxy synced +1.00 s");
-    expect(c.text).toContain("kube-proxy programmed the removal (up to 1.00 s here)");
+    expect(c.text).toContain("kube-proxy's rules without the pod (up to 1.00 s here)");
   });
 });
