@@ -53,6 +53,15 @@
         ctx.beginPath(); ctx.moveTo(x, bottom - MARK_STRIP * dpr); ctx.lineTo(x, bottom); ctx.stroke();
         stats.marks++;
       });
+      // Every failed request at its millisecond, as a tick along the top (seen when zoomed in).
+      ctx.fillStyle = FAIL;
+      var lastX = -1;
+      (d.failedAt || []).forEach(function (t) {
+        var fx = Math.round(u.valToPos(t, "x", true));
+        if (fx < u.bbox.left || fx > u.bbox.left + u.bbox.width || fx === lastX) return;
+        ctx.fillRect(fx, u.bbox.top, Math.max(1, dpr), 6 * dpr);
+        lastX = fx;
+      });
       el.setAttribute("data-rendered", "1");
       el.setAttribute("data-marks-drawn", String(stats.marks));
       el.setAttribute("data-outages-drawn", String(stats.outages));

@@ -3,7 +3,7 @@
 // as bands, and every deleted pod's way out (deletion, endpoint not ready,
 // endpoint removed, kube-proxy synced, exit) as marks. Times are seconds since `origin` with
 // millisecond precision, so the chart can zoom to single requests' spacing.
-import { timeline, versionLabel } from "../../harness/verdict/analyze.ts";
+import { isFailed, timeline, versionLabel } from "../../harness/verdict/analyze.ts";
 import { podExits } from "../../harness/verdict/outage-causes.ts";
 import type { RunEvent, Sample, TimelineBucket, Verdict } from "../../harness/verdict/types.ts";
 
@@ -25,7 +25,11 @@ export interface ChartData {
   windows: Array<{ label: string; start: number; end: number }>;
   outages: Array<{ start: number; end: number; failed: number; why: string }>;
   marks: Array<{ t: number; kind: MarkKind; pod: string }>;
+  /** Send time of each failed request (seconds, ms precision), the first MAX_FAILED_POINTS: ticks along the top, for zooms below a bucket. */
+  failedAt: number[];
 }
+
+export const MAX_FAILED_POINTS = 20_000;
 
 /** Fine buckets: 100 ms, widened (1-2-5 steps) so that a long run stays under this many. */
 export const MAX_CHART_BUCKETS = 20_000;
@@ -62,6 +66,9 @@ export function chartData(v: Verdict, samples?: readonly Sample[], events: reado
     add(e.exitedAt, "exited");
   }
   marks.sort((a, b) => a.t - b.t);
+  const failedAt: number[] = [];
+  for (const x of samples ?? []) if (isFailed(x)) failedAt.push(x.t);
+  failedAt.sort((a, b) => a - b);
   return {
     origin,
     bucketMs,
@@ -72,5 +79,6 @@ export function chartData(v: Verdict, samples?: readonly Sample[], events: reado
     windows: v.windows.map((w) => ({ label: w.label, start: sec(w.start), end: sec(w.end) })),
     outages: v.outages.map((o) => ({ start: sec(o.start), end: sec(o.end), failed: o.failed, why: o.cause?.text ?? "no explanation recorded" })),
     marks,
+    failedAt: failedAt.slice(0, MAX_FAILED_POINTS).map(sec),
   };
 }

@@ -42,8 +42,9 @@ describe("chart data", () => {
     expect(d.perVersion[1]![20]).toBe(10);
   });
 
-  it("counts failures per bucket on their own series", () => {
+  it("counts failures per bucket on their own series, and keeps each one's millisecond", () => {
     expect(d.failed[12]).toBe(1);
+    expect(d.failedAt).toEqual([1.25]);
     expect(d.failed.reduce((a, b) => a + b, 0)).toBe(1);
   });
 
