@@ -24,24 +24,28 @@ describe("kube-proxy metrics", () => {
     expect(parseProxyMetrics("# nothing\n")).toEqual({ lastSyncMs: null, programming: null });
   });
 
-  it("records each new sync with kube-proxy's time, and the histogram's difference over the run at stop", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "nodrop-kp-"));
-    const events = new EventLog(join(dir, "events.ndjson"));
-    // Scrapes: the sync before the run (not an event), then two new syncs, then the same again.
-    const bodies = [METRICS(1000, 1, 2), METRICS(1000, 1, 2), METRICS(1001.25, 1.3, 3), METRICS(1002.5, 2.1, 5), METRICS(1002.5, 2.1, 5)];
+  /** Polls the given scrapes in order (the last one repeated) until each was served, then stops; returns the events. */
+  async function watchScrapes(bodies: string[]): Promise<{ events: EventLog; stopAgain: () => Promise<void> }> {
+    const events = new EventLog(join(mkdtempSync(join(tmpdir(), "nodrop-kp-")), "events.ndjson"));
     let i = 0;
-    let next: () => void = () => {};
-    const scraped = new Promise<void>((r) => (next = r));
+    let served: () => void = () => {};
+    const all = new Promise<void>((r) => (served = r));
     const w = watchKubeProxy(["http://127.0.0.1:10249/metrics"], events, {
       intervalMs: 1,
       fetcher: async () => {
-        if (i === bodies.length - 1) next();
+        if (i >= bodies.length - 1) served();
         return bodies[Math.min(i++, bodies.length - 1)]!;
       },
     });
-    await scraped;
+    await all;
     await w.stop();
-    await w.stop(); // idempotent
+    return { events, stopAgain: () => w.stop() };
+  }
+
+  it("records each new sync with kube-proxy's time, and the histogram's difference over the run at stop", async () => {
+    // Scrapes: the sync before the run (not an event), then two new syncs, then the same again.
+    const { events, stopAgain } = await watchScrapes([METRICS(1000, 1, 2), METRICS(1000, 1, 2), METRICS(1001.25, 1.3, 3), METRICS(1002.5, 2.1, 5), METRICS(1002.5, 2.1, 5)]);
+    await stopAgain(); // idempotent
     const kinds = events.events.map((e) => [e.kind, e["syncedAt"] ?? e["meanMs"]]);
     expect(kinds).toEqual([
       ["kube-proxy-sync", 1001250],
@@ -53,22 +57,8 @@ describe("kube-proxy metrics", () => {
   });
 
   it("counts the histogram from zero when it was not exposed yet at the start (a fresh cluster)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "nodrop-kp-"));
-    const events = new EventLog(join(dir, "events.ndjson"));
     const fresh = `kubeproxy_sync_proxy_rules_last_timestamp_seconds{ip_family="IPv4"} 1000\n`;
-    const bodies = [fresh, METRICS(1001, 0.9, 3)];
-    let i = 0;
-    let next: () => void = () => {};
-    const scraped = new Promise<void>((r) => (next = r));
-    const w = watchKubeProxy(["http://127.0.0.1:10249/metrics"], events, {
-      intervalMs: 1,
-      fetcher: async () => {
-        if (i >= 1) next();
-        return bodies[Math.min(i++, 1)]!;
-      },
-    });
-    await scraped;
-    await w.stop();
+    const { events } = await watchScrapes([fresh, METRICS(1001, 0.9, 3)]);
     expect(events.events.at(-1)).toMatchObject({ kind: "kube-proxy-programming", count: 3, meanMs: 300 });
   });
 
