@@ -137,7 +137,11 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           const watches = watchNamespace(kube, namespace, events);
           cleanup.defer("stop watches", () => watches.stop(), { always: true });
           if (canObserveKubeProxy(provider)) {
-            const proxy = (proxyWatch = watchKubeProxy(provider.kubeProxyMetricsUrls(), events));
+            const urls = await provider.kubeProxyMetricsUrls().catch((e: Error) => {
+              events.record("kube-proxy-metrics-unreachable", { message: e.message });
+              return [];
+            });
+            const proxy = (proxyWatch = watchKubeProxy(urls, events));
             cleanup.defer("stop kube-proxy metrics", () => proxy.stop(), { always: true });
           }
           // From here on a dead component or a dead k6 ends the run within a second.

@@ -13,7 +13,7 @@ import { PROJECT_ROOT, type ClusterProvider, type ClusterStatus, ProviderUnavail
 import { requireTool, toolPaths } from "../tools.ts";
 import { waitFor } from "../wait.ts";
 import { tail } from "./procs.ts";
-import { KIND_NODE_PORTS, renderKindConfig } from "./kind/config.ts";
+import { KIND_NODE_PORTS, KIND_PROXY_METRICS_PORT, renderKindConfig } from "./kind/config.ts";
 import { kindCreateFailure } from "./kind/create-error.ts";
 import { DockerEngine } from "./kind/docker-engine.ts";
 import { dockerAnswers, engineChoice, type KindEngine } from "./kind/engine.ts";
@@ -65,6 +65,16 @@ export class KindProvider implements ClusterProvider {
     const p = KIND_NODE_PORTS[slot];
     if (p === undefined) throw new Error(`kind maps ${KIND_NODE_PORTS.length} NodePorts to 127.0.0.1; slot ${slot} is beyond them`);
     return p;
+  }
+
+  /** Each node's kube-proxy, on the node's address (a bridge on this machine); see KIND_PROXY_METRICS_PORT. */
+  async kubeProxyMetricsUrls(): Promise<string[]> {
+    const kube = new Kube(this.kubeconfigPath(), this.context());
+    const nodes = (await kube.core.listNode()).items;
+    return nodes.flatMap((n) => {
+      const ip = n.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+      return ip ? [`http://${ip.includes(":") ? `[${ip}]` : ip}:${KIND_PROXY_METRICS_PORT}/metrics`] : [];
+    });
   }
 
   hostPortFor(nodePort: number): number {

@@ -69,7 +69,7 @@ export class LocalProvider implements ClusterProvider, FaultWatchable {
   }
 
   /** kube-proxy runs on this machine with its metrics on loopback (local-config.ts). */
-  kubeProxyMetricsUrls(): string[] {
+  async kubeProxyMetricsUrls(): Promise<string[]> {
     return [`http://127.0.0.1:${LOCAL.proxyMetricsPort}/metrics`];
   }
 

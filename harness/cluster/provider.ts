@@ -70,7 +70,7 @@ export interface NodePortStateClearable {
  * programming each endpoint change (observe/kube-proxy.ts).
  */
 export interface KubeProxyObservable {
-  kubeProxyMetricsUrls(): string[];
+  kubeProxyMetricsUrls(): Promise<string[]>;
 }
 
 export function canObserveKubeProxy(p: ClusterProvider): p is ClusterProvider & KubeProxyObservable {

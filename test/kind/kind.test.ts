@@ -99,6 +99,8 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
     expect(A.verdict, explain).toBe("fail");
     expect(A.requests.failed).toBeGreaterThan(0);
     expect(unexplainedOutages(A), explain).toEqual([]);
+    // kube-proxy's lag, from each node's metrics on its bridge address (all 3 nodes synced).
+    for (const s of [A, B]) expect(s.proxyLag?.pods.length, JSON.stringify(s.proxyLag)).toBeGreaterThan(0);
     expect(B.verdict, explain).toBe("pass");
     expect(Object.keys(B.histogram)).toEqual(["200"]);
     expect(B.requests.inDeployWindow).toBeGreaterThanOrEqual(1000);

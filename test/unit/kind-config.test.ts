@@ -26,12 +26,13 @@ describe("kind cluster config", () => {
     const patches = (c.kubeadmConfigPatches as string[]).map((p) => parse(p));
     expect(patches).toContainEqual({ kind: "InitConfiguration", skipPhases: ["preflight", "addon/coredns"] });
     expect(patches).toContainEqual({ kind: "ClusterConfiguration", etcd: { local: { imageTag: "3.4.23-0" } } });
+    expect(patches).toContainEqual({ kind: "KubeProxyConfiguration", metricsBindAddress: "0.0.0.0:10249" });
   });
 
-  it("a stock image keeps kind's defaults", () => {
+  it("a stock image keeps kind's defaults but kube-proxy's metrics address", () => {
     const c = parse(renderKindConfig({ nodes: 2 }));
     expect(c.networking.disableDefaultCNI).toBeUndefined();
-    expect(c.kubeadmConfigPatches).toBeUndefined();
+    expect((c.kubeadmConfigPatches as string[]).map((p) => parse(p))).toEqual([{ kind: "KubeProxyConfiguration", metricsBindAddress: "0.0.0.0:10249" }]);
   });
 
   it("refuses a node count outside 1..5, naming the allowed values", () => {

@@ -8,6 +8,9 @@ import { stringify } from "yaml";
 /** NodePorts reachable on 127.0.0.1:<same port>; Services ask the provider for one by slot. */
 export const KIND_NODE_PORTS = [30080, 30081, 30082, 30083] as const;
 
+/** kube-proxy's metrics port on each node's address. */
+export const KIND_PROXY_METRICS_PORT = 10249;
+
 export interface KindConfigOptions {
   /** Total nodes: 1 control plane + (nodes - 1) workers. */
   nodes: number;
@@ -22,15 +25,20 @@ export function renderKindConfig(o: KindConfigOptions): string {
     apiVersion: "kind.x-k8s.io/v1alpha4",
     networking: { apiServerAddress: "127.0.0.1", ...(o.offline ? { disableDefaultCNI: true } : {}) },
   };
+  // kube-proxy's metrics on the node's address (only on this machine's node
+  // network), so a run can record when each node's kube-proxy synced
+  // (observe/kube-proxy.ts); kubeadm's default binds them to the node's loopback.
+  const patches = [stringify({ kind: "KubeProxyConfiguration", metricsBindAddress: `0.0.0.0:${KIND_PROXY_METRICS_PORT}` })];
   if (o.offline) {
     // A patch replaces kind's own skipPhases list, which is ["preflight"]:
     // keep it. kubeadm's preflight is not meant to run in a kind node (kind
     // skips it); run anyway, it failed the first create on a fresh machine.
-    cluster["kubeadmConfigPatches"] = [
+    patches.push(
       stringify({ kind: "InitConfiguration", skipPhases: ["preflight", "addon/coredns"] }),
       stringify({ kind: "ClusterConfiguration", etcd: { local: { imageTag: o.offline.etcdTag } } }),
-    ];
+    );
   }
+  cluster["kubeadmConfigPatches"] = patches;
   const controlPlane = {
     role: "control-plane",
     extraPortMappings: KIND_NODE_PORTS.map((p) => ({ containerPort: p, hostPort: p, listenAddress: "127.0.0.1", protocol: "TCP" })),
