@@ -132,6 +132,25 @@ install_pause() {
   ok "pause compiled statically from kubernetes' build/pause/linux/pause.c"
 }
 
+# A Go module whose go.mod has `replace` directives (go install module@version
+# refuses those): built from its downloaded source, as the main module.
+install_go_module_build() { # name module version package
+  local name=$1 module=$2 version=$3 pkg=$4
+  local dest=$TOOLS_DIR/$name-$version
+  if [ -f "$dest/.complete" ]; then ok "$name $version (cached)"; return; fi
+  say "building $name $version from the Go module proxy (its own go.mod, replaces included)"
+  local start; start=$(ts)
+  local src; src=$(module_dir "$module@$version")
+  [ -n "$src" ] || die "could not download $module@$version"
+  local work=$TOOLS_DIR/.build-$name
+  rm -rf "$work" "$dest"; mkdir -p "$dest/bin"
+  cp -r "$src" "$work"; chmod -R u+w "$work"
+  ( cd "$work" && CGO_ENABLED=0 run_logged "$TOOLS_DIR/$name-build.log" go build -v -trimpath -ldflags "-s -w" -o "$dest/bin/$name" "$pkg" )
+  rm -rf "$work"
+  touch "$dest/.complete"
+  ok "$name $version built in $(( $(ts) - start )) s"
+}
+
 install_go_tool() { # name module version
   local name=$1 module=$2 version=$3
   local dest=$TOOLS_DIR/$name-$version
@@ -175,6 +194,7 @@ case $what in
   kubeadm) install_kubeadm ;;
   nerdctl) install_nerdctl ;;
   browser) install_browser ;;
+  traefik) install_go_module_build traefik github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" ./cmd/traefik ;;
   # What provider kind needs on top of `all`: kubeadm/kubectl for the node
   # image, nerdctl for the container engine (see clusters/kind/README.md).
   kind-all)
@@ -189,6 +209,6 @@ case $what in
     install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION"
     install_kubernetes
     ;;
-  *) die "unknown target '$what' (allowed: all, kind-all, browser, debian, kubernetes, kubeadm, nerdctl, pause, k6, kind)" ;;
+  *) die "unknown target '$what' (allowed: all, kind-all, browser, traefik, debian, kubernetes, kubeadm, nerdctl, pause, k6, kind)" ;;
 esac
 ok "tools ready in $CACHE_DIR ($(( $(ts) - start_all )) s)"

@@ -62,7 +62,9 @@ export function podExits(events: readonly RunEvent[]): PodExit[] {
   for (const ev of sorted) {
     if (ev.kind === "kube-proxy-sync" && typeof ev["syncedAt"] === "number") {
       const node = typeof ev["node"] === "number" ? ev["node"] : 0;
-      syncs.set(node, [...(syncs.get(node) ?? []), ev["syncedAt"]]);
+      const list = syncs.get(node);
+      if (list) list.push(ev["syncedAt"]);
+      else syncs.set(node, [ev["syncedAt"]]);
     } else if (ev.kind === "pod" && typeof ev["pod"] === "string") {
       const e = get(ev["pod"]);
       if (ev["terminating"] === true && e.deletedAt === null) e.deletedAt = ev.t;
@@ -103,12 +105,16 @@ function programmedAfter(t: number | null, syncs: ReadonlyMap<number, readonly n
   return done;
 }
 
-/** Ready endpoints over all slices at time t (null: no endpoints event before t). */
+/** The user-facing Service every strategy manages (deploy/strategy.ts SERVICE_NAME); other Services' slices (a preview, the ingress controller's own) do not serve users. */
+const USER_SERVICE = "app";
+
+/** Ready endpoints over the user-facing Service's slices at time t (null: no endpoints event before t). */
 function readyEndpointsAt(events: readonly RunEvent[], t: number): number | null {
   const slices = new Map<string, number>();
   for (const ev of events) {
     if (ev.t > t) break;
     if (ev.kind !== "endpoints" || typeof ev["slice"] !== "string") continue;
+    if (typeof ev["service"] === "string" && ev["service"] !== USER_SERVICE) continue;
     const eps = (Array.isArray(ev["endpoints"]) ? ev["endpoints"] : []) as SliceEndpoint[];
     slices.set(ev["slice"], ev["type"] === "DELETED" ? 0 : eps.filter((e) => e.ready === true).length);
   }
@@ -125,7 +131,7 @@ const LOOKBACK_MS = 10_000;
  * still sent to a pod that had stopped serving. `no-ready-endpoint`: no ready
  * endpoint at all when the outage began.
  */
-export function outageCause(outage: Outage, exits: readonly PodExit[], events: readonly RunEvent[], origin: number): OutageCause {
+export function outageCause(outage: Outage, exits: readonly PodExit[], events: readonly RunEvent[], origin: number, ingress: string | null = null): OutageCause {
   // `events` are sorted by time (judge sorts them once for every rule).
   const at = (t: number | null): string => (t === null ? "never seen" : formatOffset(t, origin));
   const rel = (t: number | null, from: number): string => (t === null ? "not seen" : `${t - from >= 0 ? "+" : ""}${((t - from) / 1000).toFixed(2)} s`);
@@ -163,7 +169,9 @@ export function outageCause(outage: Outage, exits: readonly PodExit[], events: r
       text:
         `requests failed from ${at(outage.start)} to ${at(outage.end)} while ${near.length === 1 ? "a pod that was being deleted was" : "pods that were being deleted were"} still listed as endpoints (${detail}): ` +
         `the pod stopped serving before traffic to it stopped — ` +
-        (proxySeen
+        (ingress
+          ? `a preStop sleep longer than deletion → the ingress controller (${ingress}) stops sending to the pod (it routes to pod addresses from the EndpointSlices itself, on its own schedule; see the ingress lag) keeps it serving until then`
+          : proxySeen
           ? `a preStop sleep longer than deletion → kube-proxy's rules without the pod (up to ${(lag / 1000).toFixed(2)} s here) keeps it serving until then`
           : `a preStop sleep longer than deletion → endpoint removal (up to ${(lag / 1000).toFixed(2)} s here) plus kube-proxy's programming lag keeps it serving until then`),
     };
