@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODROP := node bin/nodrop.mjs
 
-.PHONY: help tools tools-kind tools-browser deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e test-kind typecheck bench clean
+.PHONY: help tools tools-kind tools-browser tools-ingress deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e test-kind typecheck bench clean
 
 help:
 	@echo "make demo          the preStop demo: variant A (no preStop) fails, variant B (preStop sleep) passes"
@@ -25,6 +25,11 @@ tools:
 # What provider kind needs on top: kubeadm + kubectl (node image), nerdctl.
 tools-kind: tools
 	@bash clusters/tools/install.sh kind-all
+
+# The ingress controller for path=ingress (Traefik from its pinned Go module, ~5 min
+# cold; cached). A run with path=ingress builds it on first use too.
+tools-ingress:
+	@bash clusters/tools/install.sh traefik
 
 # Debian's chromium, for the e2e test that opens the reports in a headless browser.
 tools-browser:
@@ -60,7 +65,7 @@ test-unit: tools deps
 
 # The e2e project brings up the local cluster (or reuses a running one) and
 # tears it down when it created it.
-test-e2e: tools tools-browser deps
+test-e2e: tools tools-browser tools-ingress deps
 	npx vitest run --project e2e $(call VITEST_REPORT,e2e)
 
 # kind on nerdctl + nodrop's own containerd, with the offline node image

@@ -27,12 +27,16 @@ export const READINESS = ["honest", "lying"] as const;
 export const BAD_VERSIONS = ["none", "errors", "never-ready", "resets"] as const;
 /** deploy: a new version rolls out during the load; drain: the workers are drained in turn (node maintenance), the version stays. */
 export const SCENARIOS = ["deploy", "drain"] as const;
+/** Where the load enters: the app's NodePort (kube-proxy only), or an ingress controller's NodePort in front of the app's Service. */
+export const PATHS = ["nodeport", "ingress"] as const;
+export const METHODS = ["GET", "POST"] as const;
 
 const RunConfigObject = z
   .object({
     scenario: z.enum(SCENARIOS).default("deploy"),
     strategy: z.enum(STRATEGIES).default("rolling"),
     provider: z.enum(PROVIDERS).default("local"),
+    path: z.enum(PATHS).default("nodeport"),
     // Cluster size for provider kind: 1 control plane + (nodes - 1) workers.
     nodes: z.number().int().min(1).max(5).default(1),
     kubeconfig: z.string().optional(),
@@ -82,6 +86,12 @@ const RunConfigObject = z
     // The app closes a keep-alive connection after this many requests (0 = never).
     keepAliveMaxRequests: z.number().int().min(0).max(1_000_000).default(50),
     maxVUs: z.number().int().min(1).max(2000).default(200),
+    // GET, or POST (a proxy or client may resend a GET on a just-closed kept-alive connection, not a POST).
+    method: z.enum(METHODS).default("GET"),
+    // The sample app's idle keep-alive timeout (node's server.keepAliveTimeout; node's own default is 5 s).
+    keepAliveTimeout: z.number().min(0.001).max(3600).default(65),
+    // path=ingress: how long the controller keeps an idle upstream connection to a pod (Traefik's default: 90 s).
+    ingressIdleTimeout: z.number().min(0.001).max(3600).default(90),
     deployTimeout: seconds(180, 1800),
 
     // Strategies.
@@ -137,6 +147,7 @@ export const RunConfigSchema = RunConfigObject.superRefine((c, ctx) => {
       if (c.badVersion !== "none") ctx.addIssue({ code: "custom", path: ["badVersion"], message: "scenario=drain deploys no new version: badVersion must be none" });
       if (c.provider === "local") ctx.addIssue({ code: "custom", path: ["provider"], message: "scenario=drain needs at least 2 worker nodes: the local cluster has one; use provider=kind with nodes >= 3, or existing" });
       if (c.provider === "kind" && c.nodes < 3) ctx.addIssue({ code: "custom", path: ["nodes"], message: `scenario=drain needs at least 2 worker nodes: with provider kind, nodes >= 3 (1 control plane + 2 workers; is ${c.nodes})` });
+      if (c.path === "ingress") ctx.addIssue({ code: "custom", path: ["path"], message: "scenario=drain drains the nodes the single ingress controller runs on too: path must be nodeport" });
       if (c.replicas < 2) ctx.addIssue({ code: "custom", path: ["replicas"], message: "scenario=drain spreads the pods over the workers: replicas must be >= 2" });
     }
     if (c.app !== undefined && c.badVersion !== "none") {

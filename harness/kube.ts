@@ -142,6 +142,17 @@ export class Kube {
     });
   }
 
+  /** The logs of the pods matching `selector` (the last `tailLines` of each), for reports and error messages. */
+  async podLogs(namespace: string, selector: string, tailLines?: number): Promise<string> {
+    const out: string[] = [];
+    for (const p of await this.pods(namespace, selector)) {
+      const name = p.metadata!.name!;
+      const text = await this.core.readNamespacedPodLog({ name, namespace, ...(tailLines ? { tailLines } : {}) }).catch((e: Error) => `(logs unavailable: ${e.message})`);
+      out.push(`==> ${name} <==\n${text}`);
+    }
+    return out.join("\n");
+  }
+
   /** The last events of a namespace, for error messages. */
   async describeEvents(namespace: string, n = 15): Promise<string> {
     try {

@@ -43,6 +43,7 @@ import { chartData, type ChartData, writeReports } from "../reports/index.ts";
 import { applyAll } from "./deploy/apply.ts";
 import { appConfig, loadUserApp, type UserApp } from "./userapp/load.ts";
 import { patchExtra } from "./userapp/patch.ts";
+import { setupIngress } from "./ingress/index.ts";
 
 export interface RunOptions {
   /** A provider already provisioned by the caller (the demo runs both variants on one cluster). */
@@ -155,7 +156,9 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           const ctx: DeployContext = { config, kube, provider, namespace, runId, image, events, runDir, defer: (name, fn) => cleanup.defer(name, fn, { always: true }), ...(app ? { app } : {}) };
           if (app?.extras.length) await step("app ConfigMaps and Secrets", () => applyAll(ctx, app.extras.map((o) => patchExtra(o, runId, namespace)), "app config"));
           const strategy = strategyFor(config.strategy, config.scenario);
-          const { nodePort } = await step(`deploy v1 (${strategy.name})`, () => strategy.setup(ctx, "v1"));
+          const appService = await step(`deploy v1 (${strategy.name})`, () => strategy.setup(ctx, "v1"));
+          // path=ingress: the load enters through an ingress controller in front of the app's Service.
+          const { nodePort } = config.path === "ingress" ? await step("ingress controller in front of the app (Traefik, built and packed locally)", () => setupIngress(ctx)) : appService;
           const target = `http://127.0.0.1:${provider.hostPortFor(nodePort)}${app?.path ?? "/"}`;
           await step(`target ${target} answers 200`, () => waitTargetAnswers(target, { timeoutMs: 60_000, diagnose: () => kube.describeEvents(namespace) }));
           if (canClearNodePortState(provider)) await step(`forget the nodes' connection tracking for NodePort ${nodePort}`, () => provider.clearNodePortState(nodePort));
@@ -171,7 +174,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
               script,
               runDir,
               k6Path: toolPaths().k6,
-              env: scenarioEnv({ target, rate: config.rate, durationS: capS, maxVUs: config.maxVUs, warmupS: config.warmup, timeoutS: config.requestTimeout, newConnShare: config.newConnShare, ...(app ? { versionHeader: app.versionHeader, podHeader: app.podHeader } : {}) }),
+              env: scenarioEnv({ target, rate: config.rate, durationS: capS, maxVUs: config.maxVUs, warmupS: config.warmup, timeoutS: config.requestTimeout, newConnShare: config.newConnShare, method: config.method, ...(app ? { versionHeader: app.versionHeader, podHeader: app.podHeader } : {}) }),
             }),
           );
           const started = k6;
@@ -266,7 +269,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         config,
         verdict,
         ...(opts.expectRollback !== undefined ? { expectRollback: opts.expectRollback } : {}),
-        artifacts: ["samples.ndjson", "events.ndjson", "k6.log", "k6-summary.json", "scenario.js", "manifests.yaml", "config.json"],
+        artifacts: ["samples.ndjson", "events.ndjson", "k6.log", "k6-summary.json", "scenario.js", "manifests.yaml", "config.json", ...(config.path === "ingress" ? ["ingress.log"] : [])],
       });
       // Signals exit 130/143; any other early end is an infrastructure failure (3)
       // unless requests were already dropped (1).

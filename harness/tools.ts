@@ -35,6 +35,8 @@ export interface ToolPaths {
   kubeadmBin: string;
   /** nerdctl, the engine kind drives where no Docker engine runs (install.sh kind-all). */
   nerdctl: string;
+  /** The Traefik ingress controller (path=ingress; install.sh traefik, built on first use). */
+  traefik: string;
   versions: ToolVersions;
 }
 
@@ -107,6 +109,7 @@ export function toolPaths(opts: { env?: NodeJS.ProcessEnv; versionsFile?: string
     pause: join(toolsDir, `pause-${versions.kubernetes}`, "pause"),
     kubeadmBin: join(toolsDir, `kubeadm-${versions.kubernetes}`, "bin"),
     nerdctl: join(toolsDir, `nerdctl-${all["NERDCTL_VERSION"] ?? "unset"}`, "bin", "nerdctl"),
+    traefik: join(toolsDir, `traefik-${all["TRAEFIK_VERSION"] ?? "unset"}`, "bin", "traefik"),
     versions,
   };
 }

@@ -2,6 +2,7 @@
 // e.g. by the preStop demo to print "A vs B".
 import { lagText } from "../harness/verdict/lag.ts";
 import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
+import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
 import type { Verdict } from "../harness/verdict/types.ts";
 
 export interface CompareRow {
@@ -41,6 +42,9 @@ export function compareGrid(rows: readonly CompareRow[]): string[][] {
     ...failureKeys(rows).map((k): [string, (r: CompareRow) => string] => [k.label, (r) => String(k.count(r.verdict))]),
     ["deleted pods answered new conns for", (r) => lagText(r.verdict.lag)],
     ["endpoint out of service → kube-proxy synced", (r) => proxyLagText(r.verdict.proxyLag)],
+    ...(rows.some((r) => r.verdict.ingressLag)
+      ? [["endpoint out of service → ingress's last request to the pod", (r: CompareRow) => ingressLagText(r.verdict.ingressLag)] as [string, (r: CompareRow) => string]]
+      : []),
     ["verdict", (r) => r.verdict.outcome.toUpperCase()],
     ["report", (r) => r.reportPath],
   ];

@@ -7,6 +7,7 @@ import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid } f
 import { htmlEscape } from "./escape.ts";
 import { lagText } from "../harness/verdict/lag.ts";
 import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
+import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
 import { chartAssets, chartBlock } from "./chart/html.ts";
 import { chartData } from "./chart/data.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
@@ -86,7 +87,7 @@ ${table(["phase", "start", "duration", "requests", "failed", "statuses"], v.phas
 ${table(["version", "requests", "ok", "failed", "first", "last"], v.versions.map((x) => [versionLabel(x.version), x.requests, x.ok, x.failed, off(x.first), off(x.last)]))}
 <h2>Outages</h2>
 ${table(["start", "end", "duration", "failed", "requests", "statuses", "why"], v.outages.map((o) => [off(o.start), off(o.end), secs(o.durationMs), o.failed, o.requests, histText(o.histogram), o.cause?.text ?? "–"]))}
-<p>Deleted pods still answered new connections for ${htmlEscape(lagText(v.lag))} after their deletion. kube-proxy synced its rules ${htmlEscape(proxyLagText(v.proxyLag))} after a deleted pod's endpoint left service (not ready or removed in its EndpointSlice).</p>
+<p>Deleted pods still answered new connections for ${htmlEscape(lagText(v.lag))} after their deletion. kube-proxy synced its rules ${htmlEscape(proxyLagText(v.proxyLag))} after a deleted pod's endpoint left service (not ready or removed in its EndpointSlice).${v.ingressLag ? ` The ingress controller (${htmlEscape(v.ingressLag.controller)}) still sent requests to a deleted pod ${htmlEscape(ingressLagText(v.ingressLag))} after its endpoint left service.` : ""}</p>
 <h2>Configuration</h2>
 ${table(["knob", "value"], relevantConfig(input.config))}
 <h2>Files</h2>

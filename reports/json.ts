@@ -5,6 +5,7 @@ import { exitCodeFor } from "../harness/verdict/analyze.ts";
 import type { DrainSummary } from "../harness/verdict/drain.ts";
 import type { LagStats } from "../harness/verdict/lag.ts";
 import type { ProxyLag } from "../harness/verdict/proxy-lag.ts";
+import type { IngressLag } from "../harness/verdict/ingress-lag.ts";
 import type {
   BlastRadius,
   DeployWindow,
@@ -71,6 +72,8 @@ export interface Summary extends VerdictEvidence {
   /** How long after their deletion pods still answered requests; null when no deleted pod answered any. */
   lag: LagStats | null;
   proxyLag: ProxyLag | null;
+  /** path=ingress only: endpoint out of service → the ingress controller's last request to the pod. */
+  ingressLag: IngressLag | null;
   rollback: { happened: boolean; at: string | null; reason: string | null };
   blastRadius: BlastRadius | null;
   malformedLines: number;
@@ -112,6 +115,7 @@ export function buildSummary(input: ReportInput): Summary {
     outages: v.outages,
     lag: v.lag ?? null,
     proxyLag: v.proxyLag ?? null,
+    ingressLag: v.ingressLag ?? null,
     rollback: {
       happened: v.rollback.happened,
       at: v.rollback.at === null ? null : iso(v.rollback.at),

@@ -4,6 +4,7 @@ import { exitCodeFor, formatOffset, versionLabel } from "../harness/verdict/anal
 import type { Histogram, TimelineBucket, Verdict } from "../harness/verdict/types.ts";
 import { lagText } from "../harness/verdict/lag.ts";
 import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
+import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
 import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, type Grid } from "./evidence.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
 
@@ -271,6 +272,13 @@ export function markdownReport(input: ReportInput): string {
       `(not ready or removed in its EndpointSlice; end of kube-proxy's first sync after the harness saw that, from kube-proxy's metrics${v.proxyLag ? "" : "; not observed on this cluster"}).`,
   );
   out.push("");
+  if (v.ingressLag) {
+    out.push(
+      `The ingress controller (${v.ingressLag.controller}) still sent requests to a deleted pod ${ingressLagText(v.ingressLag)} after its endpoint left service ` +
+        `(send time of the last request each pod answered through it; a preStop sleep shorter than this drops requests on the ingress path even where it suffices for kube-proxy).`,
+    );
+    out.push("");
+  }
   const causes = v.outages.filter((o) => o.cause);
   if (causes.length > 0) {
     out.push("Why (from the pod and EndpointSlice events on the same clock):");

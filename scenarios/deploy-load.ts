@@ -73,12 +73,14 @@ export const options: Options = {
 http.setResponseCallback(http.expectedStatuses(200));
 
 const CLOSE = { Connection: "close" };
+const BODY = JSON.stringify({ order: 1 });
 const HEADERS = { version: P.versionHeader, pod: P.podHeader };
 
 export default function (): void {
   const conn = exec.scenario.name === "newconn" ? "new" : "reuse";
   const t = Date.now();
   const ph = phaseAt(t - exec.scenario.startTime, P.warmupS);
-  const res = http.get(P.target, { timeout: TIMEOUT_MS, tags: { phase: ph }, ...(conn === "new" ? { headers: CLOSE } : {}) });
+  const params = { timeout: TIMEOUT_MS, tags: { phase: ph }, ...(conn === "new" ? { headers: CLOSE } : {}) };
+  const res = P.method === "POST" ? http.post(P.target, BODY, params) : http.get(P.target, params);
   console.log(formatSample(sampleRecord(t, res, ph, conn, HEADERS)));
 }

@@ -99,6 +99,7 @@ export function renderEnv(config: RunConfig, version: string, bad = false): V1En
     { name: "READINESS", value: config.readiness },
     { name: "WORK_MS", value: String(config.workMs) },
     { name: "MAX_REQUESTS_PER_SOCKET", value: String(config.keepAliveMaxRequests) },
+    { name: "KEEP_ALIVE_TIMEOUT_MS", value: ms(config.keepAliveTimeout) },
   ];
   if (bad && config.badVersion === "errors") env.push({ name: "ERROR_RATE", value: String(config.badErrorRate) });
   if (bad && config.badVersion === "never-ready") env.push({ name: "NEVER_READY", value: "true" });

@@ -3,6 +3,7 @@
 import type { ClusterProvider } from "../cluster/provider.ts";
 import type { RunConfig } from "../config.ts";
 import { LABEL_RUN, LABEL_VERSION, type Kube } from "../kube.ts";
+import { LABELS } from "./manifests.ts";
 import type { SampleCounts } from "../load/k6.ts";
 import type { EventLog } from "../observe/events.ts";
 import type { UserApp } from "../userapp/load.ts";
@@ -59,9 +60,9 @@ export function versionSelector(runId: string, version: string): string {
   return runSelector(runId, { [LABEL_VERSION]: version });
 }
 
-/** Names of the pods that are ready and not terminating: the ones serving. */
+/** Names of the app's pods that are ready and not terminating: the ones serving (the ingress controller's pod, with no workload label, is not one). */
 export async function servingPods(ctx: DeployContext, extra: Record<string, string> = {}): Promise<string[]> {
-  const pods = await ctx.kube.pods(ctx.namespace, runSelector(ctx.runId, extra));
+  const pods = await ctx.kube.pods(ctx.namespace, `${runSelector(ctx.runId, extra)},${LABELS.workload}`);
   return pods
     .filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
     .map((p) => p.metadata!.name!)

@@ -33,6 +33,7 @@ import { windowLookup } from "./window-lookup.ts";
 import { outageCause, podExits } from "./outage-causes.ts";
 import { deletionToLastAnswer } from "./lag.ts";
 import { removalToProgrammed } from "./proxy-lag.ts";
+import { endpointOutToLastRequest, ingressController } from "./ingress-lag.ts";
 
 export { errorsByCode, histogram, isFailed, K6_ERROR_CODES, k6ErrorName } from "./counting.ts";
 export { formatOffset } from "./format.ts";
@@ -318,7 +319,7 @@ export function judge(input: JudgeInput): Verdict {
   const phs = phases(events, samples, runEnd);
   const vers = versions(samples);
   const exits = podExits(events);
-  const outs = outages(samples).map((o) => ({ ...o, cause: outageCause(o, exits, events, origin) }));
+  const outs = outages(samples).map((o) => ({ ...o, cause: outageCause(o, exits, events, origin, ingressController(events)) }));
   const tl = timeline(samples, 1000, origin);
   const inAnyWindow = windowLookup(wins);
   const probes = probeStats(samples, (t) => inAnyWindow(t) !== null);
@@ -484,6 +485,7 @@ export function judge(input: JudgeInput): Verdict {
     outages: outs,
     lag: deletionToLastAnswer(exits, samples),
     proxyLag: removalToProgrammed(exits, events),
+    ingressLag: endpointOutToLastRequest(exits, samples, events, new Set(outs.flatMap((o) => (o.cause?.rule === "stopped-before-traffic" ? o.cause.pods : [])))),
     timeline: tl,
     rollback: { happened: rolledBack !== null, at: rolledBack?.at ?? null, reason: rolledBack?.reason ?? null },
     blastRadius,

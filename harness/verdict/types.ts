@@ -8,6 +8,7 @@
 import type { SampleRecord } from "../../scenarios/lib/sample.ts";
 import type { LagStats } from "./lag.ts";
 import type { ProxyLag } from "./proxy-lag.ts";
+import type { IngressLag } from "./ingress-lag.ts";
 import type { OutageCause } from "./outage-causes.ts";
 
 /**
@@ -243,6 +244,8 @@ export interface Verdict {
   lag: LagStats | null;
   /** EndpointSlice removal → kube-proxy synced, per deleted pod (verdict/proxy-lag.ts); null: kube-proxy not observed. */
   proxyLag: ProxyLag | null;
+  /** path=ingress: endpoint out of service → the controller's last request to the pod (verdict/ingress-lag.ts); null: no ingress. */
+  ingressLag?: IngressLag | null;
   timeline: TimelineBucket[];
   rollback: { happened: boolean; at: number | null; reason: string | null };
   /** Present when rolled back: failed requests by version and phase, first/last failure. */

@@ -27,6 +27,12 @@ export interface ScenarioParams {
   versionHeader: string;
   /** Response header naming the pod that answered. */
   podHeader: string;
+  /**
+   * GET, or POST with a small body. A client or proxy may resend a GET whose
+   * reused connection the server had just closed (Go's transport does, in k6
+   * and in Traefik); a POST it may not: the race of a keep-alive mismatch shows.
+   */
+  method: "GET" | "POST";
 }
 
 export type ScenarioParamsInput = Pick<ScenarioParams, "target"> & Partial<Omit<ScenarioParams, "target">>;
@@ -43,6 +49,7 @@ export const SCENARIO_ENV = {
   newConnShare: "NEWCONN_SHARE",
   versionHeader: "VERSION_HEADER",
   podHeader: "POD_HEADER",
+  method: "METHOD",
 } as const satisfies Record<keyof ScenarioParams, string>;
 
 export const SCENARIO_DEFAULTS = {
@@ -54,10 +61,11 @@ export const SCENARIO_DEFAULTS = {
   newConnShare: 0.5,
   versionHeader: "X-App-Version",
   podHeader: "X-Pod-Name",
+  method: "GET",
 } as const;
 
 /** Bounds (inclusive). The duration is always bounded: no load loop runs forever. */
-type NumericParam = Exclude<keyof ScenarioParams, "target" | "versionHeader" | "podHeader">;
+type NumericParam = Exclude<keyof ScenarioParams, "target" | "versionHeader" | "podHeader" | "method">;
 const LIMITS: Record<NumericParam, [min: number, max: number, integer: boolean]> = {
   rate: [1, 5000, true],
   durationS: [1, 6 * 3600, true],
@@ -145,7 +153,9 @@ export function parseScenarioParams(env: Record<string, string | undefined>): Sc
   }
   const versionHeader = headerName(env, "versionHeader", SCENARIO_DEFAULTS.versionHeader);
   const podHeader = headerName(env, "podHeader", SCENARIO_DEFAULTS.podHeader);
-  return { target, rate, durationS, preAllocatedVUs, maxVUs, warmupS, timeoutS, newConnShare, versionHeader, podHeader };
+  const method = env[SCENARIO_ENV.method] ?? SCENARIO_DEFAULTS.method;
+  if (method !== "GET" && method !== "POST") throw new Error(`${SCENARIO_ENV.method} must be GET or POST, got '${method}'`);
+  return { target, rate, durationS, preAllocatedVUs, maxVUs, warmupS, timeoutS, newConnShare, versionHeader, podHeader, method };
 }
 
 /**

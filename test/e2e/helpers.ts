@@ -40,6 +40,7 @@ export interface SummaryJson {
   outages: { start: number; end: number; failed: number; cause?: { rule: string | null; pods: string[]; text: string } }[];
   lag: { requests: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number } | null;
   proxyLag: { pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number; programming: { count: number; meanMs: number | null } | null } | null;
+  ingressLag: { controller: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number; cutShort: number } | null;
 }
 
 /** Every outage of a failed rolling run is explained by a rule that names the pod(s) being deleted (issue 10). */

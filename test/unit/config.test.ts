@@ -67,3 +67,15 @@ describe("wantedNodes", () => {
     expect(wantedNodes(validateConfig({ provider: "kind", nodes: 3 }))).toBe(3);
   });
 });
+
+describe("path", () => {
+  it("defaults to the app's NodePort; ingress is allowed; anything else names the allowed values", () => {
+    expect(validateConfig({}).path).toBe("nodeport");
+    expect(validateConfig({ path: "ingress" }).path).toBe("ingress");
+    expect(() => validateConfig({ path: "gateway" })).toThrow(/path: .*\(allowed: nodeport, ingress\)/);
+  });
+
+  it("refuses a node drain through the single ingress controller", () => {
+    expect(() => validateConfig({ scenario: "drain", provider: "kind", nodes: 3, path: "ingress" })).toThrow(/path: scenario=drain drains the nodes the single ingress controller runs on too/);
+  });
+});

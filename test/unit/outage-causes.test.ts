@@ -72,6 +72,18 @@ describe("outage causes", () => {
     expect(afterRemoval.rule).toBeNull();
   });
 
+  it("on the ingress path names the controller, which routes to pod addresses itself, not kube-proxy", () => {
+    const c = outageCause(outage(5, 1070), podExits(ABRUPT), ABRUPT, T, "Traefik v3.6.12");
+    expect(c.rule).toBe("stopped-before-traffic");
+    expect(c.text).toMatch(/a preStop sleep longer than deletion → the ingress controller \(Traefik v3\.6\.12\) stops sending to the pod/);
+  });
+
+  it("counts ready endpoints of the user-facing Service only: the ingress controller's own endpoint serves no user", () => {
+    const ingressSlice: RunEvent = { t: T - 3000, kind: "endpoints", type: "ADDED", slice: "ingress-xyz", service: "ingress", endpoints: [{ pod: "ingress-1", ready: true, serving: true, terminating: false }] };
+    const ev = [slice(-3000, [["app-a", false], ["app-b", false]]), ingressSlice];
+    expect(outageCause(outage(0, 2000), podExits(ev), ev, T)).toMatchObject({ rule: "no-ready-endpoint" });
+  });
+
   it("with no events at all, says so", () => {
     const c = outageCause(outage(0, 100), [], [], T);
     expect(c.rule).toBeNull();

@@ -92,15 +92,15 @@ describe("validateTarget", () => {
 describe("parseScenarioParams / scenarioEnv", () => {
   it("applies defaults and derives preAllocatedVUs", () => {
     const p = parseScenarioParams({ TARGET: "http://127.0.0.1:9/" });
-    expect(p).toEqual({ target: "http://127.0.0.1:9/", rate: 300, durationS: 1800, preAllocatedVUs: 200, maxVUs: 200, warmupS: 10, timeoutS: 5, newConnShare: 0.5, versionHeader: "X-App-Version", podHeader: "X-Pod-Name" });
+    expect(p).toEqual({ target: "http://127.0.0.1:9/", rate: 300, durationS: 1800, preAllocatedVUs: 200, maxVUs: 200, warmupS: 10, timeoutS: 5, newConnShare: 0.5, versionHeader: "X-App-Version", podHeader: "X-Pod-Name", method: "GET" });
     // The whole pool: k6 drops an iteration whenever it must allocate a VU mid-run.
     expect(defaultPreAllocatedVUs(10, 200)).toBe(200);
     expect(defaultPreAllocatedVUs(150, 200)).toBe(200);
     expect(defaultPreAllocatedVUs(5000, 100)).toBe(100);
   });
   it("parses every variable", () => {
-    const env = { TARGET: "http://127.0.0.1:9/x", RATE: "100", DURATION: "30", PRE_ALLOCATED_VUS: "10", MAX_VUS: "50", WARMUP: "1.5", TIMEOUT: "0.5", NEWCONN_SHARE: "0.25", VERSION_HEADER: "X-Build", POD_HEADER: "X-Served-By" };
-    expect(parseScenarioParams(env)).toEqual({ target: "http://127.0.0.1:9/x", rate: 100, durationS: 30, preAllocatedVUs: 10, maxVUs: 50, warmupS: 1.5, timeoutS: 0.5, newConnShare: 0.25, versionHeader: "X-Build", podHeader: "X-Served-By" });
+    const env = { TARGET: "http://127.0.0.1:9/x", RATE: "100", DURATION: "30", PRE_ALLOCATED_VUS: "10", MAX_VUS: "50", WARMUP: "1.5", TIMEOUT: "0.5", NEWCONN_SHARE: "0.25", VERSION_HEADER: "X-Build", POD_HEADER: "X-Served-By", METHOD: "POST" };
+    expect(parseScenarioParams(env)).toEqual({ target: "http://127.0.0.1:9/x", rate: 100, durationS: 30, preAllocatedVUs: 10, maxVUs: 50, warmupS: 1.5, timeoutS: 0.5, newConnShare: 0.25, versionHeader: "X-Build", podHeader: "X-Served-By", method: "POST" });
   });
   it.each([
     [{ RATE: "0" }, /RATE must be an integer between 1 and 5000, got '0'/],
@@ -112,6 +112,7 @@ describe("parseScenarioParams / scenarioEnv", () => {
     [{ WARMUP: "1e3" }, /WARMUP must be/],
     [{ PRE_ALLOCATED_VUS: "60", MAX_VUS: "50" }, /PRE_ALLOCATED_VUS \(60\) must not exceed MAX_VUS \(50\)/],
     [{ VERSION_HEADER: "X Build" }, /VERSION_HEADER must be an HTTP header name/],
+    [{ METHOD: "PUT" }, /METHOD must be GET or POST, got 'PUT'/],
   ])("refuses %j", (extra, msg) => {
     expect(() => parseScenarioParams({ TARGET: "http://127.0.0.1:9/", ...extra })).toThrow(msg);
   });
@@ -135,7 +136,7 @@ describe("parseScenarioParams / scenarioEnv", () => {
     });
     expect(() => scenarioEnv({ target: "http://example.com/" })).toThrow(/TARGET/);
     expect(() => scenarioEnv({ target: "http://127.0.0.1:9/", newConnShare: 1.5 })).toThrow(/NEWCONN_SHARE must be a number between 0 and 1/);
-    expect(Object.values(SCENARIO_ENV).sort()).toEqual(["DURATION", "MAX_VUS", "NEWCONN_SHARE", "POD_HEADER", "PRE_ALLOCATED_VUS", "RATE", "TARGET", "TIMEOUT", "VERSION_HEADER", "WARMUP"]);
+    expect(Object.values(SCENARIO_ENV).sort()).toEqual(["DURATION", "MAX_VUS", "METHOD", "NEWCONN_SHARE", "POD_HEADER", "PRE_ALLOCATED_VUS", "RATE", "TARGET", "TIMEOUT", "VERSION_HEADER", "WARMUP"]);
   });
 });
 
