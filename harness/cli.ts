@@ -88,7 +88,10 @@ async function main(argv: string[]): Promise<number> {
     }
     const { Kube, LABEL_RUN } = await import("./kube.ts");
     const selector = `app.kubernetes.io/managed-by=nodrop${values["run-id"] ? `,${LABEL_RUN}=${values["run-id"]}` : ""}`;
-    const gone = await new Kube(p.kubeconfigPath(), p.context()).deleteNamespacesByLabel(selector);
+    const kube = new Kube(p.kubeconfigPath(), p.context());
+    const gone = await kube.deleteNamespacesByLabel(selector);
+    const { reapIngressClusterObjects } = await import("./ingress/reap.ts");
+    gone.push(...(await reapIngressClusterObjects(kube, values["run-id"] ? { runId: values["run-id"] } : {})));
     log.ok(gone.length ? `deleted ${gone.join(", ")}` : `nothing labelled ${selector}`);
     return 0;
   }

@@ -30,6 +30,8 @@ export const SCENARIOS = ["deploy", "drain"] as const;
 /** Where the load enters: the app's NodePort (kube-proxy only), or an ingress controller's NodePort in front of the app's Service. */
 export const PATHS = ["nodeport", "ingress"] as const;
 export const METHODS = ["GET", "POST"] as const;
+/** How a canary takes traffic: by its share of ready replicas behind one Service, or by route weights at the ingress. */
+export const CANARY_BY = ["replicas", "weight"] as const;
 
 const RunConfigObject = z
   .object({
@@ -103,6 +105,7 @@ const RunConfigObject = z
         message: "a strictly increasing list of percentages ending at 100, e.g. 25,50,100",
       }),
     canaryPause: seconds(10, 600),
+    canaryBy: z.enum(CANARY_BY).default("replicas"),
     scaleDownDelay: seconds(30, 600),
     analysisMaxErrorRate: z.number().min(0).max(1).default(0),
     analysisMinRequests: z.number().int().min(1).default(50),
@@ -149,6 +152,12 @@ export const RunConfigSchema = RunConfigObject.superRefine((c, ctx) => {
       if (c.provider === "kind" && c.nodes < 3) ctx.addIssue({ code: "custom", path: ["nodes"], message: `scenario=drain needs at least 2 worker nodes: with provider kind, nodes >= 3 (1 control plane + 2 workers; is ${c.nodes})` });
       if (c.path === "ingress") ctx.addIssue({ code: "custom", path: ["path"], message: "scenario=drain drains the nodes the single ingress controller runs on too: path must be nodeport" });
       if (c.replicas < 2) ctx.addIssue({ code: "custom", path: ["replicas"], message: "scenario=drain spreads the pods over the workers: replicas must be >= 2" });
+    }
+    if (c.canaryBy === "weight" && c.path !== "ingress") {
+      ctx.addIssue({ code: "custom", path: ["canaryBy"], message: "canaryBy=weight sets weights on the ingress's route: it needs path=ingress" });
+    }
+    if (c.canaryBy === "weight" && c.strategy !== "canary") {
+      ctx.addIssue({ code: "custom", path: ["canaryBy"], message: `canaryBy applies to strategy=canary (strategy is ${c.strategy})` });
     }
     if (c.app !== undefined && c.badVersion !== "none") {
       ctx.addIssue({ code: "custom", path: ["badVersion"], message: "only the sample app has bad versions: with app set, badVersion must be none" });

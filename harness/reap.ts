@@ -3,13 +3,16 @@
 // by `nodrop cleanup`; runs kept on purpose (keep=true) stay.
 import type { Kube } from "./kube.ts";
 import { ANNOTATION_KEEP, ANNOTATION_OWNER, ownerIsGone, parseOwner } from "./owner.ts";
+import { reapIngressClusterObjects } from "./ingress/reap.ts";
 
-export async function reapOrphans(kube: Kube, isGone = ownerIsGone): Promise<{ name: string; owner: string }[]> {
+export async function reapOrphans(kube: Kube, isGone = ownerIsGone, clusterObjects: (kube: Kube) => Promise<string[]> = reapIngressClusterObjects): Promise<{ name: string; owner: string }[]> {
   const orphans = (await kube.runNamespaces()).filter((n) => {
     if (n.annotations[ANNOTATION_KEEP] === "true") return false;
     const owner = parseOwner(n.annotations[ANNOTATION_OWNER]);
     return owner !== undefined && isGone(owner);
   });
   await Promise.all(orphans.map((n) => kube.deleteNamespace(n.name)));
-  return orphans.map((n) => ({ name: n.name, owner: n.annotations[ANNOTATION_OWNER]! }));
+  // The weighted route's cluster-scoped objects of runs whose namespace is gone.
+  const objects = await clusterObjects(kube);
+  return [...orphans.map((n) => ({ name: n.name, owner: n.annotations[ANNOTATION_OWNER]! })), ...objects.map((name) => ({ name, owner: "(its run's namespace is gone)" }))];
 }

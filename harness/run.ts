@@ -155,10 +155,12 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
 
           const ctx: DeployContext = { config, kube, provider, namespace, runId, image, events, runDir, defer: (name, fn) => cleanup.defer(name, fn, { always: true }), ...(app ? { app } : {}) };
           if (app?.extras.length) await step("app ConfigMaps and Secrets", () => applyAll(ctx, app.extras.map((o) => patchExtra(o, runId, namespace)), "app config"));
-          const strategy = strategyFor(config.strategy, config.scenario);
+          const strategy = strategyFor(config.strategy, config.scenario, config.canaryBy);
           const appService = await step(`deploy v1 (${strategy.name})`, () => strategy.setup(ctx, "v1"));
           // path=ingress: the load enters through an ingress controller in front of the app's Service.
-          const { nodePort } = config.path === "ingress" ? await step("ingress controller in front of the app (Traefik, built and packed locally)", () => setupIngress(ctx)) : appService;
+          const front = config.path === "ingress" ? await step("ingress controller in front of the app (Traefik, built and packed locally)", () => setupIngress(ctx)) : undefined;
+          if (front?.router) ctx.router = front.router;
+          const { nodePort } = front ?? appService;
           const target = `http://127.0.0.1:${provider.hostPortFor(nodePort)}${app?.path ?? "/"}`;
           await step(`target ${target} answers 200`, () => waitTargetAnswers(target, { timeoutMs: 60_000, diagnose: () => kube.describeEvents(namespace) }));
           if (canClearNodePortState(provider)) await step(`forget the nodes' connection tracking for NodePort ${nodePort}`, () => provider.clearNodePortState(nodePort));

@@ -6,6 +6,7 @@ import type { DrainSummary } from "../harness/verdict/drain.ts";
 import type { LagStats } from "../harness/verdict/lag.ts";
 import type { ProxyLag } from "../harness/verdict/proxy-lag.ts";
 import type { IngressLag } from "../harness/verdict/ingress-lag.ts";
+import type { StepShare } from "../harness/verdict/traffic-share.ts";
 import type {
   BlastRadius,
   DeployWindow,
@@ -74,6 +75,8 @@ export interface Summary extends VerdictEvidence {
   proxyLag: ProxyLag | null;
   /** path=ingress only: endpoint out of service → the ingress controller's last request to the pod. */
   ingressLag: IngressLag | null;
+  /** canaryBy=weight: per canary step, the canary's share of answered requests against the route's weight. */
+  trafficShares: StepShare[] | null;
   rollback: { happened: boolean; at: string | null; reason: string | null };
   blastRadius: BlastRadius | null;
   malformedLines: number;
@@ -116,6 +119,7 @@ export function buildSummary(input: ReportInput): Summary {
     lag: v.lag ?? null,
     proxyLag: v.proxyLag ?? null,
     ingressLag: v.ingressLag ?? null,
+    trafficShares: v.trafficShares ?? null,
     rollback: {
       happened: v.rollback.happened,
       at: v.rollback.at === null ? null : iso(v.rollback.at),

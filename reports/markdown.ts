@@ -5,6 +5,7 @@ import type { Histogram, TimelineBucket, Verdict } from "../harness/verdict/type
 import { lagText } from "../harness/verdict/lag.ts";
 import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
 import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
+import { SHARE_TOLERANCE_POINTS } from "../harness/verdict/traffic-share.ts";
 import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, type Grid } from "./evidence.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
 
@@ -277,6 +278,16 @@ export function markdownReport(input: ReportInput): string {
       `The ingress controller (${v.ingressLag.controller}) still sent requests to a deleted pod ${ingressLagText(v.ingressLag)} after its endpoint left service ` +
         `(send time of the last request each pod answered through it; a preStop sleep shorter than this drops requests on the ingress path even where it suffices for kube-proxy).`,
     );
+    out.push("");
+  }
+  if (v.trafficShares?.length) {
+    out.push(`## Traffic share by canary step`);
+    out.push("");
+    out.push(
+      `The canary's share of the answered requests (HTTP 200 naming a version) at each step, from the moment the controller served the step's weights to the next step; tolerance ± ${SHARE_TOLERANCE_POINTS} percentage points.`,
+    );
+    out.push("");
+    out.push(table(["route weight to the canary", "canary version", "answered requests", "canary's share", "within tolerance"], v.trafficShares.map((s) => [`${s.percent} %`, s.canaryVersion, s.requests, Number.isNaN(s.canaryShare) ? "–" : `${s.canaryShare.toFixed(1)} %`, s.withinTolerance ? "yes" : "**no**"])));
     out.push("");
   }
   const causes = v.outages.filter((o) => o.cause);

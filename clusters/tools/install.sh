@@ -151,6 +151,20 @@ install_go_module_build() { # name module version package
   ok "$name $version built in $(( $(ts) - start )) s"
 }
 
+# Gateway API's standard-channel CRDs (GatewayClass, Gateway, HTTPRoute, ...)
+# from the Go module the ingress controller is built against: YAML files, copied.
+install_gateway_crds() {
+  local dest=$TOOLS_DIR/gateway-api-$GATEWAY_API_VERSION
+  if [ -f "$dest/.complete" ]; then ok "Gateway API CRDs $GATEWAY_API_VERSION (cached)"; return; fi
+  local src; src=$(module_dir "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")
+  [ -n "$src" ] || die "could not download sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION"
+  rm -rf "$dest"; mkdir -p "$dest/crds"
+  cp "$src"/config/crd/standard/gateway.networking.k8s.io_*.yaml "$dest/crds/"
+  chmod -R u+w "$dest"
+  touch "$dest/.complete"
+  ok "Gateway API CRDs $GATEWAY_API_VERSION ($(ls "$dest/crds" | wc -l) files)"
+}
+
 install_go_tool() { # name module version
   local name=$1 module=$2 version=$3
   local dest=$TOOLS_DIR/$name-$version
@@ -194,7 +208,10 @@ case $what in
   kubeadm) install_kubeadm ;;
   nerdctl) install_nerdctl ;;
   browser) install_browser ;;
-  traefik) install_go_module_build traefik github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" ./cmd/traefik ;;
+  traefik)
+    install_go_module_build traefik github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" ./cmd/traefik
+    install_gateway_crds
+    ;;
   # What provider kind needs on top of `all`: kubeadm/kubectl for the node
   # image, nerdctl for the container engine (see clusters/kind/README.md).
   kind-all)

@@ -21,6 +21,8 @@ export interface DeployContext {
   events: EventLog;
   /** The run's folder: rendered manifests are recorded there. */
   runDir?: string;
+  /** The weighted route in front of the app (canaryBy=weight; set once the ingress is up). */
+  router?: TrafficRouter;
   /** Live totals of the running load (set once k6 runs); analyses read it. */
   load?: { counts(): SampleCounts };
   clock?: Clock;
@@ -44,6 +46,13 @@ export interface DeployStrategy {
 
 export const APP_NAME = "sample-app";
 export const SERVICE_NAME = "app";
+/** canaryBy=weight: the canary track's own Service, the route's second backend. */
+export const CANARY_SERVICE_NAME = "app-canary";
+
+/** Sets the route's weights (path=ingress with canaryBy=weight): percent to SERVICE_NAME and to CANARY_SERVICE_NAME. */
+export interface TrafficRouter {
+  setWeights(stable: number, canary: number): Promise<void>;
+}
 
 /** {a: "1", b: "2"} → "a=1,b=2" (a Kubernetes label selector). */
 export function labelSelector(labels: Record<string, string>): string {

@@ -10,6 +10,7 @@
 // keeps its own upstream keep-alive connections: the two things that make an
 // ingress drop requests a NodePort does not.
 import type { V1Deployment, V1Role, V1RoleBinding, V1Service, V1ServiceAccount, V1Ingress } from "@kubernetes/client-node";
+import { GATEWAY_NAMESPACED_RULES, gatewayArgs } from "./gateway.ts";
 
 export const INGRESS_NAME = "ingress";
 /** Traefik's entry point for users' traffic, and its ping (readiness) entry point. */
@@ -28,6 +29,10 @@ export interface IngressParams {
   nodePort?: number;
   /** How long the controller keeps an idle upstream connection to a pod, seconds (Traefik's default: 90). */
   idleTimeoutS?: number;
+  /** The route: an Ingress (default), or Gateway API (a weighted HTTPRoute; gateway.ts renders it). */
+  route?: "ingress" | "gateway";
+  /** With route=gateway: the NodePort of Traefik's API (undefined lets Kubernetes choose). */
+  apiNodePort?: number;
 }
 
 /** The ingress class of one run: the controller picks only its own run's Ingress. */
@@ -35,18 +40,27 @@ export function ingressClass(runId: string): string {
   return `nodrop-${runId}`;
 }
 
-export function traefikArgs(p: Pick<IngressParams, "runId" | "namespace" | "idleTimeoutS">): string[] {
+export function traefikArgs(p: Pick<IngressParams, "runId" | "namespace" | "idleTimeoutS" | "route">): string[] {
+  const provider =
+    p.route === "gateway"
+      ? gatewayArgs(p)
+      : [
+          "--providers.kubernetesingress=true",
+          `--providers.kubernetesingress.namespaces=${p.namespace}`,
+          // No IngressClass or Node lookups: a namespaced Role is all it needs.
+          "--providers.kubernetesingress.disableClusterScopeResources=true",
+          `--providers.kubernetesingress.ingressClass=${ingressClass(p.runId)}`,
+        ];
   return [
     ...(p.idleTimeoutS !== undefined ? [`--serversTransport.forwardingTimeouts.idleConnTimeout=${Math.round(p.idleTimeoutS * 1000)}ms`] : []),
     `--entrypoints.web.address=:${WEB_PORT}`,
-    `--entrypoints.ping.address=:${PING_PORT}`,
+    // Traefik's own entry point: ping (readiness) and, with a weighted route, the
+    // read-only API the harness asks whether new weights are live.
+    `--entrypoints.traefik.address=:${PING_PORT}`,
     "--ping=true",
-    "--ping.entrypoint=ping",
-    "--providers.kubernetesingress=true",
-    `--providers.kubernetesingress.namespaces=${p.namespace}`,
-    // No IngressClass or Node lookups: a namespaced Role is all it needs.
-    "--providers.kubernetesingress.disableClusterScopeResources=true",
-    `--providers.kubernetesingress.ingressClass=${ingressClass(p.runId)}`,
+    "--ping.entrypoint=traefik",
+    ...(p.route === "gateway" ? ["--api=true", "--api.insecure=true", "--api.dashboard=false"] : []),
+    ...provider,
     // Network rule: nothing may call out of this machine.
     "--global.checknewversion=false",
     "--global.sendanonymoususage=false",
@@ -66,6 +80,7 @@ export function renderIngress(p: IngressParams): object[] {
       { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
       { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["get", "list", "watch"] },
       { apiGroups: ["networking.k8s.io"], resources: ["ingresses/status"], verbs: ["update"] },
+      ...(p.route === "gateway" ? GATEWAY_NAMESPACED_RULES : []),
     ],
   };
   const binding: V1RoleBinding = {
@@ -95,7 +110,7 @@ export function renderIngress(p: IngressParams): object[] {
               args: traefikArgs(p),
               ports: [
                 { name: "web", containerPort: WEB_PORT },
-                { name: "ping", containerPort: PING_PORT },
+                { name: "traefik", containerPort: PING_PORT },
               ],
               readinessProbe: { httpGet: { path: "/ping", port: PING_PORT }, periodSeconds: 1, failureThreshold: 1 },
             },
@@ -111,7 +126,10 @@ export function renderIngress(p: IngressParams): object[] {
     spec: {
       type: "NodePort",
       selector,
-      ports: [{ name: "web", protocol: "TCP", port: 80, targetPort: WEB_PORT, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) }],
+      ports: [
+        { name: "web", protocol: "TCP", port: 80, targetPort: WEB_PORT, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) },
+        ...(p.route === "gateway" ? [{ name: "api", protocol: "TCP", port: PING_PORT, targetPort: PING_PORT, ...(p.apiNodePort !== undefined ? { nodePort: p.apiNodePort } : {}) }] : []),
+      ],
     },
   };
   const ingress: V1Ingress = {
@@ -122,5 +140,5 @@ export function renderIngress(p: IngressParams): object[] {
       rules: [{ http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: p.service, port: { number: p.servicePort } } } }] } }],
     },
   };
-  return [sa, role, binding, deployment, service, ingress];
+  return p.route === "gateway" ? [sa, role, binding, deployment, service] : [sa, role, binding, deployment, service, ingress];
 }

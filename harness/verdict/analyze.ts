@@ -34,6 +34,7 @@ import { outageCause, podExits } from "./outage-causes.ts";
 import { deletionToLastAnswer } from "./lag.ts";
 import { removalToProgrammed } from "./proxy-lag.ts";
 import { endpointOutToLastRequest, ingressController } from "./ingress-lag.ts";
+import { SHARE_TOLERANCE_POINTS, stepShares } from "./traffic-share.ts";
 
 export { errorsByCode, histogram, isFailed, K6_ERROR_CODES, k6ErrorName } from "./counting.ts";
 export { formatOffset } from "./format.ts";
@@ -470,6 +471,10 @@ export function judge(input: JudgeInput): Verdict {
       );
     }
   }
+  const shares = stepShares(events, samples);
+  for (const s of shares.filter((x) => !x.withinTolerance)) {
+    reasons.push(`note: canary step ${s.percent} %: the canary answered ${Number.isNaN(s.canaryShare) ? "no" : `${s.canaryShare.toFixed(1)} % of the`} ${s.requests} answered requests, outside ± ${SHARE_TOLERANCE_POINTS} points of the route's weight`);
+  }
   reasons.push(...notes);
 
   return {
@@ -485,6 +490,7 @@ export function judge(input: JudgeInput): Verdict {
     outages: outs,
     lag: deletionToLastAnswer(exits, samples),
     proxyLag: removalToProgrammed(exits, events),
+    ...(shares.length ? { trafficShares: shares } : {}),
     ingressLag: endpointOutToLastRequest(exits, samples, events, new Set(outs.flatMap((o) => (o.cause?.rule === "stopped-before-traffic" ? o.cause.pods : [])))),
     timeline: tl,
     rollback: { happened: rolledBack !== null, at: rolledBack?.at ?? null, reason: rolledBack?.reason ?? null },

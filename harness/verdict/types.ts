@@ -9,6 +9,7 @@ import type { SampleRecord } from "../../scenarios/lib/sample.ts";
 import type { LagStats } from "./lag.ts";
 import type { ProxyLag } from "./proxy-lag.ts";
 import type { IngressLag } from "./ingress-lag.ts";
+import type { StepShare } from "./traffic-share.ts";
 import type { OutageCause } from "./outage-causes.ts";
 
 /**
@@ -246,6 +247,8 @@ export interface Verdict {
   proxyLag: ProxyLag | null;
   /** path=ingress: endpoint out of service → the controller's last request to the pod (verdict/ingress-lag.ts); null: no ingress. */
   ingressLag?: IngressLag | null;
+  /** canaryBy=weight: per step, the canary's share of the answered requests against the route's weight (verdict/traffic-share.ts). */
+  trafficShares?: StepShare[];
   timeline: TimelineBucket[];
   rollback: { happened: boolean; at: number | null; reason: string | null };
   /** Present when rolled back: failed requests by version and phase, first/last failure. */

@@ -19,6 +19,7 @@ export function runDirsIn(output: string): string[] {
 
 export interface SummaryJson {
   verdict: string;
+  runId: string;
   reasons: string[];
   strategy: string;
   config: Record<string, unknown>;

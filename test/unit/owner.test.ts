@@ -39,8 +39,11 @@ describe("reapOrphans", () => {
       ],
       deleteNamespace: async (n: string) => void deleted.push(n),
     } as unknown as Kube;
-    const reaped = await reapOrphans(kube);
+    const reaped = await reapOrphans(kube, undefined, async () => ["GatewayClass/nodrop-r0"]);
     expect(deleted).toEqual(["nodrop-dead"]);
-    expect(reaped).toEqual([{ name: "nodrop-dead", owner: dead }]);
+    expect(reaped).toEqual([
+      { name: "nodrop-dead", owner: dead },
+      { name: "GatewayClass/nodrop-r0", owner: "(its run's namespace is gone)" },
+    ]);
   });
 });
