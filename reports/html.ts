@@ -8,6 +8,7 @@ import { htmlEscape } from "./escape.ts";
 import { lagText } from "../harness/verdict/lag.ts";
 import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
 import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
+import { SHARE_TOLERANCE_POINTS } from "../harness/verdict/traffic-share.ts";
 import { chartAssets, chartBlock } from "./chart/html.ts";
 import { chartData } from "./chart/data.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
@@ -88,6 +89,9 @@ ${table(["version", "requests", "ok", "failed", "first", "last"], v.versions.map
 <h2>Outages</h2>
 ${table(["start", "end", "duration", "failed", "requests", "statuses", "why"], v.outages.map((o) => [off(o.start), off(o.end), secs(o.durationMs), o.failed, o.requests, histText(o.histogram), o.cause?.text ?? "–"]))}
 <p>Deleted pods still answered new connections for ${htmlEscape(lagText(v.lag))} after their deletion. kube-proxy synced its rules ${htmlEscape(proxyLagText(v.proxyLag))} after a deleted pod's endpoint left service (not ready or removed in its EndpointSlice).${v.ingressLag ? ` The ingress controller (${htmlEscape(v.ingressLag.controller)}) still sent requests to a deleted pod ${htmlEscape(ingressLagText(v.ingressLag))} after its endpoint left service.` : ""}</p>
+${v.trafficShares?.length ? `<h2>Traffic share by canary step</h2>
+<p>The canary's share of the answered requests at each step, from the moment the controller served the step's weights; tolerance ± ${SHARE_TOLERANCE_POINTS} percentage points.</p>
+${table(["route weight to the canary", "canary version", "answered requests", "canary's share", "within tolerance"], v.trafficShares.map((s) => [`${s.percent} %`, s.canaryVersion, s.requests, Number.isNaN(s.canaryShare) ? "–" : `${s.canaryShare.toFixed(1)} %`, s.withinTolerance ? "yes" : "no"]))}` : ""}
 <h2>Configuration</h2>
 ${table(["knob", "value"], relevantConfig(input.config))}
 <h2>Files</h2>

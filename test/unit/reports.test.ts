@@ -339,3 +339,29 @@ describe("the A/B page", () => {
     expect(page).toContain("<p>No outages.</p>");
   });
 });
+
+describe("the ingress path in the reports", () => {
+  const withIngress: Verdict = {
+    ...pass,
+    ingressLag: { controller: "Traefik v3.6.12", pods: [{ pod: "p", ms: 1950 }], minMs: 1950, medianMs: 1950, maxMs: 1950, cutShort: 0 },
+    trafficShares: [
+      { percent: 10, canaryVersion: "v2", start: T0, end: T0 + 3000, requests: 900, canaryShare: 10.1, withinTolerance: true },
+      { percent: 50, canaryVersion: "v2", start: T0 + 3000, end: T0 + 6000, requests: 900, canaryShare: 61, withinTolerance: false },
+    ],
+  };
+  it("markdown and html give the controller's lag and the traffic share per step against its weight", () => {
+    const md = markdownReport(run(withIngress));
+    expect(md).toMatch(/The ingress controller \(Traefik v3\.6\.12\) still sent requests to a deleted pod median 1\.95 s/);
+    expect(md).toMatch(/## Traffic share by canary step/);
+    expect(md).toMatch(/\| 10 % \| v2 \| 900 \| 10\.1 % \| yes \|/);
+    expect(md).toMatch(/\| 50 % \| v2 \| 900 \| 61\.0 % \| \*\*no\*\* \|/);
+    const html = htmlReport(run(withIngress));
+    expect(html).toMatch(/<h2>Traffic share by canary step<\/h2>/);
+    expect(html).toMatch(/The ingress controller \(Traefik v3\.6\.12\) still sent requests/);
+    expect(buildSummary(run(withIngress)).trafficShares).toHaveLength(2);
+  });
+  it("the NodePort path has neither", () => {
+    expect(markdownReport(run(pass))).not.toMatch(/ingress controller|Traffic share/);
+    expect(buildSummary(run(pass))).toMatchObject({ ingressLag: null, trafficShares: null });
+  });
+});
