@@ -142,9 +142,37 @@ export function createApp(opts: AppOptions): App {
   };
   const json = (o: Record<string, unknown>) => JSON.stringify({ version: opts.version, pod: opts.podName, ...o });
 
+  // Server-sent event streams open now: a graceful shutdown says goodbye on each.
+  const streams = new Set<(why: "end" | "goodbye") => void>();
+  const openStream = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const ms = Math.min(600_000, Math.max(100, Number(new URL(req.url ?? "/", "http://x").searchParams.get("ms")) || 20_000));
+    res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-App-Version": opts.version, "X-Pod-Name": opts.podName });
+    let n = 0;
+    const finish = (why: "end" | "goodbye") => {
+      if (!streams.delete(finish)) return;
+      clearInterval(tick);
+      clearTimeout(until);
+      // goodbye: the server is going away; `retry` tells an EventSource to reconnect at once (to another pod).
+      res.end(why === "goodbye" ? "event: goodbye\nretry: 0\ndata: reconnect\n\n" : "event: end\ndata: done\n\n");
+    };
+    streams.add(finish);
+    const tick = setInterval(() => res.write(`data: ${n++}\n\n`), 250);
+    const until = setTimeout(() => finish("end"), ms);
+    res.on("close", () => {
+      streams.delete(finish);
+      clearInterval(tick);
+      clearTimeout(until);
+    });
+    res.write(": open\n\n");
+    if (state.shuttingDown) finish("goodbye");
+  };
+
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     switch (path) {
+      case "/stream":
+        openStream(req, res);
+        return;
       case "/": {
         state.inFlight++;
         let counted = false;
@@ -244,7 +272,9 @@ export function createApp(opts: AppOptions): App {
         server.closeAllConnections();
         finish(1, "drain-timeout");
       }, drainTimeoutMs);
-      log("draining", { inFlight: state.inFlight, drainTimeoutMs });
+      log("draining", { inFlight: state.inFlight, streams: streams.size, drainTimeoutMs });
+      // Open streams never end by themselves: each gets a goodbye (clients reconnect elsewhere) and ends.
+      for (const finishStream of [...streams]) finishStream("goodbye");
       // Stops accepting; the callback runs once every connection has closed.
       server.close(() => finish(0, "drained"));
       server.closeIdleConnections();

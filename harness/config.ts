@@ -88,6 +88,9 @@ const RunConfigObject = z
     // The app closes a keep-alive connection after this many requests (0 = never).
     keepAliveMaxRequests: z.number().int().min(0).max(1_000_000).default(50),
     maxVUs: z.number().int().min(1).max(2000).default(200),
+    // Long-lived streams (the sample app's server-sent events) held open through the deploy; 0 = none.
+    streams: z.number().int().min(0).max(200).default(0),
+    streamSeconds: z.number().min(1).max(600).default(20),
     // GET, or POST (a proxy or client may resend a GET on a just-closed kept-alive connection, not a POST).
     method: z.enum(METHODS).default("GET"),
     // The sample app's idle keep-alive timeout (node's server.keepAliveTimeout; node's own default is 5 s).
@@ -158,6 +161,9 @@ export const RunConfigSchema = RunConfigObject.superRefine((c, ctx) => {
     }
     if (c.canaryBy === "weight" && c.strategy !== "canary") {
       ctx.addIssue({ code: "custom", path: ["canaryBy"], message: `canaryBy applies to strategy=canary (strategy is ${c.strategy})` });
+    }
+    if (c.app !== undefined && c.streams > 0) {
+      ctx.addIssue({ code: "custom", path: ["streams"], message: "only the sample app serves streams (/stream): with app set, streams must be 0" });
     }
     if (c.app !== undefined && c.badVersion !== "none") {
       ctx.addIssue({ code: "custom", path: ["badVersion"], message: "only the sample app has bad versions: with app set, badVersion must be none" });

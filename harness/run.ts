@@ -176,7 +176,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
               script,
               runDir,
               k6Path: toolPaths().k6,
-              env: scenarioEnv({ target, rate: config.rate, durationS: capS, maxVUs: config.maxVUs, warmupS: config.warmup, timeoutS: config.requestTimeout, newConnShare: config.newConnShare, method: config.method, ...(app ? { versionHeader: app.versionHeader, podHeader: app.podHeader } : {}) }),
+              env: scenarioEnv({ target, rate: config.rate, durationS: capS, maxVUs: config.maxVUs, warmupS: config.warmup, timeoutS: config.requestTimeout, newConnShare: config.newConnShare, method: config.method, streams: config.streams, streamS: config.streamSeconds, ...(app ? { versionHeader: app.versionHeader, podHeader: app.podHeader } : {}) }),
             }),
           );
           const started = k6;
@@ -237,7 +237,9 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       const read = k6 ? await readSamples(k6.files.samples) : { samples: [], malformedLines: 0 };
       // Stopping k6 cancels the requests in flight at that moment; they are the
       // harness's doing, not the deploy's: dropped here, counted per code.
-      const cancelled = dropCancelledAtStop(read.samples, stopResult?.stopRequestedAt ?? null, config.requestTimeout * 1000);
+      // A stream in flight at the stop may have been open for up to streamSeconds.
+      const inFlightS = config.streams > 0 ? Math.max(config.requestTimeout, config.streamSeconds + 10) : config.requestTimeout;
+      const cancelled = dropCancelledAtStop(read.samples, stopResult?.stopRequestedAt ?? null, inFlightS * 1000);
       if (cancelled.cancelled > 0) events.record("cancelled-at-stop", { count: cancelled.cancelled, byCode: cancelled.byCode });
       const dropped = k6 ? await k6.dropped() : { total: null, series: [] };
       const k6Problem = k6Error(failure, cause, stopResult);

@@ -13,6 +13,7 @@ import exec from "k6/execution";
 import type { Options } from "k6/options";
 import { defaultPreAllocatedVUs, parseScenarioParams, splitRate } from "./lib/params.ts";
 import { formatSample, phaseAt, sampleRecord } from "./lib/sample.ts";
+import { streamFate, streamUrl } from "./lib/stream.ts";
 
 // k6 provides console in every context; @types/k6 does not declare it and the
 // scenario's lib (ES2020, no DOM) has none.
@@ -47,6 +48,10 @@ export const options: Options = {
   scenarios: {
     ...(NEW_RATE > 0 ? { newconn: probe(NEW_RATE) } : {}),
     ...(REUSE_RATE > 0 ? { reuse: probe(REUSE_RATE) } : {}),
+    // Long-lived streams: each VU holds one open, and opens the next when it ends.
+    ...(P.streams > 0
+      ? { streams: { executor: "constant-vus" as const, vus: P.streams, duration: `${P.durationS}s`, exec: "stream", gracefulStop: `${Math.ceil(P.streamS) + 5}s` } }
+      : {}),
   },
   // We only read status and headers; bodies would cost memory and CPU.
   discardResponseBodies: true,
@@ -83,4 +88,20 @@ export default function (): void {
   const params = { timeout: TIMEOUT_MS, tags: { phase: ph }, ...(conn === "new" ? { headers: CLOSE } : {}) };
   const res = P.method === "POST" ? http.post(P.target, BODY, params) : http.get(P.target, params);
   console.log(formatSample(sampleRecord(t, res, ph, conn, HEADERS)));
+}
+
+const STREAM_URL = P.streams > 0 ? streamUrl(P.target, P.streamS) : "";
+const STREAM_TIMEOUT_MS = Math.round((P.streamS + 10) * 1000);
+
+/**
+ * One stream per iteration; its sample is logged when it ends, with t = that
+ * moment (when its fate was decided), d = how long it was open, and c = its
+ * fate: stream-end / stream-goodbye (status 200) or stream-cut (a failure).
+ */
+export function stream(): void {
+  const res = http.get(STREAM_URL, { timeout: STREAM_TIMEOUT_MS, responseType: "text", tags: { probe: "stream" } });
+  const t = Date.now();
+  const f = streamFate(res.status, res.error_code, typeof res.body === "string" ? res.body : "");
+  const ph = phaseAt(t - exec.scenario.startTime, P.warmupS);
+  console.log(formatSample({ ...sampleRecord(t, res, ph, f.c, HEADERS), s: f.s, e: f.e }));
 }

@@ -27,7 +27,7 @@ import { malformedEvidence } from "./evidence/malformed.ts";
 import { podsEvidence } from "./evidence/pods.ts";
 import { windowRateEvidence, windowRates } from "./evidence/window-rate.ts";
 import { countList, formatOffset, inc, plural, seconds } from "./format.ts";
-import { probeStats } from "./probes.ts";
+import { probeStats, streamsNote } from "./probes.ts";
 import { lowerBound, upperBound } from "./sorted.ts";
 import { windowLookup } from "./window-lookup.ts";
 import { outageCause, podExits } from "./outage-causes.ts";
@@ -471,6 +471,8 @@ export function judge(input: JudgeInput): Verdict {
       );
     }
   }
+  const streamNote = streamsNote(probes);
+  if (streamNote) reasons.push(streamNote);
   const shares = stepShares(events, samples);
   for (const s of shares.filter((x) => !x.withinTolerance)) {
     reasons.push(`note: canary step ${s.percent} %: the canary answered ${Number.isNaN(s.canaryShare) ? "no" : `${s.canaryShare.toFixed(1)} % of the`} ${s.requests} answered requests, outside ± ${SHARE_TOLERANCE_POINTS} points of the route's weight`);

@@ -9,6 +9,8 @@ export const K6_ERROR_CODES: Readonly<Record<number, string>> = {
   1010: "non-TCP network error",
   1020: "invalid URL",
   1050: "request timeout",
+  // nodrop's own (scenarios/lib/stream.ts), not k6's: a stream whose body stopped with neither event.
+  1090: "stream cut (no end or goodbye event)",
   1100: "DNS error",
   1101: "no such host",
   1110: "blacklisted IP",

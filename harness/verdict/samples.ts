@@ -70,7 +70,7 @@ function toSample(o: Record<string, unknown>, pool: { get(x: string): string } =
     v: typeof v === "string" ? pool.get(v) : "",
     p: typeof p === "string" ? pool.get(p) : "",
     ph: typeof ph === "string" ? pool.get(ph) : "",
-    ...(c === "new" || c === "reuse" ? { c } : {}),
+    ...(c === "new" || c === "reuse" || c === "stream-end" || c === "stream-goodbye" || c === "stream-cut" ? { c } : {}),
   };
 }
 

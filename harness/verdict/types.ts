@@ -173,7 +173,7 @@ export interface BlastRadius {
 }
 
 /** A connection kind of the scenario: "new" connection per request, "reuse" (keep-alive), "" = not recorded. */
-export type ProbeKind = "new" | "reuse" | "";
+export type ProbeKind = "new" | "reuse" | "stream-end" | "stream-goodbye" | "stream-cut" | "";
 
 /** The requests of one connection kind, so the two probes can be read side by side. */
 export interface ProbeStats {

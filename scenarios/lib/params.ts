@@ -33,6 +33,10 @@ export interface ScenarioParams {
    * and in Traefik); a POST it may not: the race of a keep-alive mismatch shows.
    */
   method: "GET" | "POST";
+  /** Long-lived streams held open side by side with the requests (the sample app's /stream); 0 = none. */
+  streams: number;
+  /** Each stream's length, seconds (the server ends it then; a client reconnects after every stream). */
+  streamS: number;
 }
 
 export type ScenarioParamsInput = Pick<ScenarioParams, "target"> & Partial<Omit<ScenarioParams, "target">>;
@@ -50,6 +54,8 @@ export const SCENARIO_ENV = {
   versionHeader: "VERSION_HEADER",
   podHeader: "POD_HEADER",
   method: "METHOD",
+  streams: "STREAMS",
+  streamS: "STREAM_SECONDS",
 } as const satisfies Record<keyof ScenarioParams, string>;
 
 export const SCENARIO_DEFAULTS = {
@@ -62,6 +68,8 @@ export const SCENARIO_DEFAULTS = {
   versionHeader: "X-App-Version",
   podHeader: "X-Pod-Name",
   method: "GET",
+  streams: 0,
+  streamS: 20,
 } as const;
 
 /** Bounds (inclusive). The duration is always bounded: no load loop runs forever. */
@@ -74,6 +82,8 @@ const LIMITS: Record<NumericParam, [min: number, max: number, integer: boolean]>
   warmupS: [0, 3600, false],
   timeoutS: [0.1, 60, false],
   newConnShare: [0, 1, false],
+  streams: [0, 1000, true],
+  streamS: [1, 3600, false],
 };
 
 const TARGET_RE = /^http:\/\/127\.0\.0\.1:([0-9]{1,5})(\/[^\s#\\]*)?$/;
@@ -155,7 +165,9 @@ export function parseScenarioParams(env: Record<string, string | undefined>): Sc
   const podHeader = headerName(env, "podHeader", SCENARIO_DEFAULTS.podHeader);
   const method = env[SCENARIO_ENV.method] ?? SCENARIO_DEFAULTS.method;
   if (method !== "GET" && method !== "POST") throw new Error(`${SCENARIO_ENV.method} must be GET or POST, got '${method}'`);
-  return { target, rate, durationS, preAllocatedVUs, maxVUs, warmupS, timeoutS, newConnShare, versionHeader, podHeader, method };
+  const streams = num(env, "streams", SCENARIO_DEFAULTS.streams);
+  const streamS = num(env, "streamS", SCENARIO_DEFAULTS.streamS);
+  return { target, rate, durationS, preAllocatedVUs, maxVUs, warmupS, timeoutS, newConnShare, versionHeader, podHeader, method, streams, streamS };
 }
 
 /**

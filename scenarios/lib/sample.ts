@@ -36,7 +36,8 @@ export interface SampleRecord {
   c?: ConnKind;
 }
 
-export type ConnKind = "new" | "reuse";
+/** "new" connection per request, "reuse" (keep-alive), or a long-lived stream's fate (lib/stream.ts). */
+export type ConnKind = "new" | "reuse" | "stream-end" | "stream-goodbye" | "stream-cut";
 
 /** Header lookup, case-insensitive (k6 canonicalises names, but a proxy may not). */
 export function headerValue(headers: { [name: string]: string } | undefined, name: string): string {

@@ -176,6 +176,27 @@ describe("sample app (in-process)", () => {
   });
 });
 
+describe("server-sent event streams (/stream)", () => {
+  it("streams until ?ms=, then ends with an end event, naming version and pod", async () => {
+    const { port } = await start();
+    const r = await get(port, "/stream?ms=600");
+    expect(r.status).toBe(200);
+    expect(r.headers["content-type"]).toBe("text/event-stream");
+    expect(r.headers["x-pod-name"]).toBe("pod-a");
+    expect(r.body).toMatch(/^: open\n\n(data: \d+\n\n)+event: end\ndata: done\n\n$/);
+  });
+
+  it("graceful shutdown ends every open stream with a goodbye and a reconnect hint, then exits 0 without waiting for the drain timeout", async () => {
+    const { app, port } = await start({ drainTimeoutMs: 5_000 });
+    const streams = [get(port, "/stream?ms=60000"), get(port, "/stream?ms=60000")];
+    await sleep(300);
+    const t0 = Date.now();
+    expect(await app.shutdown("SIGTERM")).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    for (const r of await Promise.all(streams)) expect(r.body).toMatch(/event: goodbye\nretry: 0\ndata: reconnect\n\n$/);
+  });
+});
+
 describe("sample app (child process, real signals)", () => {
   let child: ChildProcess | undefined;
   afterEach(() => {

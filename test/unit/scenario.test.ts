@@ -92,15 +92,15 @@ describe("validateTarget", () => {
 describe("parseScenarioParams / scenarioEnv", () => {
   it("applies defaults and derives preAllocatedVUs", () => {
     const p = parseScenarioParams({ TARGET: "http://127.0.0.1:9/" });
-    expect(p).toEqual({ target: "http://127.0.0.1:9/", rate: 300, durationS: 1800, preAllocatedVUs: 200, maxVUs: 200, warmupS: 10, timeoutS: 5, newConnShare: 0.5, versionHeader: "X-App-Version", podHeader: "X-Pod-Name", method: "GET" });
+    expect(p).toEqual({ target: "http://127.0.0.1:9/", rate: 300, durationS: 1800, preAllocatedVUs: 200, maxVUs: 200, warmupS: 10, timeoutS: 5, newConnShare: 0.5, versionHeader: "X-App-Version", podHeader: "X-Pod-Name", method: "GET", streams: 0, streamS: 20 });
     // The whole pool: k6 drops an iteration whenever it must allocate a VU mid-run.
     expect(defaultPreAllocatedVUs(10, 200)).toBe(200);
     expect(defaultPreAllocatedVUs(150, 200)).toBe(200);
     expect(defaultPreAllocatedVUs(5000, 100)).toBe(100);
   });
   it("parses every variable", () => {
-    const env = { TARGET: "http://127.0.0.1:9/x", RATE: "100", DURATION: "30", PRE_ALLOCATED_VUS: "10", MAX_VUS: "50", WARMUP: "1.5", TIMEOUT: "0.5", NEWCONN_SHARE: "0.25", VERSION_HEADER: "X-Build", POD_HEADER: "X-Served-By", METHOD: "POST" };
-    expect(parseScenarioParams(env)).toEqual({ target: "http://127.0.0.1:9/x", rate: 100, durationS: 30, preAllocatedVUs: 10, maxVUs: 50, warmupS: 1.5, timeoutS: 0.5, newConnShare: 0.25, versionHeader: "X-Build", podHeader: "X-Served-By", method: "POST" });
+    const env = { TARGET: "http://127.0.0.1:9/x", RATE: "100", DURATION: "30", PRE_ALLOCATED_VUS: "10", MAX_VUS: "50", WARMUP: "1.5", TIMEOUT: "0.5", NEWCONN_SHARE: "0.25", VERSION_HEADER: "X-Build", POD_HEADER: "X-Served-By", METHOD: "POST", STREAMS: "3", STREAM_SECONDS: "7.5" };
+    expect(parseScenarioParams(env)).toEqual({ target: "http://127.0.0.1:9/x", rate: 100, durationS: 30, preAllocatedVUs: 10, maxVUs: 50, warmupS: 1.5, timeoutS: 0.5, newConnShare: 0.25, versionHeader: "X-Build", podHeader: "X-Served-By", method: "POST", streams: 3, streamS: 7.5 });
   });
   it.each([
     [{ RATE: "0" }, /RATE must be an integer between 1 and 5000, got '0'/],
@@ -136,7 +136,7 @@ describe("parseScenarioParams / scenarioEnv", () => {
     });
     expect(() => scenarioEnv({ target: "http://example.com/" })).toThrow(/TARGET/);
     expect(() => scenarioEnv({ target: "http://127.0.0.1:9/", newConnShare: 1.5 })).toThrow(/NEWCONN_SHARE must be a number between 0 and 1/);
-    expect(Object.values(SCENARIO_ENV).sort()).toEqual(["DURATION", "MAX_VUS", "METHOD", "NEWCONN_SHARE", "POD_HEADER", "PRE_ALLOCATED_VUS", "RATE", "TARGET", "TIMEOUT", "VERSION_HEADER", "WARMUP"]);
+    expect(Object.values(SCENARIO_ENV).sort()).toEqual(["DURATION", "MAX_VUS", "METHOD", "NEWCONN_SHARE", "POD_HEADER", "PRE_ALLOCATED_VUS", "RATE", "STREAMS", "STREAM_SECONDS", "TARGET", "TIMEOUT", "VERSION_HEADER", "WARMUP"]);
   });
 });
 
