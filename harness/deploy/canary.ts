@@ -4,27 +4,14 @@
 // per-version results; a failure aborts: the canary is scaled away (its pods
 // drain like any other) while stable goes back to full size.
 // On success stable is updated to the new version and the canary removed.
-import { RunAbortedError } from "../abort.ts";
-import { log } from "../log.ts";
-import { renderPdb, renderService, LABELS, APP_NAME, workloadSelector } from "./manifests.ts";
+// The steps, the analysis and the abort are canary-steps.ts's.
+import { renderPdb, renderService, LABELS, APP_NAME } from "./manifests.ts";
 import { applyAll } from "./apply.ts";
-import { nodePortOf, renderWorkload, workloadPort } from "./workload.ts";
-import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, labelSelector, type RolloutResult, SERVICE_NAME, servingPods, versionSelector } from "./strategy.ts";
-import { realClock } from "../wait.ts";
+import { CANARY, canaryReplicas, canaryRollout, STABLE, trackDeployment as dep, trackSelector as sel } from "./canary-steps.ts";
+import { nodePortOf, workloadPort } from "./workload.ts";
+import { type DeployStrategy, type RolloutResult, SERVICE_NAME, versionSelector } from "./strategy.ts";
 
-const STABLE = "app-stable";
-const CANARY = "app-canary";
-
-function dep(ctx: DeployContext, name: string, version: string, replicas: number, bad: boolean) {
-  return renderWorkload(ctx, { runId: ctx.runId, namespace: ctx.namespace, name, version, image: ctx.image, replicas, bad, extraLabels: { "nodrop.dev/track": name === CANARY ? "canary" : "stable" } });
-}
-
-const sel = (ctx: DeployContext, name: string) => labelSelector(workloadSelector(ctx.runId, name));
-
-/** Canary replicas for a traffic percentage (at least 1 while the step is > 0). */
-export function canaryReplicas(replicas: number, percent: number): number {
-  return Math.min(replicas, Math.max(1, Math.round((replicas * percent) / 100)));
-}
+export { canaryReplicas };
 
 export const canary: DeployStrategy = {
   name: "canary",
@@ -46,40 +33,22 @@ export const canary: DeployStrategy = {
 
   async rollout(ctx, from, to, index): Promise<RolloutResult> {
     const { events, kube, namespace, config } = ctx;
-    const label = `rollout-${index}`;
     const n = config.replicas;
     const bad = config.badVersion !== "none";
     const timeout = config.deployTimeout * 1000 + 5_000;
     const drainTimeout = (config.terminationGracePeriod + 60) * 1000;
-    const before = await servingPods(ctx);
-    events.phase(label);
-    events.record("window-start", { label });
-
-    for (const pct of config.canarySteps) {
-      const c = canaryReplicas(n, pct);
-      const step = `${label}-canary-${pct}`;
-      events.phase(step);
-      try {
+    return canaryRollout(ctx, to, index, {
+      abortText: `stable back to ${n}, canary removed`,
+      async step(pct, step) {
+        const c = canaryReplicas(n, pct);
         // Canary up first and ready, then stable down: capacity never dips.
-        await guard(
-          ctx,
-          to,
-          (async () => {
-            await applyAll(ctx, [dep(ctx, CANARY, to, c, bad)], `${step}: canary ${to} x${c}`);
-            await kube.waitRollout(namespace, CANARY, timeout);
-            await kube.scale(namespace, STABLE, n - c);
-            await kube.waitRollout(namespace, STABLE, timeout);
-            events.record("canary-step", { percent: pct, canary: c, stable: n - c });
-            await (ctx.clock ?? realClock).sleep(config.canaryPause * 1000);
-          })(),
-        );
-      } catch (e) {
-        if (e instanceof RunAbortedError) throw e; // an aborted run is not a failed rollout
-        const reason = e instanceof AnalysisFailedError ? `${e.message} at step ${pct} %` : `canary step ${pct} % did not complete: ${(e as Error).message.split("\n")[0]}`;
-        const at = Date.now();
-        log.warn(`${label}: ${reason} — aborting: stable back to ${n}, canary removed`);
-        events.phase("rollback");
-        events.record("rollback", { reason, label, step: pct });
+        await applyAll(ctx, [dep(ctx, CANARY, to, c, bad)], `${step}: canary ${to} x${c}`);
+        await kube.waitRollout(namespace, CANARY, timeout);
+        await kube.scale(namespace, STABLE, n - c);
+        await kube.waitRollout(namespace, STABLE, timeout);
+        events.record("canary-step", { percent: pct, canary: c, stable: n - c });
+      },
+      async abort() {
         // Take the canary out of traffic at once (its pods leave the endpoints
         // and drain like any other) while stable grows back to full size: the
         // stable pods still running carry the load meanwhile, so the blast
@@ -87,21 +56,15 @@ export const canary: DeployStrategy = {
         await Promise.all([kube.scale(namespace, CANARY, 0), kube.scale(namespace, STABLE, n)]);
         await kube.waitRollout(namespace, STABLE, timeout);
         await kube.waitPodsGone(namespace, sel(ctx, CANARY), drainTimeout);
-        events.record("window-end", { label });
-        events.record("pods", { label, before, after: await servingPods(ctx) });
-        return { rolledBack: { at, reason } };
-      }
-    }
-
-    // Promote: stable takes the new version at full size, then the canary goes.
-    events.phase(`${label}-promote`);
-    await applyAll(ctx, [dep(ctx, STABLE, to, n, bad)], `${label}: promote ${to} to stable`);
-    await kube.waitRollout(namespace, STABLE, timeout);
-    await kube.scale(namespace, CANARY, 0);
-    await kube.waitPodsGone(namespace, sel(ctx, CANARY), drainTimeout);
-    await kube.waitPodsGone(namespace, versionSelector(ctx.runId, from), drainTimeout);
-    events.record("window-end", { label });
-    events.record("pods", { label, before, after: await servingPods(ctx) });
-    return {};
+      },
+      async promote(label) {
+        // Stable takes the new version at full size, then the canary goes.
+        await applyAll(ctx, [dep(ctx, STABLE, to, n, bad)], `${label}: promote ${to} to stable`);
+        await kube.waitRollout(namespace, STABLE, timeout);
+        await kube.scale(namespace, CANARY, 0);
+        await kube.waitPodsGone(namespace, sel(ctx, CANARY), drainTimeout);
+        await kube.waitPodsGone(namespace, versionSelector(ctx.runId, from), drainTimeout);
+      },
+    });
   },
 };

@@ -96,3 +96,22 @@ export async function outagesRecomputed(runDir: string, requestTimeoutS: number)
   const early = (o: { end: number }) => o.end < cutoff - 1000;
   return { recomputed: mine.filter(early).map(show), summary: (await summaryOf(runDir)).outages.filter(early).map(show) };
 }
+
+/** `nodrop demo` with extra arguments: both variants' folders and summaries, and an explanation for failed expectations. */
+export async function runDemo(args: string[] = []) {
+  const r = await nodrop(["demo", ...args]);
+  const [a, b] = runDirsIn(r.output);
+  if (!a || !b) throw new Error(`the demo named no two run folders:\n${r.output.slice(-3000)}`);
+  const explain = `${r.output.slice(-3000)}\n--- A ---\n${await reportHead(a)}\n--- B ---\n${await reportHead(b)}`;
+  return { r, a, b, A: await summaryOf(a), B: await summaryOf(b), explain };
+}
+
+/** One `nodrop run` with these `--set` values: its summary, and an explanation for failed expectations. */
+export async function runWithSets(sets: string[]) {
+  const r = await nodrop(["run", ...sets.flatMap((x) => ["--set", x])]);
+  const dir = runDirsIn(r.output)[0];
+  if (!dir) throw new Error(`no run folder in output:\n${r.output}`);
+  const explain = `${r.output.slice(-2500)}\n--- report ---\n${await reportHead(dir, 80)}`;
+  return { exitCode: r.exitCode, dir, s: await summaryOf(dir), explain };
+}
+

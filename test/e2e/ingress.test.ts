@@ -13,27 +13,19 @@ import * as k8s from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { LocalProvider } from "../../harness/cluster/local.ts";
 import { Kube } from "../../harness/kube.ts";
-import { nodrop, reportHead, runDirsIn, type SummaryJson, summaryOf, unexplainedOutages } from "./helpers.ts";
+import { runDemo, runWithSets, type SummaryJson, unexplainedOutages } from "./helpers.ts";
 
 const WEIGHTED = ["path=ingress", "strategy=canary", "canaryBy=weight", "canarySteps=10,25,50,100", "canaryPause=3", "preStopSleep=5", "rollouts=1", "warmup=5", "cooldown=5"];
 
-async function runWith(sets: string[]): Promise<{ exitCode: number; s: SummaryJson & { trafficShares: { percent: number; requests: number; canaryShare: number; withinTolerance: boolean }[] | null }; explain: string }> {
-  const r = await nodrop(["run", ...sets.flatMap((x) => ["--set", x])]);
-  const dir = runDirsIn(r.output)[0];
-  if (!dir) throw new Error(`no run folder in output:\n${r.output}`);
-  const explain = `${r.output.slice(-2500)}\n--- report ---\n${await reportHead(dir, 80)}`;
-  return { exitCode: r.exitCode, s: (await summaryOf(dir)) as never, explain };
+async function runWith(sets: string[]) {
+  const run = await runWithSets(sets);
+  return { ...run, s: run.s as SummaryJson & { trafficShares: { percent: number; requests: number; canaryShare: number; withinTolerance: boolean }[] | null } };
 }
 
 describe("the ingress path", () => {
   it("demo --set path=ingress: A fails, B passes, with the controller's lag beside kube-proxy's", async () => {
-    const r = await nodrop(["demo", "--set", "path=ingress"]);
-    const [a, b] = runDirsIn(r.output);
-    expect(a && b, r.output).toBeTruthy();
-    const explain = `${r.output.slice(-3000)}\n--- A ---\n${await reportHead(a!)}\n--- B ---\n${await reportHead(b!)}`;
+    const { r, a, b, A, B, explain } = await runDemo(["--set", "path=ingress"]);
     expect(r.exitCode, explain).toBe(0);
-    const A = await summaryOf(a!);
-    const B = await summaryOf(b!);
     expect(A.config["path"]).toBe("ingress");
     expect(A.verdict, explain).toBe("fail");
     expect(A.outages.length).toBeGreaterThan(0);
@@ -51,9 +43,9 @@ describe("the ingress path", () => {
     for (const s of [A, B]) expect(s.proxyLag?.pods.length, JSON.stringify(s.proxyLag)).toBeGreaterThan(0);
     expect(r.output).toMatch(/endpoint out of service → ingress's last request to the pod\s+\S/);
     expect(r.output).toMatch(/endpoint out of service → kube-proxy synced\s+median/);
-    const md = await readFile(join(b!, "report.md"), "utf8");
+    const md = await readFile(join(b, "report.md"), "utf8");
     expect(md).toMatch(/The ingress controller \(Traefik v[\d.]+\) still sent requests to a deleted pod median/);
-    for (const dir of [a!, b!]) {
+    for (const dir of [a, b]) {
       // Every request went through the controller: its log is kept with the run.
       expect(existsSync(join(dir, "ingress.log")), `${dir}/ingress.log`).toBe(true);
       expect(await readFile(join(dir, "manifests.yaml"), "utf8")).toMatch(/kind: Ingress/);

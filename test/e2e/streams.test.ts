@@ -5,18 +5,14 @@
 // them alone; an app that shuts down gracefully ends each with a goodbye, the
 // clients reconnect to a new pod, and the run passes.
 import { describe, expect, it } from "vitest";
-import { nodrop, reportHead, runDirsIn, summaryOf } from "./helpers.ts";
+import { runWithSets } from "./helpers.ts";
 
 const BASE = ["streams=20", "streamSeconds=10", "preStopSleep=5", "rollouts=1", "warmup=5", "cooldown=10"];
 
 async function runWith(sets: string[]) {
-  const r = await nodrop(["run", ...[...BASE, ...sets].flatMap((x) => ["--set", x])]);
-  const dir = runDirsIn(r.output)[0];
-  if (!dir) throw new Error(`no run folder in output:\n${r.output}`);
-  const explain = `${r.output.slice(-2500)}\n--- report ---\n${await reportHead(dir, 80)}`;
-  const s = await summaryOf(dir);
-  const probe = (conn: string) => s.probes.find((p) => p.conn === conn);
-  return { exitCode: r.exitCode, s, probe, explain };
+  const run = await runWithSets([...BASE, ...sets]);
+  const probe = (conn: string) => run.s.probes.find((p) => p.conn === conn);
+  return { ...run, probe };
 }
 
 describe("long-lived streams through a deploy", () => {

@@ -21,7 +21,7 @@ import { httpProbe } from "../../harness/http.ts";
 import { buildAppImage } from "../../harness/images/app-image.ts";
 import { Kube } from "../../harness/kube.ts";
 import { waitFor } from "../../harness/wait.ts";
-import { nodrop, reportHead, runDirsIn, summaryOf, unexplainedOutages } from "../e2e/helpers.ts";
+import { nodrop, reportHead, runDemo, runDirsIn, summaryOf, unexplainedOutages } from "../e2e/helpers.ts";
 
 const links = async () => (await run(["ip", "-o", "link"])).stdout.split("\n").map((l) => l.split(": ")[1]?.split("@")[0] ?? "").filter(Boolean);
 const chains = async () => {
@@ -89,13 +89,8 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
   });
 
   it("the preStop demo (on the 3-node cluster) gives the same verdicts as on the local cluster: A fails, B passes with >= 1000 requests in its windows", async () => {
-    const r = await nodrop(["demo", "--set", "provider=kind"]);
-    const [a, b] = runDirsIn(r.output);
-    expect(a && b, r.output).toBeTruthy();
-    const explain = `${r.output.slice(-3000)}\n--- A ---\n${await reportHead(a!)}\n--- B ---\n${await reportHead(b!)}`;
+    const { r, A, B, explain } = await runDemo(["--set", "provider=kind"]);
     expect(r.exitCode, explain).toBe(0);
-    const A = await summaryOf(a!);
-    const B = await summaryOf(b!);
     expect(A.verdict, explain).toBe("fail");
     expect(A.requests.failed).toBeGreaterThan(0);
     expect(unexplainedOutages(A), explain).toEqual([]);
