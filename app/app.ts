@@ -3,6 +3,7 @@
 // the entrypoint that wires it to the real process.
 import http from "node:http";
 import { Counter, Gauge, Registry } from "prom-client";
+import { closeIdleAfter } from "./idle-close.ts";
 
 export type ShutdownMode = "graceful" | "abrupt";
 export type ReadinessMode = "honest" | "lying";
@@ -221,6 +222,7 @@ export function createApp(opts: AppOptions): App {
     }
   });
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 65_000;
+  closeIdleAfter(server, server.keepAliveTimeout);
   server.maxRequestsPerSocket = opts.maxRequestsPerSocket ?? 0;
   // Must exceed keepAliveTimeout (node's rule for headersTimeout).
   server.headersTimeout = server.keepAliveTimeout + 1_000;

@@ -32,6 +32,7 @@ export const PATHS = ["nodeport", "ingress"] as const;
 export const METHODS = ["GET", "POST"] as const;
 /** How a canary takes traffic: by its share of ready replicas behind one Service, or by route weights at the ingress. */
 export const CANARY_BY = ["replicas", "weight"] as const;
+export const INGRESS_CONTROLLERS = ["traefik", "nginx"] as const;
 
 const RunConfigObject = z
   .object({
@@ -39,6 +40,9 @@ const RunConfigObject = z
     strategy: z.enum(STRATEGIES).default("rolling"),
     provider: z.enum(PROVIDERS).default("local"),
     path: z.enum(PATHS).default("nodeport"),
+    // path=ingress: Traefik (an Ingress/Gateway controller), or Debian's nginx as a
+    // plain proxy to the Service (upstream keep-alive as ingress-nginx has it).
+    ingressController: z.enum(INGRESS_CONTROLLERS).default("traefik"),
     // Cluster size for provider kind: 1 control plane + (nodes - 1) workers.
     nodes: z.number().int().min(1).max(5).default(1),
     kubeconfig: z.string().optional(),
@@ -93,9 +97,10 @@ const RunConfigObject = z
     streamSeconds: z.number().min(1).max(600).default(20),
     // GET, or POST (a proxy or client may resend a GET on a just-closed kept-alive connection, not a POST).
     method: z.enum(METHODS).default("GET"),
-    // The sample app's idle keep-alive timeout (node's server.keepAliveTimeout; node's own default is 5 s).
+    // The sample app's idle keep-alive timeout: it closes a connection idle this long
+    // (node's own default is 5 s; node 20.20 itself closes 1 s later, the app at the value).
     keepAliveTimeout: z.number().min(0.001).max(3600).default(65),
-    // path=ingress: how long the controller keeps an idle upstream connection to a pod (Traefik's default: 90 s).
+    // path=ingress: how long the controller keeps an idle upstream connection (Traefik's default: 90 s; nginx's keepalive_timeout).
     ingressIdleTimeout: z.number().min(0.001).max(3600).default(90),
     deployTimeout: seconds(180, 1800),
 
@@ -158,6 +163,12 @@ export const RunConfigSchema = RunConfigObject.superRefine((c, ctx) => {
     }
     if (c.canaryBy === "weight" && c.path !== "ingress") {
       ctx.addIssue({ code: "custom", path: ["canaryBy"], message: "canaryBy=weight sets weights on the ingress's route: it needs path=ingress" });
+    }
+    if (c.ingressController !== "traefik" && c.path !== "ingress") {
+      ctx.addIssue({ code: "custom", path: ["ingressController"], message: `ingressController applies to path=ingress (path is ${c.path})` });
+    }
+    if (c.canaryBy === "weight" && c.ingressController !== "traefik") {
+      ctx.addIssue({ code: "custom", path: ["ingressController"], message: "canaryBy=weight sets weights on Traefik's HTTPRoute: ingressController must be traefik" });
     }
     if (c.canaryBy === "weight" && c.strategy !== "canary") {
       ctx.addIssue({ code: "custom", path: ["canaryBy"], message: `canaryBy applies to strategy=canary (strategy is ${c.strategy})` });

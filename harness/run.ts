@@ -158,7 +158,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           const strategy = strategyFor(config.strategy, config.scenario, config.canaryBy);
           const appService = await step(`deploy v1 (${strategy.name})`, () => strategy.setup(ctx, "v1"));
           // path=ingress: the load enters through an ingress controller in front of the app's Service.
-          const front = config.path === "ingress" ? await step("ingress controller in front of the app (Traefik, built and packed locally)", () => setupIngress(ctx)) : undefined;
+          const front = config.path === "ingress" ? await step(`ingress controller in front of the app (${config.ingressController}, packed locally)`, () => setupIngress(ctx)) : undefined;
           if (front?.router) ctx.router = front.router;
           const { nodePort } = front ?? appService;
           const target = `http://127.0.0.1:${provider.hostPortFor(nodePort)}${app?.path ?? "/"}`;

@@ -37,6 +37,8 @@ export interface ToolPaths {
   nerdctl: string;
   /** The Traefik ingress controller (path=ingress; install.sh traefik, built on first use). */
   traefik: string;
+  /** Debian's nginx binary (ingressController=nginx), unpacked by install.sh nginx. */
+  nginx: string;
   /** Gateway API's standard CRDs, one YAML file each (install.sh traefik). */
   gatewayCrds: string;
   versions: ToolVersions;
@@ -112,6 +114,7 @@ export function toolPaths(opts: { env?: NodeJS.ProcessEnv; versionsFile?: string
     kubeadmBin: join(toolsDir, `kubeadm-${versions.kubernetes}`, "bin"),
     nerdctl: join(toolsDir, `nerdctl-${all["NERDCTL_VERSION"] ?? "unset"}`, "bin", "nerdctl"),
     traefik: join(toolsDir, `traefik-${all["TRAEFIK_VERSION"] ?? "unset"}`, "bin", "traefik"),
+    nginx: join(toolsDir, `nginx-${all["NGINX_VERSION"] ?? "unset"}`, "bin", "nginx"),
     gatewayCrds: join(toolsDir, `gateway-api-${all["GATEWAY_API_VERSION"] ?? "unset"}`, "crds"),
     versions,
   };

@@ -4,7 +4,7 @@
 # container registry, no prebuilt binary downloads.
 #
 # Idempotent and cached by version: a second run only checks markers and
-# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|browser|debian|kubernetes|kubeadm|nerdctl|k6|kind|pause]
+# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|browser|traefik|nginx|debian|kubernetes|kubeadm|nerdctl|k6|kind|pause]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -165,6 +165,33 @@ install_gateway_crds() {
   ok "Gateway API CRDs $GATEWAY_API_VERSION ($(ls "$dest/crds" | wc -l) files)"
 }
 
+# nginx for ingressController=nginx: Debian's own build, unpacked into the tools
+# cache (apt-get download + dpkg -x), not installed: no daemon, no files under
+# /etc. Its shared libraries come from the host when the image is packed.
+install_nginx() {
+  local dest=$TOOLS_DIR/nginx-$NGINX_VERSION
+  if [ -f "$dest/.complete" ]; then ok "nginx $NGINX_VERSION (cached)"; return; fi
+  say "unpacking Debian's nginx $NGINX_VERSION"
+  local work=$TOOLS_DIR/.build-nginx
+  rm -rf "$work" "$dest"; mkdir -p "$work" "$dest/bin"
+  local ver; ver=$(apt-cache madison nginx | awk -v v="$NGINX_VERSION" '$3 ~ "^"v"-" { print $3; exit }')
+  if [ -z "$ver" ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    ver=$(apt-cache madison nginx | awk -v v="$NGINX_VERSION" '$3 ~ "^"v"-" { print $3; exit }')
+  fi
+  [ -n "$ver" ] || die "Debian offers no nginx $NGINX_VERSION-* (apt-cache madison nginx)"
+  ( cd "$work" && apt-get download -qq "nginx=$ver" 2>/dev/null ) || ( cd "$work" && as_root apt-get download -qq "nginx=$ver" )
+  dpkg -x "$work"/nginx_*.deb "$work/root"
+  cp "$work/root/usr/sbin/nginx" "$dest/bin/nginx"
+  rm -rf "$work"
+  local missing; missing=$(ldd "$dest/bin/nginx" | grep 'not found' || true)
+  [ -z "$missing" ] || die "nginx needs shared libraries this machine lacks: $missing"
+  "$dest/bin/nginx" -v 2>&1 | grep -q "nginx/$NGINX_VERSION" || die "unpacked nginx reports the wrong version"
+  echo "$ver" >"$dest/debian-version"
+  touch "$dest/.complete"
+  ok "nginx $ver (Debian's build)"
+}
+
 install_go_tool() { # name module version
   local name=$1 module=$2 version=$3
   local dest=$TOOLS_DIR/$name-$version
@@ -211,7 +238,9 @@ case $what in
   traefik)
     install_go_module_build traefik github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" ./cmd/traefik
     install_gateway_crds
+    install_nginx
     ;;
+  nginx) install_nginx ;;
   # What provider kind needs on top of `all`: kubeadm/kubectl for the node
   # image, nerdctl for the container engine (see clusters/kind/README.md).
   kind-all)
@@ -226,6 +255,6 @@ case $what in
     install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION"
     install_kubernetes
     ;;
-  *) die "unknown target '$what' (allowed: all, kind-all, browser, traefik, debian, kubernetes, kubeadm, nerdctl, pause, k6, kind)" ;;
+  *) die "unknown target '$what' (allowed: all, kind-all, browser, traefik, nginx, debian, kubernetes, kubeadm, nerdctl, pause, k6, kind)" ;;
 esac
 ok "tools ready in $CACHE_DIR ($(( $(ts) - start_all )) s)"

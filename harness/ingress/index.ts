@@ -3,8 +3,6 @@
 // do not know: they keep managing the Service "app", which the route points at
 // (an Ingress), or, for canaryBy=weight, the Services "app" and "app-canary",
 // whose weights they set through ctx.router (a Gateway API HTTPRoute).
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { applyAll } from "../deploy/apply.ts";
 import { SERVICE_PORT } from "../deploy/manifests.ts";
@@ -12,10 +10,12 @@ import { CANARY_SERVICE_NAME, type DeployContext, labelSelector, SERVICE_NAME, t
 import { nodePortOf } from "../deploy/workload.ts";
 import { isNotFound } from "../kube.ts";
 import { log } from "../log.ts";
+import { keepControllerLog } from "./controller-log.ts";
 import { ensureGatewayCrds } from "./crds.ts";
 import { renderGateway, renderGatewayClusterObjects, renderHttpRoute } from "./gateway.ts";
 import { traefikImage } from "./image.ts";
 import { fetchServedWeights } from "./live-weights.ts";
+import { setupNginx } from "./nginx-setup.ts";
 import { waitFor } from "../wait.ts";
 import { INGRESS_LABELS, INGRESS_NAME, renderIngress } from "./traefik.ts";
 
@@ -30,6 +30,7 @@ function apiPort(ctx: DeployContext): { apiNodePort?: number } {
 }
 
 export async function setupIngress(ctx: DeployContext): Promise<{ nodePort: number; controller: string; router?: TrafficRouter }> {
+  if (ctx.config.ingressController === "nginx") return setupNginx(ctx, INGRESS_SLOT);
   const weighted = ctx.config.canaryBy === "weight";
   const img = await traefikImage();
   await ctx.provider.loadImage(img.archive, img.name);
@@ -44,13 +45,7 @@ export async function setupIngress(ctx: DeployContext): Promise<{ nodePort: numb
     await applyAll(ctx, cluster, "the run's GatewayClass and the controller's cluster-wide reads (namespaces, GatewayClasses)");
   }
   const selector = labelSelector({ ...INGRESS_LABELS, "nodrop.dev/run-id": ctx.runId });
-  if (ctx.runDir) {
-    const file = join(ctx.runDir, "ingress.log");
-    // Before the namespace goes (cleanups run in reverse order).
-    ctx.defer?.("ingress controller's log into the run folder", async () => {
-      await writeFile(file, await ctx.kube.podLogs(ctx.namespace, selector));
-    });
-  }
+  keepControllerLog(ctx, selector);
   const objects = renderIngress({ ...p, image: img.name, service: SERVICE_NAME, servicePort: SERVICE_PORT, idleTimeoutS: ctx.config.ingressIdleTimeout, route: weighted ? "gateway" : "ingress", ...nodePortOf(ctx, INGRESS_SLOT), ...(weighted ? apiPort(ctx) : {}) });
   const route = (stable: number, canary: number) =>
     renderHttpRoute(p, [

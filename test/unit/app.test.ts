@@ -282,3 +282,39 @@ describe("keep-alive rotation", () => {
     expect(conn[3]).toBe("keep-alive");
   });
 });
+
+describe("idle keep-alive close", () => {
+  // A raw connection: one request, then idle; resolves with when the server closed it.
+  async function idleCloseAfterMs(port: number, requests: number, gapMs: number): Promise<number> {
+    const net = await import("node:net");
+    return new Promise((resolve, reject) => {
+      const sock = net.connect(port, HOST);
+      let answered = 0;
+      let lastAnswerAt = 0;
+      const send = () => sock.write(`GET / HTTP/1.1\r\nHost: x\r\n\r\n`);
+      sock.setEncoding("utf8");
+      sock.on("connect", send);
+      sock.on("data", (d: string) => {
+        answered += (d.match(/HTTP\/1\.1 200/g) ?? []).length;
+        lastAnswerAt = Date.now();
+        if (answered < requests) setTimeout(send, gapMs);
+      });
+      sock.on("close", () => (answered >= requests ? resolve(Date.now() - lastAnswerAt) : reject(new Error(`closed after ${answered} of ${requests} answers`))));
+      sock.on("error", reject);
+    });
+  }
+
+  it("closes a connection idle for keepAliveTimeout at that time, not node's extra second later", async () => {
+    const { port } = await start({ keepAliveTimeoutMs: 100 });
+    const idle = await idleCloseAfterMs(port, 1, 0);
+    expect(idle).toBeGreaterThanOrEqual(90);
+    expect(idle).toBeLessThan(900);
+  });
+
+  it("keeps a connection that is used more often than keepAliveTimeout", async () => {
+    const { port } = await start({ keepAliveTimeoutMs: 200 });
+    // 6 requests 50 ms apart on one connection: all answered, then closed when idle.
+    const idle = await idleCloseAfterMs(port, 6, 50);
+    expect(idle).toBeGreaterThanOrEqual(190);
+  });
+});
