@@ -100,6 +100,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       let faultsNow: (() => Promise<ComponentFault[]>) | undefined;
       let logsOnFailure: ClusterProvider | undefined;
       let proxyWatch: ProxyWatch | undefined;
+      let collectFront: (() => Promise<void>) | undefined;
 
       // The body: every wait inside it ends at once when the run is aborted.
       try {
@@ -160,6 +161,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           // path=ingress: the load enters through an ingress controller in front of the app's Service.
           const front = config.path === "ingress" ? await step(`ingress controller in front of the app (${config.ingressController}, packed locally)`, () => setupIngress(ctx)) : undefined;
           if (front?.router) ctx.router = front.router;
+          if (front?.collect) collectFront = front.collect;
           const { nodePort } = front ?? appService;
           const target = `http://127.0.0.1:${provider.hostPortFor(nodePort)}${app?.path ?? "/"}`;
           await step(`target ${target} answers 200`, () => waitTargetAnswers(target, { timeoutMs: 60_000, diagnose: () => kube.describeEvents(namespace) }));
@@ -231,6 +233,8 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       }
       // kube-proxy's last syncs and its programming histogram belong to this run's events.
       await proxyWatch?.stop();
+      // So do the ingress proxy's own records of the run (nginx's upstream closes).
+      if (collectFront) await step("the ingress proxy's log into the run's events", collectFront).catch((e: Error) => log.warn(`ingress proxy's log: ${e.message}`));
       const endedAt = Date.now();
       events.record("run-end", { ...(stopResult ? { k6: stopResult } : {}) });
 

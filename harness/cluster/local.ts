@@ -249,6 +249,9 @@ export class LocalProvider implements ClusterProvider, FaultWatchable {
           `--client-ca-file=${pki.ca.crt}`,
           `--kubelet-client-certificate=${pki.cert("apiserver-kubelet-client").crt}`,
           `--kubelet-client-key=${pki.cert("apiserver-kubelet-client").key}`,
+          // The node's Hostname address (nodrop-local) resolves nowhere: reach the
+          // kubelet (logs, exec) at its InternalIP, or every pod log is "unavailable".
+          "--kubelet-preferred-address-types=InternalIP,Hostname",
           `--service-account-key-file=${pki.saPub}`,
           `--service-account-signing-key-file=${pki.saKey}`,
           "--service-account-issuer=https://kubernetes.default.svc.cluster.local",

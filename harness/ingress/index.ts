@@ -29,7 +29,7 @@ function apiPort(ctx: DeployContext): { apiNodePort?: number } {
   return p === undefined ? {} : { apiNodePort: p };
 }
 
-export async function setupIngress(ctx: DeployContext): Promise<{ nodePort: number; controller: string; router?: TrafficRouter }> {
+export async function setupIngress(ctx: DeployContext): Promise<{ nodePort: number; controller: string; router?: TrafficRouter; collect?: () => Promise<void> }> {
   if (ctx.config.ingressController === "nginx") return setupNginx(ctx, INGRESS_SLOT);
   const weighted = ctx.config.canaryBy === "weight";
   const img = await traefikImage();

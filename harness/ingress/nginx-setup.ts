@@ -7,9 +7,10 @@ import { nodePortOf } from "../deploy/workload.ts";
 import { keepControllerLog } from "./controller-log.ts";
 import { nginxImage } from "./nginx-image.ts";
 import { renderNginx } from "./nginx.ts";
+import { parseUpstreamCloses } from "./upstream-closes.ts";
 import { INGRESS_LABELS, INGRESS_NAME } from "./traefik.ts";
 
-export async function setupNginx(ctx: DeployContext, slot: number): Promise<{ nodePort: number; controller: string }> {
+export async function setupNginx(ctx: DeployContext, slot: number): Promise<{ nodePort: number; controller: string; collect: () => Promise<void> }> {
   const img = await nginxImage();
   await ctx.provider.loadImage(img.archive, img.name);
   const app = await ctx.kube.core.readNamespacedService({ name: SERVICE_NAME, namespace: ctx.namespace });
@@ -25,6 +26,11 @@ export async function setupNginx(ctx: DeployContext, slot: number): Promise<{ no
   const svc = await ctx.kube.core.readNamespacedService({ name: INGRESS_NAME, namespace: ctx.namespace });
   const nodePort = svc.spec!.ports![0]!.nodePort!;
   const controller = `nginx ${img.version}`;
-  ctx.events.record("ingress", { controller, nodePort, route: "proxy_pass to the Service's ClusterIP" });
-  return { nodePort, controller };
+  ctx.events.record("ingress", { controller, nodePort, route: "proxy_pass to the Service's ClusterIP", keepAlive: { app: ctx.config.keepAliveTimeout, proxy: ctx.config.ingressIdleTimeout } });
+  // After the load, before the verdict: nginx's own account of upstream connections closed under it.
+  const collect = async () => {
+    const text = await ctx.kube.podLogs(ctx.namespace, selector);
+    for (const c of parseUpstreamCloses(text)) ctx.events.record("proxy-upstream-closed", { ...c });
+  };
+  return { nodePort, controller, collect };
 }

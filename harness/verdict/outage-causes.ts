@@ -5,6 +5,7 @@
 // explanation says so rather than guess.
 import { formatOffset } from "./format.ts";
 import type { Outage, RunEvent } from "./types.ts";
+import { upstreamCloseCause } from "./upstream-close-cause.ts";
 
 /** What the watches saw of one pod going away. Times are epoch ms; null = not seen. */
 export interface PodExit {
@@ -36,7 +37,7 @@ export function leftServiceAt(e: PodExit): number | null {
 
 export interface OutageCause {
   /** The rule that matched, or null. */
-  rule: "app-answered-errors" | "stopped-before-traffic" | "no-ready-endpoint" | null;
+  rule: "app-answered-errors" | "proxy-upstream-closed" | "stopped-before-traffic" | "no-ready-endpoint" | null;
   /** The pods the explanation names (that answered with errors, or were being deleted around the outage). */
   pods: string[];
   text: string;
@@ -125,7 +126,9 @@ const LOOKBACK_MS = 10_000;
 
 /**
  * The cause of one outage. `app-answered-errors`: at least half of its
- * failed requests got an HTTP answer (non-200) from a pod. `stopped-before-traffic`: a pod got its deletion
+ * failed requests got an HTTP answer (non-200) from a pod. `proxy-upstream-closed`:
+ * the proxy's 502s, with its log saying the app closed connections it reused
+ * (upstream-close-cause.ts). `stopped-before-traffic`: a pod got its deletion
  * timestamp at most 10 s before the first failed request and its endpoint was
  * still listed (not yet removed) when requests began to fail — traffic was
  * still sent to a pod that had stopped serving. `no-ready-endpoint`: no ready
@@ -148,6 +151,8 @@ export function outageCause(outage: Outage, exits: readonly PodExit[], events: r
         `from ${pods.map(([p, n]) => `${p} ×${n}`).join(", ")}: the pods answered, so look at the version they run or their readiness, not at the network`,
     };
   }
+  const closed = ingress ? upstreamCloseCause(outage, events, origin, ingress) : null;
+  if (closed) return closed;
   const near = exits
     .filter((e) => e.deletedAt! <= outage.end && e.deletedAt! >= outage.start - LOOKBACK_MS)
     .filter((e) => e.endpointRemovedAt === null || e.endpointRemovedAt >= outage.start - 1000)

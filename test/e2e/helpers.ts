@@ -28,6 +28,7 @@ export interface SummaryJson {
   rate: { target: number; achieved: number };
   startedAt: string;
   endedAt: string;
+  windows: { label: string; start: number; end: number }[];
   phases: { name: string; requests: number; failed: number; histogram: Record<string, number> }[];
   versions: { version: string; requests: number; failed: number }[];
   rollback: { happened: boolean; at: number | null; reason: string | null };

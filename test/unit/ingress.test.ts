@@ -72,3 +72,29 @@ describe("the Traefik objects", () => {
     expect(svc.spec.ports[0].nodePort).toBe(30082);
   });
 });
+
+describe("ingressController=nginx", () => {
+  it("is refused off the ingress path and for the weighted canary, naming the field", async () => {
+    const { validateConfig } = await import("../../harness/config.ts");
+    expect(() => validateConfig({ ingressController: "nginx" })).toThrow(/ingressController: ingressController applies to path=ingress \(path is nodeport\)/);
+    expect(() => validateConfig({ path: "ingress", ingressController: "nginx", strategy: "canary", canaryBy: "weight" })).toThrow(/ingressController: canaryBy=weight sets weights on Traefik's HTTPRoute/);
+    expect(() => validateConfig({ path: "ingress", ingressController: "haproxy" })).toThrow(/ingressController/);
+    expect(validateConfig({ path: "ingress", ingressController: "nginx" }).ingressController).toBe("nginx");
+  });
+
+  it("renders nginx with upstream keep-alive to the Service's ClusterIP, its idle timeout from ingressIdleTimeout", async () => {
+    const { nginxConf, renderNginx } = await import("../../harness/ingress/nginx.ts");
+    const conf = nginxConf({ upstream: { host: "10.96.0.12", port: 80 }, idleTimeoutS: 90 });
+    expect(conf).toContain("server 10.96.0.12:80;");
+    expect(conf).toContain("keepalive 320;");
+    expect(conf).toContain("keepalive_timeout 90000ms;");
+    expect(conf).toContain('proxy_set_header Connection "";');
+    const objs = renderNginx({ runId: "r1", namespace: "ns", image: "nodrop.local/nginx:x", upstream: { host: "10.96.0.12", port: 80 }, idleTimeoutS: 0.5, nodePort: 30082 }) as any[];
+    expect(objs.map((o) => o.kind)).toEqual(["ConfigMap", "Deployment", "Service"]);
+    expect(objs[0].data["nginx.conf"]).toContain("keepalive_timeout 500ms;");
+    const c = objs[1].spec.template.spec.containers[0];
+    expect(c.imagePullPolicy).toBe("Never");
+    expect(objs.every((o) => o.metadata.labels["nodrop.dev/run-id"] === "r1")).toBe(true);
+    expect(objs[2].spec.ports[0].nodePort).toBe(30082);
+  });
+});

@@ -105,3 +105,30 @@ describe("outage causes: answers from the app", () => {
     expect(outageCause(o, podExits(ABRUPT), ABRUPT, T).rule).toBe("stopped-before-traffic");
   });
 });
+
+describe("outage causes: the proxy's upstream closes (keep-alive mismatch)", () => {
+  const ingress = (app: number, proxy: number): RunEvent => ({ t: T - 60_000, kind: "ingress", controller: "nginx 1.22.1", keepAlive: { app, proxy } });
+  const closed = (at: number, what = "upstream prematurely closed connection while reading response header from upstream"): RunEvent => ({ t: T + 90_000, kind: "proxy-upstream-closed", at: T + at, what, request: "POST / HTTP/1.1" });
+  const proxied = (start: number, end: number): Outage => ({ ...outage(start, end), failed: 3, requests: 300, histogram: { "502": 3 } });
+
+  it("names the proxy's log and the two timeouts when the app's is the shorter", () => {
+    const events = [ingress(0.05, 90), closed(12_000), closed(12_000, "(104: Connection reset by peer) while reading response header from upstream"), closed(40_000)];
+    const c = outageCause(proxied(12_100, 12_800), [], events, T, "nginx 1.22.1");
+    expect(c.rule).toBe("proxy-upstream-closed");
+    expect(c.text).toContain("3 × 502 from the proxy (nginx 1.22.1)");
+    // Only the outage's own second: the close at +40 s is another outage's.
+    expect(c.text).toContain('"upstream prematurely closed connection while reading response header from upstream" ×1, "(104: Connection reset by peer) while reading response header from upstream" ×1');
+    expect(c.text).toContain("the app closes a connection idle for 0.05 s while the proxy keeps idle upstream connections for 90 s");
+  });
+
+  it("with the app's timeout already the longer, points elsewhere (closing idle connections at SIGTERM)", () => {
+    const c = outageCause(proxied(12_100, 12_800), [], [ingress(120, 90), closed(12_000)], T, "nginx 1.22.1");
+    expect(c.rule).toBe("proxy-upstream-closed");
+    expect(c.text).toContain("already longer than the proxy's");
+  });
+
+  it("does not claim an outage the proxy logged nothing about in its seconds, nor one of connection errors", () => {
+    expect(outageCause(proxied(20_000, 21_500), [], [ingress(0.05, 90), closed(12_000)], T, "nginx 1.22.1").rule).not.toBe("proxy-upstream-closed");
+    expect(outageCause(outage(12_000, 12_500), [], [ingress(0.05, 90), closed(12_000)], T, "nginx 1.22.1").rule).not.toBe("proxy-upstream-closed");
+  });
+});
