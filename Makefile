@@ -26,8 +26,8 @@ tools:
 tools-kind: tools
 	@bash clusters/tools/install.sh kind-all
 
-# The ingress controller for path=ingress (Traefik from its pinned Go module, ~5 min
-# cold; cached). A run with path=ingress builds it on first use too.
+# The ingress controllers for path=ingress: Traefik from its pinned Go module (~5 min
+# cold; cached) and Debian's nginx, unpacked (seconds). A run builds them on first use too.
 tools-ingress:
 	@bash clusters/tools/install.sh traefik
 

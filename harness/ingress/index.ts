@@ -8,7 +8,6 @@ import { applyAll } from "../deploy/apply.ts";
 import { SERVICE_PORT } from "../deploy/manifests.ts";
 import { CANARY_SERVICE_NAME, type DeployContext, labelSelector, SERVICE_NAME, type TrafficRouter } from "../deploy/strategy.ts";
 import { nodePortOf } from "../deploy/workload.ts";
-import { isNotFound } from "../kube.ts";
 import { log } from "../log.ts";
 import { keepControllerLog } from "./controller-log.ts";
 import { ensureGatewayCrds } from "./crds.ts";
@@ -16,6 +15,7 @@ import { renderGateway, renderGatewayClusterObjects, renderHttpRoute } from "./g
 import { traefikImage } from "./image.ts";
 import { fetchServedWeights } from "./live-weights.ts";
 import { setupNginx } from "./nginx-setup.ts";
+import { reapIngressClusterObjects } from "./reap.ts";
 import { waitFor } from "../wait.ts";
 import { INGRESS_LABELS, INGRESS_NAME, renderIngress } from "./traefik.ts";
 
@@ -39,9 +39,13 @@ export async function setupIngress(ctx: DeployContext): Promise<{ nodePort: numb
     const { installed } = await ensureGatewayCrds(ctx.kube, { mayInstall: ctx.config.provider !== "existing" });
     if (installed.length) log.info(`installed Gateway API CRDs on the cluster (kept with it): ${installed.join(", ")}`);
     const cluster = renderGatewayClusterObjects(p) as KubernetesObject[];
-    ctx.defer?.("delete the run's GatewayClass and ClusterRole", async () => {
-      for (const o of cluster) await ctx.kube.objects.delete(o).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
-    });
+    // With keep=true the namespace stays, and its controller keeps working: so do
+    // these (reaped once that namespace is gone: reap.ts).
+    if (!ctx.config.keep) {
+      ctx.defer?.("delete the run's GatewayClass and ClusterRole", async () => {
+        await reapIngressClusterObjects(ctx.kube, { runId: ctx.runId });
+      });
+    }
     await applyAll(ctx, cluster, "the run's GatewayClass and the controller's cluster-wide reads (namespaces, GatewayClasses)");
   }
   const selector = labelSelector({ ...INGRESS_LABELS, "nodrop.dev/run-id": ctx.runId });
