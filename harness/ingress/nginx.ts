@@ -9,8 +9,9 @@
 // proxy's therefore answers some requests with a reset: the keep-alive mismatch.
 // (Traefik, on Go's transport, sees the close first: it shows no such failures.)
 // Objects only; harness/ingress/index.ts applies them.
-import type { V1ConfigMap, V1Deployment, V1Service } from "@kubernetes/client-node";
-import { INGRESS_LABELS, INGRESS_NAME, WEB_PORT } from "./traefik.ts";
+import type { V1ConfigMap } from "@kubernetes/client-node";
+import { controllerDeployment, controllerMeta, controllerService, INGRESS_NAME } from "./controller-objects.ts";
+import { WEB_PORT } from "./traefik.ts";
 import { NGINX_IN_IMAGE } from "./nginx-image.ts";
 
 export const NGINX_READY_PATH = "/nodrop-proxy-ready";
@@ -64,51 +65,28 @@ http {
 }
 
 export function renderNginx(p: NginxParams): object[] {
-  const selector = { ...INGRESS_LABELS, "nodrop.dev/run-id": p.runId };
-  const meta = (name: string) => ({ name, namespace: p.namespace, labels: selector });
-  const config: V1ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: meta(INGRESS_NAME), data: { "nginx.conf": nginxConf(p) } };
-  const deployment: V1Deployment = {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: meta(INGRESS_NAME),
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: selector },
-      template: {
-        metadata: { labels: selector },
-        spec: {
-          automountServiceAccountToken: false,
-          containers: [
-            {
-              name: "nginx",
-              image: p.image,
-              imagePullPolicy: "Never",
-              command: [NGINX_IN_IMAGE, "-e", "stderr", "-p", "/tmp/", "-c", `${CONF_DIR}/nginx.conf`],
-              ports: [{ name: "web", containerPort: WEB_PORT }],
-              readinessProbe: { httpGet: { path: NGINX_READY_PATH, port: WEB_PORT }, periodSeconds: 1, failureThreshold: 1 },
-              volumeMounts: [
-                { name: "conf", mountPath: CONF_DIR, readOnly: true },
-                { name: "tmp", mountPath: "/tmp" },
-              ],
-            },
-          ],
-          volumes: [
-            { name: "conf", configMap: { name: INGRESS_NAME } },
-            { name: "tmp", emptyDir: {} },
-          ],
-        },
+  const config: V1ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: controllerMeta(p, INGRESS_NAME), data: { "nginx.conf": nginxConf(p) } };
+  const deployment = controllerDeployment(p, {
+    automountServiceAccountToken: false,
+    containers: [
+      {
+        name: "nginx",
+        image: p.image,
+        imagePullPolicy: "Never",
+        command: [NGINX_IN_IMAGE, "-e", "stderr", "-p", "/tmp/", "-c", `${CONF_DIR}/nginx.conf`],
+        ports: [{ name: "web", containerPort: WEB_PORT }],
+        readinessProbe: { httpGet: { path: NGINX_READY_PATH, port: WEB_PORT }, periodSeconds: 1, failureThreshold: 1 },
+        volumeMounts: [
+          { name: "conf", mountPath: CONF_DIR, readOnly: true },
+          { name: "tmp", mountPath: "/tmp" },
+        ],
       },
-    },
-  };
-  const service: V1Service = {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: meta(INGRESS_NAME),
-    spec: {
-      type: "NodePort",
-      selector,
-      ports: [{ name: "web", protocol: "TCP", port: 80, targetPort: WEB_PORT, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) }],
-    },
-  };
+    ],
+    volumes: [
+      { name: "conf", configMap: { name: INGRESS_NAME } },
+      { name: "tmp", emptyDir: {} },
+    ],
+  });
+  const service = controllerService(p, [{ name: "web", protocol: "TCP", port: 80, targetPort: WEB_PORT, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) }]);
   return [config, deployment, service];
 }

@@ -9,14 +9,15 @@
 // configuration at most every providersThrottleDuration, 2 s by default) and
 // keeps its own upstream keep-alive connections: the two things that make an
 // ingress drop requests a NodePort does not.
-import type { V1Deployment, V1Role, V1RoleBinding, V1Service, V1ServiceAccount, V1Ingress } from "@kubernetes/client-node";
+import type { V1Role, V1RoleBinding, V1ServiceAccount, V1Ingress } from "@kubernetes/client-node";
+import { controllerDeployment, controllerMeta, controllerService, INGRESS_NAME } from "./controller-objects.ts";
 import { GATEWAY_NAMESPACED_RULES, gatewayArgs } from "./gateway.ts";
 
-export const INGRESS_NAME = "ingress";
+export { INGRESS_LABELS, INGRESS_NAME } from "./controller-objects.ts";
+
 /** Traefik's entry point for users' traffic, and its ping (readiness) entry point. */
 export const WEB_PORT = 8000;
 export const PING_PORT = 9000;
-export const INGRESS_LABELS = { "app.kubernetes.io/name": "nodrop-ingress", "app.kubernetes.io/managed-by": "nodrop" } as const;
 
 export interface IngressParams {
   runId: string;
@@ -69,7 +70,7 @@ export function traefikArgs(p: Pick<IngressParams, "runId" | "namespace" | "idle
 }
 
 export function renderIngress(p: IngressParams): object[] {
-  const meta = (name: string) => ({ name, namespace: p.namespace, labels: { ...INGRESS_LABELS, "nodrop.dev/run-id": p.runId } });
+  const meta = (name: string) => controllerMeta(p, name);
   const sa: V1ServiceAccount = { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(INGRESS_NAME) };
   const role: V1Role = {
     apiVersion: "rbac.authorization.k8s.io/v1",
@@ -90,48 +91,26 @@ export function renderIngress(p: IngressParams): object[] {
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: INGRESS_NAME },
     subjects: [{ kind: "ServiceAccount", name: INGRESS_NAME, namespace: p.namespace }],
   };
-  const selector = { ...INGRESS_LABELS, "nodrop.dev/run-id": p.runId };
-  const deployment: V1Deployment = {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: meta(INGRESS_NAME),
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: selector },
-      template: {
-        metadata: { labels: selector },
-        spec: {
-          serviceAccountName: INGRESS_NAME,
-          containers: [
-            {
-              name: "traefik",
-              image: p.image,
-              imagePullPolicy: "Never",
-              args: traefikArgs(p),
-              ports: [
-                { name: "web", containerPort: WEB_PORT },
-                { name: "traefik", containerPort: PING_PORT },
-              ],
-              readinessProbe: { httpGet: { path: "/ping", port: PING_PORT }, periodSeconds: 1, failureThreshold: 1 },
-            },
-          ],
-        },
+  const deployment = controllerDeployment(p, {
+    serviceAccountName: INGRESS_NAME,
+    containers: [
+      {
+        name: "traefik",
+        image: p.image,
+        imagePullPolicy: "Never",
+        args: traefikArgs(p),
+        ports: [
+          { name: "web", containerPort: WEB_PORT },
+          { name: "traefik", containerPort: PING_PORT },
+        ],
+        readinessProbe: { httpGet: { path: "/ping", port: PING_PORT }, periodSeconds: 1, failureThreshold: 1 },
       },
-    },
-  };
-  const service: V1Service = {
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: meta(INGRESS_NAME),
-    spec: {
-      type: "NodePort",
-      selector,
-      ports: [
-        { name: "web", protocol: "TCP", port: 80, targetPort: WEB_PORT, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) },
-        ...(p.route === "gateway" ? [{ name: "api", protocol: "TCP", port: PING_PORT, targetPort: PING_PORT, ...(p.apiNodePort !== undefined ? { nodePort: p.apiNodePort } : {}) }] : []),
-      ],
-    },
-  };
+    ],
+  });
+  const service = controllerService(p, [
+    { name: "web", protocol: "TCP", port: 80, targetPort: WEB_PORT, ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) },
+    ...(p.route === "gateway" ? [{ name: "api", protocol: "TCP", port: PING_PORT, targetPort: PING_PORT, ...(p.apiNodePort !== undefined ? { nodePort: p.apiNodePort } : {}) }] : []),
+  ]);
   const ingress: V1Ingress = {
     apiVersion: "networking.k8s.io/v1",
     kind: "Ingress",
