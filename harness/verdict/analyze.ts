@@ -35,6 +35,7 @@ import { deletionToLastAnswer } from "./lag.ts";
 import { removalToProgrammed } from "./proxy-lag.ts";
 import { endpointOutToLastRequest, ingressController } from "./ingress-lag.ts";
 import { SHARE_TOLERANCE_POINTS, stepShares } from "./traffic-share.ts";
+import { DEFAULT_LATENCY_RULE, judgeLatency } from "./latency.ts";
 
 export { errorsByCode, histogram, isFailed, K6_ERROR_CODES, k6ErrorName } from "./counting.ts";
 export { formatOffset } from "./format.ts";
@@ -401,6 +402,10 @@ export function judge(input: JudgeInput): Verdict {
     notes.push(`note: achieved ${achieved} req/s, below the target of ${config.targetRate} req/s`);
   }
   const k6Line = k6.problems[0];
+  const latency = judgeLatency(samples, phs, wins, config.latency ?? DEFAULT_LATENCY_RULE);
+  // Slow answers are evidence on their own, like failed ones: they fail a run
+  // that would pass or be inconclusive, and are added to one that fails.
+  const slow = latency.breaches;
 
   let outcome: Outcome;
   const reasons: string[] = [];
@@ -439,6 +444,7 @@ export function judge(input: JudgeInput): Verdict {
     if (total === 0) reasons.push("note: no samples were recorded");
     if (k6Line) reasons.push(`note: ${k6Line}`);
     reasons.push(...extraProblems.map((p) => `note: ${p}`));
+    reasons.push(...slow.map((l) => `note: ${l}`));
   } else if (failed > 0 && fault.failedBefore === 0) {
     // Every failure came after a component died: they are the fault's, not the deploy's.
     outcome = "inconclusive";
@@ -446,13 +452,20 @@ export function judge(input: JudgeInput): Verdict {
     reasons.push(failureLine + where);
     if (k6Line) reasons.push(`note: ${k6Line}`);
     reasons.push(...[interrupted, ...extra].flatMap((f) => f.problems).map((p) => `note: ${p}`));
+    reasons.push(...slow.map((l) => `note: ${l}`));
   } else if (failed > 0) {
     // Failed requests are evidence on their own: missing evidence elsewhere cannot undo them.
     outcome = "fail";
     reasons.push(failureLine + where);
     reasons.push(outageLine());
+    reasons.push(...slow);
     if (k6Line) reasons.push(`note: ${k6Line}`);
     reasons.push(...extraProblems.map((p) => `note: ${p}`));
+  } else if (slow.length > 0) {
+    outcome = "fail";
+    reasons.push(...slow);
+    reasons.push(`${failureLine}: every request got HTTP 200, but the new version answered slower than the warm-up allows`);
+    reasons.push(...ordered.flatMap((f) => f.problems).map((p) => `note: ${p}`));
   } else {
     const problems = ordered.flatMap((f) => f.problems);
     if (problems.length > 0) {
@@ -478,6 +491,7 @@ export function judge(input: JudgeInput): Verdict {
     reasons.push(`note: canary step ${s.percent} %: the canary answered ${Number.isNaN(s.canaryShare) ? "no" : `${s.canaryShare.toFixed(1)} % of the`} ${s.requests} answered requests, outside ± ${SHARE_TOLERANCE_POINTS} points of the route's weight`);
   }
   reasons.push(...notes);
+  if (outcome === "pass") reasons.push(...latency.notJudged.map((l) => `note: ${l}`));
 
   return {
     outcome,
@@ -494,6 +508,7 @@ export function judge(input: JudgeInput): Verdict {
     proxyLag: removalToProgrammed(exits, events),
     ...(shares.length ? { trafficShares: shares } : {}),
     ingressLag: endpointOutToLastRequest(exits, samples, events, new Set(outs.flatMap((o) => (o.cause?.rule === "stopped-before-traffic" ? o.cause.pods : [])))),
+    latency,
     timeline: tl,
     rollback: { happened: rolledBack !== null, at: rolledBack?.at ?? null, reason: rolledBack?.reason ?? null },
     blastRadius,

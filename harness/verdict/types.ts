@@ -11,6 +11,7 @@ import type { ProxyLag } from "./proxy-lag.ts";
 import type { IngressLag } from "./ingress-lag.ts";
 import type { StepShare } from "./traffic-share.ts";
 import type { OutageCause } from "./outage-causes.ts";
+import type { LatencyRule, LatencyVerdict } from "./latency.ts";
 
 /**
  * One HTTP request as seen by k6. The scenario produces it, so the format is
@@ -152,7 +153,8 @@ export interface JudgeInput {
   samples: Sample[];
   events: RunEvent[];
   evidence: Evidence;
-  config: { minRequestsInWindow: number; targetRate: number };
+  /** latency: how slow the new version may answer (verdict/latency.ts); absent = DEFAULT_LATENCY_RULE. */
+  config: { minRequestsInWindow: number; targetRate: number; latency?: LatencyRule };
   /** Epoch ms. */
   startedAt: number;
   endedAt: number;
@@ -249,6 +251,8 @@ export interface Verdict {
   ingressLag?: IngressLag | null;
   /** canaryBy=weight: per step, the canary's share of the answered requests against the route's weight (verdict/traffic-share.ts). */
   trafficShares?: StepShare[];
+  /** Per phase and per deploy window p50/p95/p99/max, and the new version's p99 judged against the warm-up's (verdict/latency.ts). */
+  latency: LatencyVerdict;
   timeline: TimelineBucket[];
   rollback: { happened: boolean; at: number | null; reason: string | null };
   /** Present when rolled back: failed requests by version and phase, first/last failure. */
