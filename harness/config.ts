@@ -24,7 +24,7 @@ export const PROVIDERS = ["local", "kind", "existing"] as const;
 export const SHUTDOWNS = ["graceful", "abrupt"] as const;
 export const PRESTOP_ACTIONS = ["exec", "sleep"] as const;
 export const READINESS = ["honest", "lying"] as const;
-export const BAD_VERSIONS = ["none", "errors", "never-ready", "resets"] as const;
+export const BAD_VERSIONS = ["none", "errors", "never-ready", "resets", "slow"] as const;
 /** deploy: a new version rolls out during the load; drain: the workers are drained in turn (node maintenance), the version stays. */
 export const SCENARIOS = ["deploy", "drain"] as const;
 /** Where the load enters: the app's NodePort (kube-proxy only), or an ingress controller's NodePort in front of the app's Service. */
@@ -79,6 +79,8 @@ const RunConfigObject = z
     // What the new version does wrong (issue: gates and rollback).
     badVersion: z.enum(BAD_VERSIONS).default("none"),
     badErrorRate: z.number().min(0).max(1).default(0.2),
+    // badVersion=slow: the new version answers this much later (on top of workMs), still 200.
+    badDelayMs: z.number().int().min(1).max(10_000).default(200),
 
     // Load.
     rate: z.number().int().min(1).max(5000).default(300),
@@ -120,6 +122,10 @@ const RunConfigObject = z
 
     // Verdict.
     minRequestsInWindow: z.number().int().min(1).default(1000),
+    // Latency (harness/verdict/latency.ts): a deploy window fails when the new version's p99 exceeds
+    // max(warm-up p99 × latencyFactor, warm-up p99 + latencyFloorMs). latencyFactor=0: shown, not judged.
+    latencyFactor: z.number().min(0).max(100).default(3),
+    latencyFloorMs: z.number().min(0).max(60_000).default(150),
   })
   .strict();
 

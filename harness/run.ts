@@ -258,7 +258,11 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           ...(cause?.kind === "signal" ? { interrupted: cause.signal } : {}),
           ...(cause?.kind === "fault" ? { fault: { at: cause.at, component: cause.component, message: cause.message } } : {}),
         },
-        config: { minRequestsInWindow: config.minRequestsInWindow, targetRate: config.rate },
+        config: {
+          minRequestsInWindow: config.minRequestsInWindow,
+          targetRate: config.rate,
+          latency: { factor: config.latencyFactor, floorMs: config.latencyFloorMs },
+        },
         startedAt,
         endedAt,
         malformedLines: read.malformedLines,

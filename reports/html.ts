@@ -8,6 +8,7 @@ import { htmlEscape } from "./escape.ts";
 import { lagText } from "../harness/verdict/lag.ts";
 import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
 import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
+import { LATENCY_PHASE_HEADER, LATENCY_WINDOW_HEADER, latencyPhaseRows, latencyRuleText, latencyWindowRows } from "../harness/verdict/latency.ts";
 import { SHARE_TOLERANCE_POINTS } from "../harness/verdict/traffic-share.ts";
 import { chartAssets, chartBlock } from "./chart/html.ts";
 import { chartData } from "./chart/data.ts";
@@ -84,6 +85,10 @@ ${table(["code", "meaning", "requests"], v.errorsByCode.map((e) => [e.code, e.na
 ${table(["window", "start", "end", "duration"], v.windows.map((w) => [w.label, off(w.start), off(w.end) + (w.closed ? "" : " (no end recorded)"), secs(w.end - w.start)]))}
 <h2>Phases</h2>
 ${table(["phase", "start", "duration", "requests", "failed", "statuses"], v.phases.map((p) => [p.name, off(p.start), secs(p.end - p.start), p.requests, p.failed, histText(p.histogram)]))}
+<h2>Latency</h2>
+<p>${htmlEscape(latencyRuleText(v.latency))}</p>
+${table(LATENCY_PHASE_HEADER, latencyPhaseRows(v.latency))}
+${table(LATENCY_WINDOW_HEADER, latencyWindowRows(v.latency))}
 <h2>Versions</h2>
 ${table(["version", "requests", "ok", "failed", "first", "last"], v.versions.map((x) => [versionLabel(x.version), x.requests, x.ok, x.failed, off(x.first), off(x.last)]))}
 <h2>Outages</h2>

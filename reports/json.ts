@@ -7,6 +7,7 @@ import type { LagStats } from "../harness/verdict/lag.ts";
 import type { ProxyLag } from "../harness/verdict/proxy-lag.ts";
 import type { IngressLag } from "../harness/verdict/ingress-lag.ts";
 import type { StepShare } from "../harness/verdict/traffic-share.ts";
+import type { LatencyVerdict } from "../harness/verdict/latency.ts";
 import type {
   BlastRadius,
   DeployWindow,
@@ -77,6 +78,8 @@ export interface Summary extends VerdictEvidence {
   ingressLag: IngressLag | null;
   /** canaryBy=weight: per canary step, the canary's share of answered requests against the route's weight. */
   trafficShares: StepShare[] | null;
+  /** Per phase and per deploy window latency, and the rule's judgement (harness/verdict/latency.ts). */
+  latency: LatencyVerdict | null;
   rollback: { happened: boolean; at: string | null; reason: string | null };
   blastRadius: BlastRadius | null;
   malformedLines: number;
@@ -120,6 +123,7 @@ export function buildSummary(input: ReportInput): Summary {
     proxyLag: v.proxyLag ?? null,
     ingressLag: v.ingressLag ?? null,
     trafficShares: v.trafficShares ?? null,
+    latency: v.latency ?? null,
     rollback: {
       happened: v.rollback.happened,
       at: v.rollback.at === null ? null : iso(v.rollback.at),

@@ -5,6 +5,7 @@ import type { Histogram, TimelineBucket, Verdict } from "../harness/verdict/type
 import { lagText } from "../harness/verdict/lag.ts";
 import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
 import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
+import { LATENCY_PHASE_HEADER, LATENCY_WINDOW_HEADER, latencyPhaseRows, latencyRuleText, latencyWindowRows } from "../harness/verdict/latency.ts";
 import { SHARE_TOLERANCE_POINTS } from "../harness/verdict/traffic-share.ts";
 import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, type Grid } from "./evidence.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
@@ -232,6 +233,16 @@ export function markdownReport(input: ReportInput): string {
   );
   out.push("");
 
+  out.push("## Latency");
+  out.push("");
+  out.push(latencyRuleText(v.latency));
+  out.push("");
+  out.push(table(LATENCY_PHASE_HEADER, latencyPhaseRows(v.latency)));
+  out.push("");
+  if (v.latency.windows.length) {
+    out.push(table(LATENCY_WINDOW_HEADER, latencyWindowRows(v.latency)));
+    out.push("");
+  }
   out.push("## Versions");
   out.push("");
   out.push(

@@ -97,7 +97,7 @@ export function renderEnv(config: RunConfig, version: string, bad = false): V1En
     { name: "DRAIN_TIMEOUT_MS", value: ms(config.drainTimeout) },
     { name: "STARTUP_DELAY_MS", value: ms(config.startupDelay) },
     { name: "READINESS", value: config.readiness },
-    { name: "WORK_MS", value: String(config.workMs) },
+    { name: "WORK_MS", value: String(config.workMs + (bad && config.badVersion === "slow" ? config.badDelayMs : 0)) },
     { name: "MAX_REQUESTS_PER_SOCKET", value: String(config.keepAliveMaxRequests) },
     { name: "KEEP_ALIVE_TIMEOUT_MS", value: ms(config.keepAliveTimeout) },
   ];

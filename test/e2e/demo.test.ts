@@ -52,6 +52,12 @@ describe("preStop demo", () => {
       expect(p!.failed).toBe(0);
     }
     expect(B.evidence.every((c) => c.ok), JSON.stringify(B.evidence)).toBe(true);
+    // Latency judged too, and within its limit: the new version answered about as fast as the warm-up.
+    expect(B.latency!.baseline, explain).not.toBeNull();
+    for (const w of B.latency!.windows) {
+      expect(w.limitMs, JSON.stringify(w)).not.toBeNull();
+      expect(w.over, JSON.stringify(w)).toBe(false);
+    }
     expect(B.config["preStopSleep"]).toBe(5);
     expect(A.config["preStopSleep"]).toBe(0);
     for (const s of [A, B]) {

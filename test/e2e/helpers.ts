@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 import type { DrainReport } from "../../reports/json.ts";
+import type { LatencyVerdict } from "../../harness/verdict/latency.ts";
 
 export const CLI = join(PROJECT_ROOT, "bin", "nodrop.mjs");
 
@@ -42,6 +43,7 @@ export interface SummaryJson {
   outages: { start: number; end: number; failed: number; cause?: { rule: string | null; pods: string[]; text: string } }[];
   lag: { requests: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number } | null;
   proxyLag: { pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number; programming: { count: number; meanMs: number | null } | null } | null;
+  latency: LatencyVerdict | null;
   ingressLag: { controller: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number; cutShort: number } | null;
 }
 

@@ -119,6 +119,13 @@ describe("renderDeployment", () => {
     expect(envOf(none)["RESET_RATE"]).toBeUndefined();
   });
 
+  it("badVersion=slow: the new version's WORK_MS is workMs + badDelayMs, the old one's workMs", () => {
+    const c = cfg({ badVersion: "slow", workMs: 5 });
+    expect(envValue(renderDeployment(c, { ...W, bad: true }), "WORK_MS")).toBe("205");
+    expect(envValue(renderDeployment(c, W), "WORK_MS")).toBe("5");
+    expect(envValue(renderDeployment(cfg({ badVersion: "slow", badDelayMs: 50 }), { ...W, bad: true }), "WORK_MS")).toBe("50");
+  });
+
   it("badVersion=resets: RESET_RATE=badErrorRate on the new version's pods only", () => {
     const c = cfg({ badVersion: "resets", badErrorRate: 0.4 });
     // The old version (setup, and the rollback target) is never bad.
