@@ -15,6 +15,10 @@
 //     (c) (a) or (b) for rollout i against rollout i of the baseline nights
 //         that had one; the problem starts with the rollout's label + ": ";
 //     (d) tonight was rolled back and no baseline night was;
+//     (e) rollout i's p99 latency (the requests the latency rule judged) is
+//         above P99 + max(50 ms, 50 %) of rollout i's p99 on the baseline
+//         nights that recorded one (deploy windows are noisy: the grace is
+//         wide, and a version 200 ms slower is still far above it);
 //   - else "ok".
 // Every problem carries its numbers; seconds have 1 decimal (more when needed
 // to tell a value from its limit).
@@ -48,6 +52,9 @@ export function p99(values: readonly number[]): number {
 }
 
 export const median = (values: readonly number[]): number => spread(values)?.median ?? 0;
+
+/** P99 + max(50 ms, 50 %), for the rollouts' p99 latency. */
+export const latencyLimit = (p99ms: number): number => Math.round((p99ms + Math.max(50, 0.5 * p99ms)) * 10) / 10;
 
 /** P99 + max(5 s, 20 %). */
 export const disruptionLimit = (p99s: number): number => p99s + Math.max(5, 0.2 * p99s);
@@ -105,6 +112,11 @@ export function judgeNight(tonight: NightNumbers, baseline: readonly NightRecord
   for (const [i, r] of tonight.rollouts.entries()) {
     const same = base.flatMap((b) => (b.rollouts[i] ? [b.rollouts[i]!] : []));
     if (same.length) problems.push(...rules(`${r.label}: `, r.failed, r.disruptionSeconds, same));
+    const lat = same.flatMap((b) => (b.p99Ms === undefined ? [] : [b.p99Ms]));
+    if (r.p99Ms !== undefined && lat.length) {
+      const p = p99(lat);
+      if (r.p99Ms > latencyLimit(p)) problems.push(`${r.label}: p99 latency ${r.p99Ms} ms above the limit ${latencyLimit(p)} ms (baseline P99 ${p} ms over ${nights(lat.length)} + max(50 ms, 50 %))`);
+    }
   }
   if (tonight.verdict === "rolled-back" && summary.rolledBack === 0) problems.push(`rolled back; no baseline night (${summary.nights}) was`);
   return { result: problems.length ? "regression" : "ok", problems, baseline: summary };

@@ -38,7 +38,7 @@ const RecordSchema: z.ZodType<NightRecord> = z.object({
   requests: count,
   failed: count,
   disruptionSeconds: seconds,
-  rollouts: z.array(z.object({ label: z.string(), failed: count, disruptionSeconds: seconds })),
+  rollouts: z.array(z.object({ label: z.string(), failed: count, disruptionSeconds: seconds, p99Ms: z.number().nonnegative().optional() })),
   headline: z.string(),
 });
 

@@ -5,6 +5,9 @@
 //   rollouts           the same per deploy window, in window order: an outage
 //                      belongs to the first window whose [start, end] holds its
 //                      start (outages outside every window count for the run only).
+//                      Each rollout also carries p99Ms: the p99 of the requests
+//                      the latency rule judged in that window (the new
+//                      version's; verdict/latency.ts), absent when none answered.
 //   headline           the verdict's first reason.
 import type { Outcome, Verdict } from "../verdict/types.ts";
 
@@ -12,6 +15,8 @@ export interface RolloutNumbers {
   label: string;
   failed: number;
   disruptionSeconds: number;
+  /** The judged p99 of the window, ms (absent: no answered request judged, or a record from before it was kept). */
+  p99Ms?: number;
 }
 
 export interface NightNumbers {
@@ -28,7 +33,7 @@ export interface NightNumbers {
 /** ms -> s, rounded to the millisecond (no float noise such as 1.2000000000000002). */
 const secs = (ms: number) => Math.round(ms) / 1000;
 
-export function numbersFrom(v: Pick<Verdict, "outcome" | "requests" | "outages" | "windows" | "reasons">, exitCode: number): NightNumbers {
+export function numbersFrom(v: Pick<Verdict, "outcome" | "requests" | "outages" | "windows" | "reasons"> & Partial<Pick<Verdict, "latency">>, exitCode: number): NightNumbers {
   const rollouts: RolloutNumbers[] = v.windows.map((w) => ({ label: w.label, failed: 0, disruptionSeconds: 0 }));
   const ms = rollouts.map(() => 0);
   for (const o of v.outages) {
@@ -37,7 +42,11 @@ export function numbersFrom(v: Pick<Verdict, "outcome" | "requests" | "outages" 
     rollouts[i]!.failed += o.failed;
     ms[i]! += o.durationMs;
   }
-  rollouts.forEach((r, i) => (r.disruptionSeconds = secs(ms[i]!)));
+  rollouts.forEach((r, i) => {
+    r.disruptionSeconds = secs(ms[i]!);
+    const judged = v.latency?.windows[i]?.judged;
+    if (judged && judged.requests > 0) r.p99Ms = judged.p99;
+  });
   return {
     verdict: v.outcome,
     exitCode,

@@ -125,6 +125,16 @@ describe("judging tonight", () => {
     expect(judgeNight(same, base).result).toBe("ok");
   });
 
+  it("(e) a rollout's p99 latency above P99 + max(50 ms, 50 %) of the baseline's is a regression; nights without the figure are left out", () => {
+    const lat = (p99Ms?: number) => ({ ...ro("rollout-1", 0, 0), ...(p99Ms === undefined ? {} : { p99Ms }) });
+    const base = [rec(night(0, 0, { rollouts: [lat(40)] })), rec(night(0, 0, { rollouts: [lat(60)] })), rec(night(0, 0, { rollouts: [lat()] }))];
+    expect(judgeNight(night(0, 0, { rollouts: [lat(110)] }), base).result).toBe("ok");
+    const slow = judgeNight(night(0, 0, { rollouts: [lat(260)] }), base);
+    expect(slow.result).toBe("regression");
+    expect(slow.problems).toEqual(["rollout-1: p99 latency 260 ms above the limit 110 ms (baseline P99 60 ms over 2 nights + max(50 ms, 50 %))"]);
+    expect(judgeNight(night(0, 0, { rollouts: [lat(260)] }), [rec(night(0, 0, { rollouts: [lat()] }))]).result).toBe("ok");
+  });
+
   it("(d) a rollback is a regression only when no baseline night rolled back", () => {
     const rb = night(0, 0, { verdict: "rolled-back" });
     expect(judgeNight(rb, quiet(2))).toMatchObject({ result: "regression", problems: ["rolled back; no baseline night (2) was"] });
