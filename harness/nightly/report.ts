@@ -63,7 +63,7 @@ function section(e: NightlyEntry): string {
   const n = e.numbers;
   const lines = [`### ${mdText(e.scenario)}: ${e.judgement.result}`, ""];
   lines.push(`${n.failed} of ${n.requests} requests failed; disruption ${s1(n.disruptionSeconds)}; verdict ${n.verdict}${n.headline ? ` (${mdText(n.headline)})` : ""}`);
-  if (n.rollouts.length) lines.push("", ...n.rollouts.map((r) => `- ${mdText(r.label)}: ${r.failed} failed, disruption ${s1(r.disruptionSeconds)}`));
+  if (n.rollouts.length) lines.push("", ...n.rollouts.map((r) => `- ${mdText(r.label)}: ${r.failed} failed, disruption ${s1(r.disruptionSeconds)}${r.p99Ms === undefined ? "" : `, p99 ${r.p99Ms} ms`}`));
   if (e.judgement.problems.length) lines.push("", "Problems:", "", ...e.judgement.problems.map((p) => `- **${mdText(p)}**`));
   lines.push("", `Run ${mdText(e.runId)}: \`${e.runDir.replace(/`/g, "'")}/report.md\``);
   return lines.join("\n");
