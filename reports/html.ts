@@ -8,6 +8,7 @@ import { htmlEscape } from "./escape.ts";
 import { lagText } from "../harness/verdict/lag.ts";
 import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
 import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
+import { DATABASE_ERROR_HEADER, databaseErrorRows, MIGRATION_HEADER, migrationRows } from "../harness/verdict/database.ts";
 import { LATENCY_PHASE_HEADER, LATENCY_WINDOW_HEADER, latencyPhaseRows, latencyRuleText, latencyWindowRows } from "../harness/verdict/latency.ts";
 import { SHARE_TOLERANCE_POINTS } from "../harness/verdict/traffic-share.ts";
 import { chartAssets, chartBlock } from "./chart/html.ts";
@@ -85,6 +86,10 @@ ${table(["code", "meaning", "requests"], v.errorsByCode.map((e) => [e.code, e.na
 ${table(["window", "start", "end", "duration"], v.windows.map((w) => [w.label, off(w.start), off(w.end) + (w.closed ? "" : " (no end recorded)"), secs(w.end - w.start)]))}
 <h2>Phases</h2>
 ${table(["phase", "start", "duration", "requests", "failed", "statuses"], v.phases.map((p) => [p.name, off(p.start), secs(p.end - p.start), p.requests, p.failed, histText(p.histogram)]))}
+${v.migrations.length || v.database.failed ? `<h2>Database</h2>
+${v.migrations.length ? `<p>Schema changes, as steps of the deploy:</p>\n${table(MIGRATION_HEADER, migrationRows(v.migrations, off))}` : ""}
+<p>${v.database.failed ? `${v.database.failed} failed requests were the app's database failing them:` : "No request failed because of the database."}</p>
+${v.database.failed ? table(DATABASE_ERROR_HEADER, databaseErrorRows(v.database, off)) : ""}` : ""}
 <h2>Latency</h2>
 <p>${htmlEscape(latencyRuleText(v.latency))}</p>
 ${table(LATENCY_PHASE_HEADER, latencyPhaseRows(v.latency))}

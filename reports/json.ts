@@ -8,6 +8,7 @@ import type { ProxyLag } from "../harness/verdict/proxy-lag.ts";
 import type { IngressLag } from "../harness/verdict/ingress-lag.ts";
 import type { StepShare } from "../harness/verdict/traffic-share.ts";
 import type { LatencyVerdict } from "../harness/verdict/latency.ts";
+import type { DatabaseErrors, MigrationStep } from "../harness/verdict/database.ts";
 import type {
   BlastRadius,
   DeployWindow,
@@ -80,6 +81,9 @@ export interface Summary extends VerdictEvidence {
   trafficShares: StepShare[] | null;
   /** Per phase and per deploy window latency, and the rule's judgement (harness/verdict/latency.ts). */
   latency: LatencyVerdict | null;
+  /** Failed requests the app's database failed, by version and message; migration steps (harness/verdict/database.ts). */
+  database: DatabaseErrors | null;
+  migrations: MigrationStep[];
   rollback: { happened: boolean; at: string | null; reason: string | null };
   blastRadius: BlastRadius | null;
   malformedLines: number;
@@ -124,6 +128,8 @@ export function buildSummary(input: ReportInput): Summary {
     ingressLag: v.ingressLag ?? null,
     trafficShares: v.trafficShares ?? null,
     latency: v.latency ?? null,
+    database: v.database ?? null,
+    migrations: v.migrations ?? [],
     rollback: {
       happened: v.rollback.happened,
       at: v.rollback.at === null ? null : iso(v.rollback.at),

@@ -5,6 +5,7 @@ import type { Histogram, TimelineBucket, Verdict } from "../harness/verdict/type
 import { lagText } from "../harness/verdict/lag.ts";
 import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
 import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
+import { DATABASE_ERROR_HEADER, databaseErrorRows, MIGRATION_HEADER, migrationRows } from "../harness/verdict/database.ts";
 import { LATENCY_PHASE_HEADER, LATENCY_WINDOW_HEADER, latencyPhaseRows, latencyRuleText, latencyWindowRows } from "../harness/verdict/latency.ts";
 import { SHARE_TOLERANCE_POINTS } from "../harness/verdict/traffic-share.ts";
 import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, type Grid } from "./evidence.ts";
@@ -233,6 +234,22 @@ export function markdownReport(input: ReportInput): string {
   );
   out.push("");
 
+  if (v.migrations.length || v.database.failed) {
+    out.push("## Database");
+    out.push("");
+    if (v.migrations.length) {
+      out.push("Schema changes, as steps of the deploy:");
+      out.push("");
+      out.push(table(MIGRATION_HEADER, migrationRows(v.migrations, off)));
+      out.push("");
+    }
+    out.push(v.database.failed ? `${v.database.failed} failed requests were the app's database failing them:` : "No request failed because of the database.");
+    out.push("");
+    if (v.database.failed) {
+      out.push(table(DATABASE_ERROR_HEADER, databaseErrorRows(v.database, off)));
+      out.push("");
+    }
+  }
   out.push("## Latency");
   out.push("");
   out.push(latencyRuleText(v.latency));

@@ -36,6 +36,7 @@ import { removalToProgrammed } from "./proxy-lag.ts";
 import { endpointOutToLastRequest, ingressController } from "./ingress-lag.ts";
 import { SHARE_TOLERANCE_POINTS, stepShares } from "./traffic-share.ts";
 import { DEFAULT_LATENCY_RULE, judgeLatency } from "./latency.ts";
+import { databaseCause, databaseErrors, databaseErrorsText, migrationSteps } from "./database.ts";
 
 export { errorsByCode, histogram, isFailed, K6_ERROR_CODES, k6ErrorName } from "./counting.ts";
 export { formatOffset } from "./format.ts";
@@ -321,7 +322,8 @@ export function judge(input: JudgeInput): Verdict {
   const phs = phases(events, samples, runEnd);
   const vers = versions(samples);
   const exits = podExits(events);
-  const outs = outages(samples).map((o) => ({ ...o, cause: outageCause(o, exits, events, origin, ingressController(events)) }));
+  const outs = outages(samples).map((o) => ({ ...o, cause: databaseCause(o, samples, events, origin) ?? outageCause(o, exits, events, origin, ingressController(events)) }));
+  const db = databaseErrors(samples);
   const tl = timeline(samples, 1000, origin);
   const inAnyWindow = windowLookup(wins);
   const probes = probeStats(samples, (t) => inAnyWindow(t) !== null);
@@ -457,6 +459,7 @@ export function judge(input: JudgeInput): Verdict {
     // Failed requests are evidence on their own: missing evidence elsewhere cannot undo them.
     outcome = "fail";
     reasons.push(failureLine + where);
+    if (db.failed > 0) reasons.push(`database errors: ${db.failed} of the ${failed} failed requests were the app's database failing them: ${databaseErrorsText(db)}`);
     reasons.push(outageLine());
     reasons.push(...slow);
     if (k6Line) reasons.push(`note: ${k6Line}`);
@@ -509,6 +512,8 @@ export function judge(input: JudgeInput): Verdict {
     ...(shares.length ? { trafficShares: shares } : {}),
     ingressLag: endpointOutToLastRequest(exits, samples, events, new Set(outs.flatMap((o) => (o.cause?.rule === "stopped-before-traffic" ? o.cause.pods : [])))),
     latency,
+    database: db,
+    migrations: migrationSteps(events, samples),
     timeline: tl,
     rollback: { happened: rolledBack !== null, at: rolledBack?.at ?? null, reason: rolledBack?.reason ?? null },
     blastRadius,

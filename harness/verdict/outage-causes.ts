@@ -37,7 +37,7 @@ export function leftServiceAt(e: PodExit): number | null {
 
 export interface OutageCause {
   /** The rule that matched, or null. */
-  rule: "app-answered-errors" | "proxy-upstream-closed" | "stopped-before-traffic" | "no-ready-endpoint" | null;
+  rule: "app-answered-errors" | "database-error" | "proxy-upstream-closed" | "stopped-before-traffic" | "no-ready-endpoint" | null;
   /** The pods the explanation names (that answered with errors, or were being deleted around the outage). */
   pods: string[];
   text: string;

@@ -12,6 +12,7 @@ import type { IngressLag } from "./ingress-lag.ts";
 import type { StepShare } from "./traffic-share.ts";
 import type { OutageCause } from "./outage-causes.ts";
 import type { LatencyRule, LatencyVerdict } from "./latency.ts";
+import type { DatabaseErrors, MigrationStep } from "./database.ts";
 
 /**
  * One HTTP request as seen by k6. The scenario produces it, so the format is
@@ -253,6 +254,10 @@ export interface Verdict {
   trafficShares?: StepShare[];
   /** Per phase and per deploy window p50/p95/p99/max, and the new version's p99 judged against the warm-up's (verdict/latency.ts). */
   latency: LatencyVerdict;
+  /** Failed requests the app said its database failed (sample field `db`), by version and message (verdict/database.ts). */
+  database: DatabaseErrors;
+  /** migration=…: each schema change step, when it ran, who was serving, and the database errors after it. */
+  migrations: MigrationStep[];
   timeline: TimelineBucket[];
   rollback: { happened: boolean; at: number | null; reason: string | null };
   /** Present when rolled back: failed requests by version and phase, first/last failure. */

@@ -34,7 +34,12 @@ export interface SampleRecord {
   ph: Phase;
   /** Connection kind: "new" (a fresh connection per request) or "reuse" (keep-alive). */
   c?: ConnKind;
+  /** The app's database error (header X-Db-Error) when it answered because its database failed; absent otherwise. */
+  db?: string;
 }
+
+/** The header the sample app sets when its database failed a request (app/db.ts). */
+export const DB_ERROR_HEADER = "X-Db-Error";
 
 /** "new" connection per request, "reuse" (keep-alive), or a long-lived stream's fate (lib/stream.ts). */
 export type ConnKind = "new" | "reuse" | "stream-end" | "stream-goodbye" | "stream-cut";
@@ -54,8 +59,10 @@ export function headerValue(headers: { [name: string]: string } | undefined, nam
 const finiteOr0 = (n: unknown): number => (typeof n === "number" && isFinite(n) ? n : 0);
 
 export function sampleRecord(t: number, res: ResponseLike, ph: Phase, c?: ConnKind, headers = { version: "X-App-Version", pod: "X-Pod-Name" }): SampleRecord {
+  const db = res.status !== 200 ? headerValue(res.headers, DB_ERROR_HEADER) : "";
   return {
     ...(c ? { c } : {}),
+    ...(db ? { db } : {}),
     t,
     d: Math.round(finiteOr0(res.timings && res.timings.duration) * 1000) / 1000,
     s: finiteOr0(res.status),
@@ -66,7 +73,10 @@ export function sampleRecord(t: number, res: ResponseLike, ph: Phase, c?: ConnKi
   };
 }
 
-/** One compact JSON line, keys in a fixed order: {"t":…,"d":…,"s":…,"e":…,"v":…,"p":…,"ph":…[,"c":…]}. */
+/** One compact JSON line, keys in a fixed order: {"t":…,"d":…,"s":…,"e":…,"v":…,"p":…,"ph":…[,"c":…][,"db":…]}. */
 export function formatSample(r: SampleRecord): string {
-  return JSON.stringify(r.c ? { t: r.t, d: r.d, s: r.s, e: r.e, v: r.v, p: r.p, ph: r.ph, c: r.c } : { t: r.t, d: r.d, s: r.s, e: r.e, v: r.v, p: r.p, ph: r.ph });
+  const o: Record<string, unknown> = { t: r.t, d: r.d, s: r.s, e: r.e, v: r.v, p: r.p, ph: r.ph };
+  if (r.c) o["c"] = r.c;
+  if (r.db) o["db"] = r.db;
+  return JSON.stringify(o);
 }

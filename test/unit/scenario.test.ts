@@ -63,6 +63,14 @@ describe("sampleRecord / formatSample", () => {
     const asVerdictSample: Sample = rec; // compile-time: the record satisfies the verdict's Sample
     expect(parseSampleLine(formatSample(rec))).toEqual(asVerdictSample);
   });
+  it("records the app's database error (X-Db-Error) on a failed answer only, and parses it back", () => {
+    const failed = sampleRecord(7, res({ status: 500, error_code: 1500, headers: { "X-App-Version": "v1", "x-db-error": 'column "title" does not exist' } }), "deploy");
+    expect(failed.db).toBe('column "title" does not exist');
+    expect(parseSampleLine(formatSample(failed))).toEqual(failed);
+    const ok = sampleRecord(7, res({ headers: { "X-App-Version": "v1", "X-Db-Error": "stale" } }), "deploy");
+    expect(ok.db).toBeUndefined();
+    expect(JSON.parse(formatSample(ok)).db).toBeUndefined();
+  });
 });
 
 describe("validateTarget", () => {
