@@ -494,6 +494,7 @@ export function judge(input: JudgeInput): Verdict {
     reasons.push(`note: canary step ${s.percent} %: the canary answered ${Number.isNaN(s.canaryShare) ? "no" : `${s.canaryShare.toFixed(1)} % of the`} ${s.requests} answered requests, outside ± ${SHARE_TOLERANCE_POINTS} points of the route's weight`);
   }
   reasons.push(...notes);
+  reasons.push(...latency.tails.map((l) => `note: ${l}`));
   if (outcome === "pass") reasons.push(...latency.notJudged.map((l) => `note: ${l}`));
 
   return {

@@ -3,16 +3,25 @@
 // 200, only slower, is a regression too.
 //
 // The rule: in each deploy window, the requests answered by the window's NEW
-// version(s) (those that answered nothing before the window began) must keep
-// their p99 within max(warm-up p99 × factor, warm-up p99 + floor). A window
-// with no new version (a node drain, a rollback) is judged on all its requests.
+// version(s) (those that answered nothing before the window began) fail the
+// window when BOTH
+//   - their p99 exceeds max(warm-up p99 × factor, warm-up p99 + floorMs), and
+//   - their median exceeds max(warm-up median × factor, warm-up median + medianFloorMs).
+// A window with no new version (a node drain, a rollback) is judged on all its requests.
 //
 // Why the new version's requests and not all of the window's: the pods being
-// replaced are slow while they terminate (on this 2-core machine, behind an
+// replaced are slow while they terminate (on a 2-core machine, behind an
 // ingress, the old version's p99 reached 270 ms in runs that dropped nothing,
 // while the new version's stayed under 115 ms). That cost is shown for every
-// window, but judging it would fail every ingress deploy here; the question the
-// rule answers is "is the new version slower?".
+// window, but the question the rule answers is "is the new version slower?".
+//
+// Why the median too: on a 2-core machine a deploy window's tail is the
+// machine's (pods starting, a proxy reloading), not the version's. Measured
+// in passing runs with a good version: p99 511 ms with a median of 5.5 ms in a
+// weighted canary behind Traefik, p99 215 ms with a median of 26 ms in a
+// rolling one. A slower version moves its median as well (200 ms slower: a
+// median of 201 ms). A p99 over its limit with the median within its own is
+// reported as a note, not a failure.
 //
 // Only requests answered 200 count (failures are judged on their own; timing
 // them would only repeat them), and streams do not (their duration is their length).
@@ -39,16 +48,20 @@ export interface LatencyWindow {
   judgedVersions: string[];
   /** The judged requests' figures. */
   judged: LatencyStats;
-  /** The p99 above which the window fails; null when it was not judged. */
+  /** The p99 above which the window fails (with the median over its own limit); null when it was not judged. */
   limitMs: number | null;
+  /** The median above which the window fails (with the p99 over its limit); null when it was not judged. */
+  medianLimitMs: number | null;
   over: boolean;
 }
 
 export interface LatencyRule {
   /** A window fails when its judged p99 exceeds the warm-up's p99 × factor … (0 = latency is shown, never judged) */
   factor: number;
-  /** … and is at least this many ms above it. */
+  /** … and is at least this many ms above it … */
   floorMs: number;
+  /** … and the median too: above the warm-up's median × factor and at least this many ms above it. */
+  medianFloorMs: number;
   /** Fewer answered requests than this (warm-up, or the judged ones of a window): not judged, and said so. */
   minRequests?: number;
 }
@@ -60,6 +73,9 @@ export interface LatencyVerdict {
   windows: LatencyWindow[];
   factor: number;
   floorMs: number;
+  medianFloorMs: number;
+  /** p99 over its limit with the median within its own: a tail, reported, not failed. */
+  tails: string[];
   /** Why latency (or a window) was not judged; empty when everything was. */
   notJudged: string[];
   /** One line per window over its limit, each starting with "latency:" and giving the figures. */
@@ -121,6 +137,7 @@ export function judgeLatency(samples: readonly Sample[], phases: readonly PhaseS
     notJudged.push(`latency not judged: the warm-up had ${warm?.requests ?? 0} answered requests (fewer than ${min}) to compare the deploy windows with`);
   } else base = warm;
   const limit = base ? round(Math.max(base.p99 * rule.factor, base.p99 + rule.floorMs)) : null;
+  const medianLimit = base ? round(Math.max(base.p50 * rule.factor, base.p50 + rule.medianFloorMs)) : null;
 
   const ws: LatencyWindow[] = windows.map((w) => {
     const before = answeredBefore(samples, w.start);
@@ -139,19 +156,27 @@ export function judgeLatency(samples: readonly Sample[], phases: readonly PhaseS
       judgedVersions: fresh,
       judged,
       limitMs: base && enough ? limit : null,
-      over: limit !== null && enough && judged.p99 > limit,
+      medianLimitMs: base && enough ? medianLimit : null,
+      over: limit !== null && medianLimit !== null && enough && judged.p99 > limit && judged.p50 > medianLimit,
     };
   });
+  const who = (w: LatencyWindow) => (w.judgedVersions.length ? `the new version ${list(w.judgedVersions)}` : "all versions");
   const breaches = ws
     .filter((w) => w.over)
-    .map((w) => {
-      const who = w.judgedVersions.length ? `the new version ${list(w.judgedVersions)}` : "all versions";
-      return (
-        `latency: ${w.label}: ${who} answered with p99 ${w.judged.p99} ms (p50 ${w.judged.p50}, p95 ${w.judged.p95}, max ${w.judged.max} ms, ${w.judged.requests} requests) ` +
-        `against the warm-up's p99 ${base!.p99} ms: above the limit of ${w.limitMs} ms (max of × ${rule.factor} and + ${rule.floorMs} ms)`
-      );
-    });
-  return { phases: ph, baseline: base, windows: ws, factor: rule.factor, floorMs: rule.floorMs, notJudged, breaches };
+    .map(
+      (w) =>
+        `latency: ${w.label}: ${who(w)} answered with p99 ${w.judged.p99} ms and median ${w.judged.p50} ms (p95 ${w.judged.p95}, max ${w.judged.max} ms, ${w.judged.requests} requests) ` +
+        `against the warm-up's p99 ${base!.p99} ms and median ${base!.p50} ms: above the limits of ${w.limitMs} ms and ${w.medianLimitMs} ms ` +
+        `(max of × ${rule.factor} and + ${rule.floorMs} ms; median: + ${rule.medianFloorMs} ms)`,
+    );
+  const tails = ws
+    .filter((w) => !w.over && w.limitMs !== null && w.judged.p99 > w.limitMs)
+    .map(
+      (w) =>
+        `latency: ${w.label}: ${who(w)}'s p99 ${w.judged.p99} ms was above its limit of ${w.limitMs} ms, but its median ${w.judged.p50} ms was within ${w.medianLimitMs} ms: ` +
+        `a slow tail (the machine or the proxy during the deploy), not a slower version, so not a failure`,
+    );
+  return { phases: ph, baseline: base, windows: ws, factor: rule.factor, floorMs: rule.floorMs, medianFloorMs: rule.medianFloorMs, tails, notJudged, breaches };
 }
 
 const cellsOf = (x: LatencyStats) => [x.requests, x.p50, x.p95, x.p99, x.max];
@@ -163,13 +188,13 @@ export function latencyPhaseRows(l: LatencyVerdict): (string | number)[][] {
 }
 
 /** Report rows per window: what was judged (the new version), its figures, the limit, and every version's p99. */
-export const LATENCY_WINDOW_HEADER = ["window", "judged", "answered", "p50 ms", "p95 ms", "p99 ms", "max ms", "limit ms", "over", "p99 by version"];
+export const LATENCY_WINDOW_HEADER = ["window", "judged", "answered", "p50 ms", "p95 ms", "p99 ms", "max ms", "limits p99 / p50 ms", "over", "p99 by version"];
 export function latencyWindowRows(l: LatencyVerdict): (string | number)[][] {
   return l.windows.map((w) => [
     w.label,
     w.judgedVersions.length ? `new: ${list(w.judgedVersions)}` : "all",
     ...cellsOf(w.judged),
-    w.limitMs ?? "not judged",
+    w.limitMs === null ? "not judged" : `${w.limitMs} / ${w.medianLimitMs}`,
     w.over ? "OVER" : "no",
     w.byVersion.map((x) => `${x.name || "(no version)"} ${x.p99}`).join(", "),
   ]);
@@ -179,13 +204,17 @@ export function latencyWindowRows(l: LatencyVerdict): (string | number)[][] {
 export function latencyRuleText(l: LatencyVerdict): string {
   if (l.factor === 0) return "Latency is shown, not judged (latencyFactor=0).";
   const base = l.baseline ? `the warm-up's p99 (${l.baseline.p99} ms)` : "the warm-up's p99 (too few answered requests: not judged)";
-  return `A deploy window fails when the p99 of its new version's answered requests exceeds the larger of ${base} × ${l.factor} and + ${l.floorMs} ms; a window with no new version is judged on all its requests.`;
+  return (
+    `A deploy window fails when the p99 of its new version's answered requests exceeds the larger of ${base} × ${l.factor} and + ${l.floorMs} ms, ` +
+    `and their median the larger of the warm-up's median × ${l.factor} and + ${l.medianFloorMs} ms; a window with no new version is judged on all its requests.`
+  );
 }
 
 /**
  * The defaults, chosen from ~70 runs on a 2-core machine: × 3 as the issue
- * proposed, and + 150 ms rather than + 100 ms, because a good new version's p99
- * reached 123 ms against a 17.8 ms warm-up in a weighted canary behind Traefik
- * (limit at + 100 ms: 117.8 ms), while a version 200 ms slower is over any of them.
+ * proposed, and + 150 ms rather than + 100 ms for the p99, because a good new
+ * version's p99 reached 123 ms against a 17.8 ms warm-up in a weighted canary
+ * behind Traefik (limit at + 100 ms: 117.8 ms); + 50 ms for the median, which
+ * stayed under 30 ms in every passing run. A version 200 ms slower is over all of them.
  */
-export const DEFAULT_LATENCY_RULE: LatencyRule = { factor: 3, floorMs: 150 };
+export const DEFAULT_LATENCY_RULE: LatencyRule = { factor: 3, floorMs: 150, medianFloorMs: 50 };

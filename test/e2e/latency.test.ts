@@ -13,10 +13,11 @@ describe("latency", () => {
     expect(exitCode, explain).toBe(1);
     expect(s.verdict, explain).toBe("fail");
     expect(Object.keys(s.histogram), explain).toEqual(["200"]);
-    expect(s.reasons[0], explain).toMatch(/^latency: rollout-1: the new version v2 answered with p99 \d+(\.\d)? ms .* against the warm-up's p99 \d+(\.\d)? ms: above the limit of/);
+    expect(s.reasons[0], explain).toMatch(/^latency: rollout-1: the new version v2 answered with p99 \d+(\.\d)? ms and median \d+(\.\d)? ms .* against the warm-up's p99 \d+(\.\d)? ms and median \d+(\.\d)? ms: above the limits of/);
     const w = s.latency!.windows[0]!;
     expect(w.judgedVersions, explain).toEqual(["v2"]);
     expect(w.judged.p99, explain).toBeGreaterThanOrEqual(200);
+    expect(w.judged.p50, explain).toBeGreaterThanOrEqual(200);
     expect(w.over, explain).toBe(true);
     expect(s.latency!.baseline!.p99, explain).toBeLessThan(w.limitMs!);
   });
