@@ -3,6 +3,7 @@
 // the entrypoint that wires it to the real process.
 import http from "node:http";
 import { Counter, Gauge, Registry } from "prom-client";
+import { dbErrorMessage, type ItemStore } from "./db.ts";
 import { closeIdleAfter } from "./idle-close.ts";
 
 export type ShutdownMode = "graceful" | "abrupt";
@@ -41,6 +42,14 @@ export interface AppOptions {
    * current endpoints (a canary step, a blue-green swap) within seconds.
    */
   maxRequestsPerSocket?: number;
+  /**
+   * Database mode (app/db.ts; server.ts sets it when DATABASE_URL is set):
+   * each `/` request writes and reads one row; a failed query answers 500
+   * with X-Db-Error. A graceful shutdown ends the pool after the drain.
+   */
+  db?: ItemStore;
+  /** Database mode: how long the shutdown waits for the pool to end before exiting anyway. */
+  dbCloseTimeoutMs?: number;
   /** Where lifecycle events go; default one JSON line on stdout. */
   log?: (event: string, fields?: Record<string, unknown>) => void;
   /** Called once when the process should end; default process.exit. */
@@ -86,6 +95,8 @@ export function createApp(opts: AppOptions): App {
   const log = opts.log ?? jsonLog;
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   const random = opts.random ?? Math.random;
+  const db = opts.db;
+  const dbCloseTimeoutMs = opts.dbCloseTimeoutMs ?? 2_000;
   const startedAt = Date.now();
 
   const state: AppState = {
@@ -127,13 +138,16 @@ export function createApp(opts: AppOptions): App {
     },
   });
 
-  const send = (res: http.ServerResponse, status: number, body: string, contentType = "application/json") => {
+  const send = (res: http.ServerResponse, status: number, body: string, contentType = "application/json", extra?: http.OutgoingHttpHeaders) => {
     if (res.destroyed || res.writableEnded) return;
     const headers: http.OutgoingHttpHeaders = {
       "Content-Type": contentType,
       "Content-Length": Buffer.byteLength(body),
       "X-App-Version": opts.version,
       "X-Pod-Name": opts.podName,
+      // Database mode only: which column this version reads and writes.
+      ...(db ? { "X-Db-Column": db.column } : {}),
+      ...extra,
     };
     // Tells keep-alive clients not to reuse this connection, so it closes
     // after this response and the drain can finish.
@@ -168,6 +182,38 @@ export function createApp(opts: AppOptions): App {
     if (state.shuttingDown) finish("goodbye");
   };
 
+  // One write and one read per request; the row records who wrote it.
+  const answerFromDb = (res: http.ServerResponse) => {
+    db!.roundTrip(`${opts.version} ${opts.podName}`).then(
+      (id) => send(res, 200, json({ id })),
+      (e: unknown) => {
+        const message = dbErrorMessage(e);
+        send(res, 500, json({ error: "database", message }), "application/json", { "X-Db-Error": message });
+      },
+    );
+  };
+
+  // Database mode: the pool ends after the drain (every request has had its
+  // answer, so no connection is checked out), bounded so a stuck connection
+  // cannot hold the exit past the grace period.
+  const closeDb = async (store: ItemStore): Promise<void> => {
+    const t0 = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        store.close(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`pool did not end within ${dbCloseTimeoutMs} ms`)), dbCloseTimeoutMs);
+        }),
+      ]);
+      log("db-pool-ended", { afterMs: Date.now() - t0 });
+    } catch (e) {
+      log("db-pool-end-failed", { error: dbErrorMessage(e), afterMs: Date.now() - t0 });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     switch (path) {
@@ -198,6 +244,7 @@ export function createApp(opts: AppOptions): App {
             return;
           }
           if (errorRate > 0 && random() < errorRate) send(res, 500, json({ error: "injected" }));
+          else if (db) answerFromDb(res);
           else send(res, 200, json({}));
         };
         if (workMs > 0) setTimeout(answer, workMs);
@@ -239,6 +286,7 @@ export function createApp(opts: AppOptions): App {
       workMs,
       errorRate,
       resetRate,
+      ...(db ? { dbColumn: db.column } : {}),
     });
   });
   if (startupDelayMs > 0) {
@@ -265,9 +313,13 @@ export function createApp(opts: AppOptions): App {
         finished = true;
         clearTimeout(timer);
         log(event, { inFlight: state.inFlight, afterMs: Date.now() - t0 });
-        log("exit", { code });
-        exit(code);
-        resolve(code);
+        const end = () => {
+          log("exit", { code });
+          exit(code);
+          resolve(code);
+        };
+        if (db) void closeDb(db).then(end);
+        else end();
       };
       const t0 = Date.now();
       const timer = setTimeout(() => {

@@ -2,6 +2,7 @@
 // Bundled by harness/images/app-image.ts into /app/server.mjs.
 import os from "node:os";
 import { createApp, jsonLog, type ReadinessMode, type ShutdownMode } from "./app.ts";
+import { DB_COLUMNS, type DbColumn, pgStore } from "./db.ts";
 
 function num(name: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = process.env[name];
@@ -24,6 +25,19 @@ function oneOf<T extends string>(name: string, allowed: readonly T[], def: T): T
   return raw as T;
 }
 
+// Database mode (app/db.ts) only when DATABASE_URL is set; otherwise no pool
+// exists and `/` answers as it always did.
+const databaseUrl = process.env["DATABASE_URL"];
+const db = databaseUrl
+  ? pgStore({
+      url: databaseUrl,
+      column: oneOf<DbColumn>("DB_COLUMN", DB_COLUMNS, "title"),
+      poolSize: num("DB_POOL_SIZE", 10, 1, 1000),
+      connectTimeoutMs: num("DB_CONNECT_TIMEOUT_MS", 3_000, 1),
+      log: jsonLog,
+    })
+  : undefined;
+
 const app = createApp({
   version: process.env["APP_VERSION"] || "dev",
   podName: process.env["POD_NAME"] || os.hostname(),
@@ -37,6 +51,7 @@ const app = createApp({
   resetRate: num("RESET_RATE", 0, 0, 1),
   keepAliveTimeoutMs: num("KEEP_ALIVE_TIMEOUT_MS", 65_000, 1),
   maxRequestsPerSocket: num("MAX_REQUESTS_PER_SOCKET", 0, 0),
+  db,
 });
 
 // node is PID 1 in the container: without handlers, SIGTERM/SIGINT are ignored

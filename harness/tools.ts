@@ -39,6 +39,12 @@ export interface ToolPaths {
   traefik: string;
   /** Debian's nginx binary (ingressController=nginx), unpacked by install.sh nginx. */
   nginx: string;
+  /**
+   * Debian's PostgreSQL (the sample app's database mode), unpacked by
+   * install.sh postgres: a directory holding it at its Debian paths
+   * (usr/lib/postgresql/<major>/bin/postgres, usr/share/postgresql/<major>, ...).
+   */
+  postgres: string;
   /** Gateway API's standard CRDs, one YAML file each (install.sh traefik). */
   gatewayCrds: string;
   versions: ToolVersions;
@@ -115,6 +121,7 @@ export function toolPaths(opts: { env?: NodeJS.ProcessEnv; versionsFile?: string
     nerdctl: join(toolsDir, `nerdctl-${all["NERDCTL_VERSION"] ?? "unset"}`, "bin", "nerdctl"),
     traefik: join(toolsDir, `traefik-${all["TRAEFIK_VERSION"] ?? "unset"}`, "bin", "traefik"),
     nginx: join(toolsDir, `nginx-${all["NGINX_VERSION"] ?? "unset"}`, "bin", "nginx"),
+    postgres: join(toolsDir, `postgres-${all["POSTGRES_VERSION"] ?? "unset"}`),
     gatewayCrds: join(toolsDir, `gateway-api-${all["GATEWAY_API_VERSION"] ?? "unset"}`, "crds"),
     versions,
   };

@@ -4,7 +4,7 @@
 # container registry, no prebuilt binary downloads.
 #
 # Idempotent and cached by version: a second run only checks markers and
-# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|browser|traefik|nginx|debian|kubernetes|kubeadm|nerdctl|k6|kind|pause]
+# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|browser|traefik|nginx|postgres|debian|kubernetes|kubeadm|nerdctl|k6|kind|pause]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -192,6 +192,92 @@ install_nginx() {
   ok "nginx $ver (Debian's build)"
 }
 
+# PostgreSQL for the sample app's database mode (issue 12): Debian's build,
+# unpacked (apt-get download + dpkg -x), never installed: no daemon, no cluster
+# under /var/lib, nothing under /etc. The files keep their Debian paths below
+# $dest (usr/lib/postgresql/15/{bin,lib}, usr/share/postgresql/15) because
+# Debian's binaries find their share and lib directories relative to their own
+# location only when that layout matches (else they use the compiled-in
+# /usr/share/postgresql/15, /usr/lib/postgresql/15/lib). Only what initdb,
+# postgres, psql and pg_isready need: no contrib modules, no JIT (llvmjit.so
+# would pull in libLLVM; the server runs with jit=off).
+install_postgres() {
+  local major=${POSTGRES_VERSION%%.*}
+  local dest=$TOOLS_DIR/postgres-$POSTGRES_VERSION
+  if [ -f "$dest/.complete" ]; then ok "postgres $POSTGRES_VERSION (cached)"; return; fi
+  say "unpacking Debian's PostgreSQL $POSTGRES_VERSION"
+  local server=postgresql-$major client=postgresql-client-$major
+  local work=$TOOLS_DIR/.build-postgres
+  rm -rf "$work" "$dest"; mkdir -p "$work/debs" "$work/root" "$dest"
+  local ver; ver=$(apt-cache madison "$server" | awk -v v="$POSTGRES_VERSION" '$3 ~ "^"v"[.-]" { print $3; exit }')
+  if [ -z "$ver" ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    ver=$(apt-cache madison "$server" | awk -v v="$POSTGRES_VERSION" '$3 ~ "^"v"[.-]" { print $3; exit }')
+  fi
+  [ -n "$ver" ] || die "Debian offers no $server $POSTGRES_VERSION-* (apt-cache madison $server)"
+  # libpq5 is built from the same source as the server and psql needs it at
+  # least at its own version: always taken at $ver. tzdata: for the UTC zone
+  # file (Debian's PostgreSQL reads the system's /usr/share/zoneinfo).
+  local debs=("$server=$ver" "$client=$ver" "libpq5=$ver" tzdata)
+  # Any other library package the two depend on (transitively) that this
+  # host lacks, or has at a version below what they require, is unpacked
+  # beside them; the host's own libraries are used otherwise, as for nginx.
+  local queue=("$server=$ver" "$client=$ver") seen=" " p name op want have
+  while [ ${#queue[@]} -gt 0 ]; do
+    p=${queue[0]}; queue=("${queue[@]:1}")
+    while read -r name op want; do
+      name=${name%%:*}
+      case $name in lib*) ;; *) continue ;; esac
+      case $name in libllvm*|libpq5) continue ;; esac
+      case $seen in *" $name "*) continue ;; esac
+      seen+="$name "
+      have=$(dpkg-query -W -f='${Status} ${Version}' "$name" 2>/dev/null | awk '$3 == "installed" { print $4 }' || true)
+      if [ -n "$have" ] && { [ -z "$want" ] || dpkg --compare-versions "$have" "$op" "$want"; }; then continue; fi
+      debs+=("$name"); queue+=("$name")
+    done < <(apt-cache show --no-all-versions "$p" 2>/dev/null | sed -n 's/^\(Pre-\)\{0,1\}Depends: //p' | tr ',' '\n' | sed 's/|.*//; s/[()]//g')
+  done
+  ( cd "$work/debs" && apt-get download -qq "${debs[@]}" 2>/dev/null ) || ( cd "$work/debs" && as_root apt-get download -qq "${debs[@]}" )
+  local deb
+  for deb in "$work"/debs/*.deb; do
+    dpkg -x "$deb" "$work/root"
+    dpkg-deb -W --showformat='${Package} ${Version}\n' "$deb" >>"$dest/debian-packages"
+  done
+  local r=$work/root bin=usr/lib/postgresql/$major/bin lib=usr/lib/postgresql/$major/lib share=usr/share/postgresql/$major
+  mkdir -p "$dest/$bin" "$dest/$lib" "$dest/$share/extension" "$dest/usr/share/zoneinfo/Etc"
+  cp "$r/$bin"/{postgres,initdb,psql,pg_isready} "$dest/$bin/"
+  # plpgsql (initdb creates the language), dict_snowball (initdb's text search
+  # configurations), the encoding conversions (a client_encoding other than UTF8).
+  cp "$r/$lib"/{plpgsql,dict_snowball,euc2004_sjis2004}.so "$r/$lib"/*_and_*.so "$dest/$lib/"
+  # initdb's input files (postgres.bki, the *.sql, the samples), timezonesets and
+  # tsearch_data; of the extensions only plpgsql. No man pages, no contrib.
+  cp -a "$r/$share"/. "$dest/$share/"
+  rm -rf "$dest/$share"/{man,contrib,extension}
+  mkdir -p "$dest/$share/extension"
+  cp "$r/$share"/extension/plpgsql.control "$r/$share"/extension/plpgsql--*.sql "$dest/$share/extension/"
+  cp "$r/usr/share/zoneinfo/Etc/UTC" "$dest/usr/share/zoneinfo/Etc/UTC"
+  ln -s Etc/UTC "$dest/usr/share/zoneinfo/UTC"
+  # Shared libraries of the unpacked library packages (libpq5 at least), in
+  # the multiarch directory the loader searches in the image.
+  local ma; ma=$(cd "$r/usr/lib" && dirname "$(ls ./*/libpq.so.5)"); ma=${ma#./}
+  mkdir -p "$dest/usr/lib/$ma"
+  local d
+  for d in "$r/usr/lib/$ma" "$r/lib/$ma"; do
+    if [ -d "$d" ]; then find "$d" -maxdepth 1 -name '*.so*' ! -type d -exec cp -a -t "$dest/usr/lib/$ma/" {} +; fi
+  done
+  rm -rf "$work"
+  local f missing
+  for f in "$dest/$bin"/* "$dest/$lib"/*.so; do
+    missing=$(LD_LIBRARY_PATH=$dest/usr/lib/$ma ldd "$f" | grep 'not found' || true)
+    [ -z "$missing" ] || die "$(basename "$f") needs shared libraries this machine lacks: $missing"
+  done
+  for f in postgres initdb psql pg_isready; do
+    LD_LIBRARY_PATH=$dest/usr/lib/$ma "$dest/$bin/$f" -V | grep -q "(PostgreSQL) $POSTGRES_VERSION\b" || die "unpacked $f reports the wrong version"
+  done
+  echo "$ver" >"$dest/debian-version"
+  touch "$dest/.complete"
+  ok "postgres $ver (Debian's build: $(du -sh "$dest" | cut -f1))"
+}
+
 install_go_tool() { # name module version
   local name=$1 module=$2 version=$3
   local dest=$TOOLS_DIR/$name-$version
@@ -239,8 +325,10 @@ case $what in
     install_go_module_build traefik github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" ./cmd/traefik
     install_gateway_crds
     install_nginx
+    install_postgres
     ;;
   nginx) install_nginx ;;
+  postgres) install_postgres ;;
   # What provider kind needs on top of `all`: kubeadm/kubectl for the node
   # image, nerdctl for the container engine (see clusters/kind/README.md).
   kind-all)
@@ -255,6 +343,6 @@ case $what in
     install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION"
     install_kubernetes
     ;;
-  *) die "unknown target '$what' (allowed: all, kind-all, browser, traefik, nginx, debian, kubernetes, kubeadm, nerdctl, pause, k6, kind)" ;;
+  *) die "unknown target '$what' (allowed: all, kind-all, browser, traefik, nginx, postgres, debian, kubernetes, kubeadm, nerdctl, pause, k6, kind)" ;;
 esac
 ok "tools ready in $CACHE_DIR ($(( $(ts) - start_all )) s)"
