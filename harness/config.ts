@@ -33,6 +33,7 @@ export const METHODS = ["GET", "POST"] as const;
 /** How a canary takes traffic: by its share of ready replicas behind one Service, or by route weights at the ingress. */
 export const CANARY_BY = ["replicas", "weight"] as const;
 export const INGRESS_CONTROLLERS = ["traefik", "nginx"] as const;
+export const MIGRATIONS = ["none", "contract-in-one-step", "expand-contract"] as const;
 
 const RunConfigObject = z
   .object({
@@ -82,6 +83,11 @@ const RunConfigObject = z
     // badVersion=slow: the new version answers this much later (on top of workMs), still 200.
     badDelayMs: z.number().int().min(1).max(10_000).default(200),
 
+    // The sample app's database (a PostgreSQL pod in the run namespace): every request writes and reads a row.
+    database: z.boolean().default(false),
+    // A schema change as steps of the rollout (implies database=true): v1 uses column title, v2 column label.
+    migration: z.enum(MIGRATIONS).default("none"),
+
     // Load.
     rate: z.number().int().min(1).max(5000).default(300),
     warmup: seconds(10, 600),
@@ -123,9 +129,11 @@ const RunConfigObject = z
     // Verdict.
     minRequestsInWindow: z.number().int().min(1).default(1000),
     // Latency (harness/verdict/latency.ts): a deploy window fails when the new version's p99 exceeds
-    // max(warm-up p99 × latencyFactor, warm-up p99 + latencyFloorMs). latencyFactor=0: shown, not judged.
+    // max(warm-up p99 × latencyFactor, warm-up p99 + latencyFloorMs) and its median
+    // max(warm-up median × latencyFactor, warm-up median + latencyMedianFloorMs). latencyFactor=0: shown, not judged.
     latencyFactor: z.number().min(0).max(100).default(3),
     latencyFloorMs: z.number().min(0).max(60_000).default(150),
+    latencyMedianFloorMs: z.number().min(0).max(60_000).default(50),
   })
   .strict();
 
@@ -185,6 +193,15 @@ export const RunConfigSchema = RunConfigObject.superRefine((c, ctx) => {
     if (c.app !== undefined && c.badVersion !== "none") {
       ctx.addIssue({ code: "custom", path: ["badVersion"], message: "only the sample app has bad versions: with app set, badVersion must be none" });
     }
+    if (c.app !== undefined && (c.database || c.migration !== "none")) {
+      ctx.addIssue({ code: "custom", path: [c.migration !== "none" ? "migration" : "database"], message: "only the sample app has a database mode: with app set, database must be false and migration none" });
+    }
+    if (c.migration !== "none") {
+      const why = `migration=${c.migration} is a step of a rolling update from v1 to v2`;
+      if (c.strategy !== "rolling") ctx.addIssue({ code: "custom", path: ["strategy"], message: `${why}: strategy must be rolling` });
+      if (c.scenario !== "deploy") ctx.addIssue({ code: "custom", path: ["scenario"], message: `${why}: scenario must be deploy` });
+      if (c.rollouts !== 1) ctx.addIssue({ code: "custom", path: ["rollouts"], message: `${why}: rollouts must be 1` });
+    }
     if (c.provider === "existing" && !c.kubeconfig && !process.env["KUBECONFIG"]) {
       ctx.addIssue({ code: "custom", path: ["kubeconfig"], message: "provider=existing needs kubeconfig (or KUBECONFIG)" });
     }
@@ -200,6 +217,11 @@ export type RunConfig = z.infer<typeof RunConfigSchema> & {
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 
 /** The cluster size a run asks for: only when `nodes` was set; otherwise a running cluster of any size is reused. */
+/** The sample app talks to its database (a migration implies it). */
+export function usesDatabase(c: Pick<RunConfig, "database" | "migration">): boolean {
+  return c.database || c.migration !== "none";
+}
+
 export function wantedNodes(c: RunConfig): number | undefined {
   return c.explicit === undefined || c.explicit.includes("nodes") ? c.nodes : undefined;
 }

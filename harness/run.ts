@@ -16,7 +16,7 @@ import { signalExitCode, withCleanup } from "./cleanup.ts";
 import { ensureCluster } from "./cluster/ensure.ts";
 import { providerFor } from "./cluster/index.ts";
 import { canClearNodePortState, canObserveKubeProxy, canWatchFaults, PROJECT_ROOT, type ClusterProvider, type ComponentFault } from "./cluster/provider.ts";
-import { type RunConfig, wantedNodes } from "./config.ts";
+import { type RunConfig, usesDatabase, wantedNodes } from "./config.ts";
 import { strategyFor } from "./deploy/index.ts";
 import type { DeployContext, RolloutResult } from "./deploy/strategy.ts";
 import { buildAppImage } from "./images/app-image.ts";
@@ -44,6 +44,8 @@ import { applyAll } from "./deploy/apply.ts";
 import { appConfig, loadUserApp, type UserApp } from "./userapp/load.ts";
 import { patchExtra } from "./userapp/patch.ts";
 import { setupIngress } from "./ingress/index.ts";
+import { setupDatabase } from "./deploy/database.ts";
+import { migrationHooks } from "./deploy/migration.ts";
 
 export interface RunOptions {
   /** A provider already provisioned by the caller (the demo runs both variants on one cluster). */
@@ -156,6 +158,12 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
 
           const ctx: DeployContext = { config, kube, provider, namespace, runId, image, events, runDir, defer: (name, fn) => cleanup.defer(name, fn, { always: true }), ...(app ? { app } : {}) };
           if (app?.extras.length) await step("app ConfigMaps and Secrets", () => applyAll(ctx, app.extras.map((o) => patchExtra(o, runId, namespace)), "app config"));
+          if (usesDatabase(config)) {
+            const db = await step("PostgreSQL in the run namespace (Debian's build, packed locally), with v1's schema", () => setupDatabase(ctx));
+            ctx.databaseUrl = db.url;
+            const hooks = migrationHooks(config.migration, events, db.sql);
+            if (hooks) ctx.migration = hooks;
+          }
           const strategy = strategyFor(config.strategy, config.scenario, config.canaryBy);
           const appService = await step(`deploy v1 (${strategy.name})`, () => strategy.setup(ctx, "v1"));
           // path=ingress: the load enters through an ingress controller in front of the app's Service.
@@ -261,7 +269,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         config: {
           minRequestsInWindow: config.minRequestsInWindow,
           targetRate: config.rate,
-          latency: { factor: config.latencyFactor, floorMs: config.latencyFloorMs },
+          latency: { factor: config.latencyFactor, floorMs: config.latencyFloorMs, medianFloorMs: config.latencyMedianFloorMs },
         },
         startedAt,
         endedAt,

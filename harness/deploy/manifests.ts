@@ -41,6 +41,8 @@ export interface WorkloadParams {
   replicas: number;
   /** Apply config.badVersion's knobs (a broken release). */
   bad?: boolean;
+  /** The database the sample app writes to (database / migration), e.g. postgres://postgres@10.96.0.12:5432/postgres. */
+  databaseUrl?: string;
   /** Extra labels on the Deployment and its pods, e.g. { slot: "blue" } or { track: "canary" }. */
   extraLabels?: Record<string, string>;
 }
@@ -88,7 +90,15 @@ export function workloadSelector(runId: string, name: string): Record<string, st
 const wholeSeconds = (s: number) => Math.ceil(s);
 const ms = (s: number) => String(Math.round(s * 1000));
 
-export function renderEnv(config: RunConfig, version: string, bad = false): V1EnvVar[] {
+/**
+ * The column of `items` a version uses (app/db.ts): v1 `title`; with a
+ * migration the new version uses `label`, the column the migration brings.
+ */
+export function dbColumnFor(config: Pick<RunConfig, "migration">, version: string): "title" | "label" {
+  return config.migration !== "none" && version !== "v1" ? "label" : "title";
+}
+
+export function renderEnv(config: RunConfig, version: string, bad = false, databaseUrl?: string): V1EnvVar[] {
   const env: V1EnvVar[] = [
     { name: "APP_VERSION", value: version },
     { name: "POD_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } },
@@ -101,6 +111,7 @@ export function renderEnv(config: RunConfig, version: string, bad = false): V1En
     { name: "MAX_REQUESTS_PER_SOCKET", value: String(config.keepAliveMaxRequests) },
     { name: "KEEP_ALIVE_TIMEOUT_MS", value: ms(config.keepAliveTimeout) },
   ];
+  if (databaseUrl) env.push({ name: "DATABASE_URL", value: databaseUrl }, { name: "DB_COLUMN", value: dbColumnFor(config, version) });
   if (bad && config.badVersion === "errors") env.push({ name: "ERROR_RATE", value: String(config.badErrorRate) });
   if (bad && config.badVersion === "never-ready") env.push({ name: "NEVER_READY", value: "true" });
   if (bad && config.badVersion === "resets") env.push({ name: "RESET_RATE", value: String(config.badErrorRate) });
@@ -118,7 +129,7 @@ export function renderPreStop(config: RunConfig): V1Lifecycle | undefined {
   };
 }
 
-export function renderContainer(config: RunConfig, p: Pick<WorkloadParams, "version" | "image" | "bad">): V1Container {
+export function renderContainer(config: RunConfig, p: Pick<WorkloadParams, "version" | "image" | "bad" | "databaseUrl">): V1Container {
   const lifecycle = renderPreStop(config);
   return {
     name: CONTAINER_NAME,
@@ -126,7 +137,7 @@ export function renderContainer(config: RunConfig, p: Pick<WorkloadParams, "vers
     // Images are imported into containerd; there is no registry to pull from.
     imagePullPolicy: "Never",
     ports: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "TCP" }],
-    env: renderEnv(config, p.version, p.bad ?? false),
+    env: renderEnv(config, p.version, p.bad ?? false, p.databaseUrl),
     readinessProbe: {
       httpGet: { path: "/healthz/ready", port: CONTAINER_PORT },
       initialDelaySeconds: wholeSeconds(config.readinessInitialDelay),

@@ -34,6 +34,7 @@ export const rolling: DeployStrategy = {
     events.phase(label);
     events.record("window-start", { label });
     const bad = config.badVersion !== "none";
+    await ctx.migration?.atRolloutStart(label);
     await applyAll(ctx, [deployment(ctx, to, bad)], `${label}: ${from} -> ${to}${bad ? ` (bad: ${config.badVersion})` : ""}`);
     let rolledBack: RolloutResult["rolledBack"];
     try {
@@ -47,6 +48,7 @@ export const rolling: DeployStrategy = {
           await kube.waitPodsGone(namespace, versionSelector(ctx.runId, from), (config.terminationGracePeriod + 60) * 1000);
         })(),
       );
+      await ctx.migration?.afterOldGone(label);
     } catch (e) {
       if (e instanceof RunAbortedError) throw e; // an aborted run is not a failed rollout
       const reason = e instanceof AnalysisFailedError ? e.message : `rollout did not complete: ${(e as Error).message.split("\n")[0]}`;

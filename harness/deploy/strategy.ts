@@ -26,8 +26,20 @@ export interface DeployContext {
   /** Live totals of the running load (set once k6 runs); analyses read it. */
   load?: { counts(): SampleCounts };
   clock?: Clock;
+  /** database / migration: the URL the sample app's pods use (set once the database is up). */
+  databaseUrl?: string;
+  /** migration=…: the schema change's steps, run by the strategy at these points of its rollout. */
+  migration?: MigrationHooks;
   /** Registers an undo that runs however the run ends (success, failure, Ctrl-C). */
   defer?: (name: string, fn: () => Promise<void>) => void;
+}
+
+/** Where a migration's steps go in a rollout (harness/deploy/migration.ts). */
+export interface MigrationHooks {
+  /** Inside the window, before the new version is applied. */
+  atRolloutStart(label: string): Promise<void>;
+  /** Inside the window, once the last pod of the old version is gone. */
+  afterOldGone(label: string): Promise<void>;
 }
 
 export interface RolloutResult {
