@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 import type { DrainReport } from "../../reports/json.ts";
 import type { LatencyVerdict } from "../../harness/verdict/latency.ts";
+import type { DatabaseErrors, MigrationStep } from "../../harness/verdict/database.ts";
 
 export const CLI = join(PROJECT_ROOT, "bin", "nodrop.mjs");
 
@@ -31,7 +32,7 @@ export interface SummaryJson {
   endedAt: string;
   windows: { label: string; start: number; end: number }[];
   phases: { name: string; requests: number; failed: number; histogram: Record<string, number> }[];
-  versions: { version: string; requests: number; failed: number }[];
+  versions: { version: string; requests: number; failed: number; first: number; last: number }[];
   rollback: { happened: boolean; at: number | null; reason: string | null };
   timeline: { t: number; byVersion: Record<string, number>; failed: number }[];
   blastRadius?: { failed: number; byVersion: Record<string, number>; byPhase: Record<string, number>; durationMs: number } | null;
@@ -44,6 +45,8 @@ export interface SummaryJson {
   lag: { requests: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number } | null;
   proxyLag: { pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number; programming: { count: number; meanMs: number | null } | null } | null;
   latency: LatencyVerdict | null;
+  database: DatabaseErrors | null;
+  migrations: MigrationStep[];
   ingressLag: { controller: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number; cutShort: number } | null;
 }
 
