@@ -314,8 +314,16 @@ export function formatIssues(error: z.ZodError): string {
     .join("\n");
 }
 
+/**
+ * A migration run isolates the schema: unless preStopSleep is set, it gets the
+ * demo B's 5 s, so that what fails is the database and not the endpoints
+ * (without a preStop a rolling update drops requests whatever the schema does).
+ */
+export const MIGRATION_PRESTOP_S = 5;
+
 export function validateConfig(input: Record<string, unknown>): RunConfig {
-  const r = RunConfigSchema.safeParse(input);
+  const preset = typeof input["migration"] === "string" && input["migration"] !== "none" && input["preStopSleep"] === undefined;
+  const r = RunConfigSchema.safeParse(preset ? { ...input, preStopSleep: MIGRATION_PRESTOP_S } : input);
   if (!r.success) throw new ConfigError(`invalid configuration:\n${formatIssues(r.error)}`);
   const explicit = Object.keys(input).filter((k) => k in SHAPE && input[k] !== undefined).sort();
   return { ...r.data, explicit };

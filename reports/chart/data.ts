@@ -7,7 +7,7 @@ import { isFailed, timeline, versionLabel } from "../../harness/verdict/analyze.
 import { podExits } from "../../harness/verdict/outage-causes.ts";
 import type { RunEvent, Sample, TimelineBucket, Verdict } from "../../harness/verdict/types.ts";
 
-export type MarkKind = "deleted" | "endpoint not ready" | "endpoint removed" | "kube-proxy synced" | "exited";
+export type MarkKind = "deleted" | "endpoint not ready" | "endpoint removed" | "kube-proxy synced" | "exited" | "migration";
 
 export interface ChartData {
   /** Epoch ms of x = 0 (the first request). */
@@ -24,6 +24,7 @@ export interface ChartData {
   failed: number[];
   windows: Array<{ label: string; start: number; end: number }>;
   outages: Array<{ start: number; end: number; failed: number; why: string }>;
+  /** `pod` names the pod, or for a "migration" mark the step and its SQL. */
   marks: Array<{ t: number; kind: MarkKind; pod: string }>;
   /** Send time of each failed request (seconds, ms precision), the first MAX_FAILED_POINTS: ticks along the top, for zooms below a bucket. */
   failedAt: number[];
@@ -65,6 +66,7 @@ export function chartData(v: Verdict, samples?: readonly Sample[], events: reado
     add(e.programmedAt, "kube-proxy synced");
     add(e.exitedAt, "exited");
   }
+  for (const m of v.migrations ?? []) marks.push({ t: sec(m.at), kind: "migration", pod: `${m.step} (${m.sql})` });
   marks.sort((a, b) => a.t - b.t);
   const failedAt: number[] = [];
   for (const x of samples ?? []) if (isFailed(x)) failedAt.push(x.t);

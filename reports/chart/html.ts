@@ -8,7 +8,7 @@ import { htmlEscape } from "../escape.ts";
 import type { ChartData, MarkKind } from "./data.ts";
 
 const require = createRequire(import.meta.url);
-const MARK_COLOR: Record<MarkKind, string> = { deleted: "#6a1b9a", "endpoint not ready": "#ef6c00", "endpoint removed": "#1565c0", "kube-proxy synced": "#00897b", exited: "#000000" };
+const MARK_COLOR: Record<MarkKind, string> = { deleted: "#6a1b9a", "endpoint not ready": "#ef6c00", "endpoint removed": "#1565c0", "kube-proxy synced": "#00897b", exited: "#000000", migration: "#c2185b" };
 
 let assets: string | undefined;
 
@@ -41,7 +41,7 @@ export function chartBlock(d: ChartData, title: string): string {
   const key = [
     `<span><i style="background:rgba(31,119,180,.25)"></i>deploy window</span>`,
     `<span><i style="background:rgba(214,39,40,.35)"></i>outage (hover for why)</span>`,
-    ...Object.entries(MARK_COLOR).map(([k, c]) => `<span><i style="background:${c}"></i>pod ${k}</span>`),
+    ...Object.entries(MARK_COLOR).filter(([k]) => k !== "migration" || d.marks.some((m) => m.kind === "migration")).map(([k, c]) => `<span><i style="background:${c}"></i>${k === "migration" ? "schema migration step" : `pod ${k}`}</span>`),
   ].join(" ");
   return `<div class="nodrop-chart" role="img" aria-label="${htmlEscape(title)}" data-outages="${d.outages.length}" data-marks="${d.marks.length}">
 <div class="plot"></div><div class="tip"></div>

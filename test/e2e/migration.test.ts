@@ -10,7 +10,8 @@
 import { describe, expect, it } from "vitest";
 import { runWithSets } from "./helpers.ts";
 
-const BASE = ["preStopSleep=5", "warmup=10", "cooldown=5"];
+// No preStopSleep: a migration run gets the demo B's 5 s (harness/config.ts), as `nodrop run --set migration=…` does.
+const BASE = ["warmup=10", "cooldown=5"];
 
 describe("schema changes during a rollout (PostgreSQL)", () => {
   it("contract-in-one-step fails: v1 pods answer 500 naming the column the migration took away", async () => {

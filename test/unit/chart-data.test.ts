@@ -19,7 +19,7 @@ const events: RunEvent[] = [
   { t: T + 500, kind: "window-start", label: "rollout-1" },
   { t: T + 2500, kind: "window-end", label: "rollout-1" },
 ];
-const verdict = judge({
+const input = () => ({
   samples,
   events,
   evidence: { podsReplaced: true, k6ExitCode: 0 },
@@ -28,6 +28,7 @@ const verdict = judge({
   endedAt: T + 3000,
   dropped: { total: 0, series: [] },
 });
+const verdict = judge(input());
 
 describe("chart data", () => {
   const d = chartData(verdict, samples, events);
@@ -55,6 +56,13 @@ describe("chart data", () => {
       { t: 1.27, kind: "exited", pod: "app-a" },
       { t: 1.28, kind: "endpoint removed", pod: "app-a" },
     ]);
+  });
+
+  it("marks each schema migration step on the same axis, with its SQL", () => {
+    const withStep = judge({ ...input(), events: [...events, { t: T + 600, kind: "migration", step: "expand", sql: "ALTER TABLE items ADD COLUMN label text" }] });
+    const m = chartData(withStep, samples, events).marks.filter((x) => x.kind === "migration");
+    expect(m).toEqual([{ t: 0.6, kind: "migration", pod: "expand (ALTER TABLE items ADD COLUMN label text)" }]);
+    expect(d.marks.some((x) => x.kind === "migration")).toBe(false);
   });
 
   it("puts the outages with their explanation and the windows on the same axis", () => {

@@ -62,6 +62,12 @@ describe("database config", () => {
     expect(renderEnv(c, "v2").some((e) => e.name === "DATABASE_URL")).toBe(false);
   });
 
+  it("gives a migration run the demo B's preStop unless it sets one (what fails is the schema, not the endpoints)", () => {
+    expect(validateConfig({ migration: "contract-in-one-step" }).preStopSleep).toBe(5);
+    expect(validateConfig({ migration: "expand-contract", preStopSleep: 0 }).preStopSleep).toBe(0);
+    expect(validateConfig({}).preStopSleep).toBe(0);
+  });
+
   it("refuses a migration outside a single rolling update, naming the field", () => {
     expect(() => validateConfig({ migration: "sideways" })).toThrow(/migration.*contract-in-one-step, expand-contract/s);
     expect(() => validateConfig({ migration: "expand-contract", strategy: "canary" })).toThrow(/strategy: migration=expand-contract is a step of a rolling update from v1 to v2: strategy must be rolling/);
