@@ -1,33 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp, type App, type AppOptions } from "../../app/app.ts";
+import { createApp } from "../../app/app.ts";
+import { appHarness, get, HOST } from "./http-get.ts";
 
-const HOST = "127.0.0.1";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-// agent: false → a fresh connection per request, so "refuses new connections" is observable.
-function get(port: number, path = "/"): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: HOST, port, path, agent: false }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.setTimeout(10_000, () => req.destroy(new Error("client timeout")));
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,29 +17,10 @@ async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 5_000):
   }
 }
 
-const apps: App[] = [];
-const exits: number[] = [];
-
-async function start(opts: Partial<AppOptions> = {}): Promise<{ app: App; port: number }> {
-  const app = createApp({
-    version: "v1",
-    podName: "pod-a",
-    log: () => {},
-    exit: (code) => exits.push(code),
-    ...opts,
-  });
-  apps.push(app);
-  await new Promise<void>((r) => app.server.listen(0, HOST, r));
-  return { app, port: (app.server.address() as AddressInfo).port };
-}
-
-afterEach(async () => {
-  for (const a of apps.splice(0)) {
-    a.server.closeAllConnections();
-    await new Promise((r) => a.server.close(r));
-  }
-  exits.length = 0;
-});
+const h = appHarness();
+const { exits } = h;
+const start = h.start;
+afterEach(() => h.stopAll());
 
 describe("sample app (in-process)", () => {
   it("answers / with version and pod, in the body and in headers on every response", async () => {

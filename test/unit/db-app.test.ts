@@ -1,32 +1,10 @@
 // The sample app's database mode (app/db.ts) with a fake pool: no PostgreSQL
 // needed. The real database is checked by hand on the host (see issue 12).
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp, type App, type AppOptions } from "../../app/app.ts";
+import type { AppOptions } from "../../app/app.ts";
 import { dbErrorMessage, itemStore, type ItemStore, type Queryable } from "../../app/db.ts";
-
-const HOST = "127.0.0.1";
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function get(port: number, path = "/"): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: HOST, port, path, agent: false }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.setTimeout(10_000, () => req.destroy(new Error("client timeout")));
-  });
-}
+import { appHarness, get } from "./http-get.ts";
 
 /** A pool that keeps rows in memory and knows only the columns in `columns`, like PostgreSQL after a migration. */
 function fakePool(columns: Set<string>) {
@@ -68,31 +46,10 @@ function fakePool(columns: Set<string>) {
   };
 }
 
-const apps: App[] = [];
-let events: { event: string; fields: Record<string, unknown> }[] = [];
-let exits: number[] = [];
-
-async function start(opts: Partial<AppOptions> & { db?: ItemStore }): Promise<{ app: App; port: number }> {
-  const app = createApp({
-    version: "v1",
-    podName: "pod-a",
-    log: (event, fields = {}) => events.push({ event, fields }),
-    exit: (code) => exits.push(code),
-    ...opts,
-  });
-  apps.push(app);
-  await new Promise<void>((r) => app.server.listen(0, HOST, r));
-  return { app, port: (app.server.address() as AddressInfo).port };
-}
-
-afterEach(async () => {
-  for (const a of apps.splice(0)) {
-    a.server.closeAllConnections();
-    await new Promise((r) => a.server.close(r));
-  }
-  events = [];
-  exits = [];
-});
+const h = appHarness();
+const { events, exits } = h;
+const start = (opts: Partial<AppOptions> & { db?: ItemStore }) => h.start(opts);
+afterEach(() => h.stopAll());
 
 describe("database mode: one write and one read per request", () => {
   it("writes the row in the version's column and reads it back: 200 with its id, X-Db-Column beside the version and pod headers", async () => {
