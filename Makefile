@@ -27,7 +27,8 @@ tools-kind: tools
 	@bash clusters/tools/install.sh kind-all
 
 # The ingress controllers for path=ingress: Traefik from its pinned Go module (~5 min
-# cold; cached) and Debian's nginx, unpacked (seconds). A run builds them on first use too.
+# cold; cached) and Debian's nginx, unpacked (seconds); and Debian's PostgreSQL for
+# database / migration runs, unpacked (seconds). A run takes each on first use too.
 tools-ingress:
 	@bash clusters/tools/install.sh traefik
 

@@ -9,7 +9,7 @@ import { runWithSets } from "./helpers.ts";
 
 describe("latency", () => {
   it("a new version 200 ms slower fails on latency with the p99 figures, though every request got 200", async () => {
-    const { exitCode, s, explain } = await runWithSets(["badVersion=slow", "preStopSleep=5", "rollouts=1", "warmup=15", "cooldown=10"]);
+    const { exitCode, s, explain } = await runWithSets(["badVersion=slow", "preStopSleep=5", "rollouts=1", "warmup=5", "cooldown=5"]);
     expect(exitCode, explain).toBe(1);
     expect(s.verdict, explain).toBe("fail");
     expect(Object.keys(s.histogram), explain).toEqual(["200"]);

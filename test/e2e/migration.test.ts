@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { runWithSets } from "./helpers.ts";
 
 // No preStopSleep: a migration run gets the demo B's 5 s (harness/config.ts), as `nodrop run --set migration=…` does.
-const BASE = ["warmup=10", "cooldown=5"];
+const BASE = ["warmup=5", "cooldown=5"];
 
 describe("schema changes during a rollout (PostgreSQL)", () => {
   it("contract-in-one-step fails: v1 pods answer 500 naming the column the migration took away", async () => {
