@@ -13,11 +13,11 @@ import { keepControllerLog } from "./controller-log.ts";
 import { ensureGatewayCrds } from "./crds.ts";
 import { renderGateway, renderGatewayClusterObjects, renderHttpRoute } from "./gateway.ts";
 import { traefikImage } from "./image.ts";
-import { fetchServedWeights } from "./live-weights.ts";
+import { fetchServices } from "./live-weights.ts";
 import { setupNginx } from "./nginx-setup.ts";
 import { reapIngressClusterObjects } from "./reap.ts";
-import { waitFor } from "../wait.ts";
 import { INGRESS_LABELS, INGRESS_NAME, renderIngress } from "./traefik.ts";
+import { weightedRouter } from "./weighted-route.ts";
 
 /** kind maps a few NodePorts to 127.0.0.1: slots 0 and 1 are the app's Services (blue-green's preview too). */
 export const INGRESS_SLOT = 2;
@@ -67,23 +67,14 @@ export async function setupIngress(ctx: DeployContext): Promise<{ nodePort: numb
   ctx.events.record("ingress", { controller, nodePort, route: weighted ? "HTTPRoute" : "Ingress" });
   if (!weighted) return { nodePort, controller };
   const api = `http://127.0.0.1:${ctx.provider.hostPortFor(svc.spec!.ports!.find((x) => x.name === "api")!.nodePort!)}`;
-  const router: TrafficRouter = {
-    async setWeights(stable, canary) {
-      const setAt = Date.now();
-      await applyAll(ctx, [route(stable, canary)], `route weights: ${SERVICE_NAME} ${stable}, ${CANARY_SERVICE_NAME} ${canary}`);
-      // Wait on the controller itself: the weights are live when its API serves them.
-      let last = "no answer yet";
-      await waitFor(
-        `Traefik to serve the route's weights ${stable}/${canary} (its API at ${api})`,
-        async () => {
-          const w = await fetchServedWeights(api, CANARY_SERVICE_NAME).catch((e: Error) => (last = e.message, null));
-          if (w) last = `serves ${w.stable}/${w.canary}`;
-          return w?.stable === stable && w.canary === canary;
-        },
-        { timeoutMs: 30_000, intervalMs: 100, diagnose: async () => `last: ${last}\nTraefik's log:\n${await ctx.kube.podLogs(ctx.namespace, selector, 20)}` },
-      );
-      ctx.events.record("route-weights", { stable, canary, setAt, liveAfterMs: Date.now() - setAt });
-    },
-  };
+  const router = weightedRouter({
+    namespace: ctx.namespace,
+    servicePort: SERVICE_PORT,
+    api,
+    services: () => fetchServices(api),
+    applyRoute: (stable, canary) => applyAll(ctx, [route(stable, canary)], `route weights: ${SERVICE_NAME} ${stable}, ${CANARY_SERVICE_NAME} ${canary}`),
+    record: (kind, fields) => ctx.events.record(kind, fields),
+    logTail: () => ctx.kube.podLogs(ctx.namespace, selector, 20),
+  });
   return { nodePort, controller, router };
 }

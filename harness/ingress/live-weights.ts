@@ -1,13 +1,16 @@
-// Whether the controller serves the route's new weights yet: Traefik's
-// read-only API (on its own entry point, reached through the controller
-// Service's NodePort on 127.0.0.1) lists the weighted service the HTTPRoute
-// became. A step's traffic share is measured from the moment this says yes.
+// What the controller serves: Traefik's read-only API (on its own entry point,
+// reached through the controller Service's NodePort on 127.0.0.1) lists the
+// weighted service the HTTPRoute became, and each backend Service's servers
+// (the ready endpoints Traefik has seen). A step's traffic share is measured
+// from the moment the weights are served; a backend gets weight only once it
+// has a server (weighted-route.ts).
 import { httpGet } from "../http.ts";
 import { PROBE_SOURCE_ADDRESS } from "../target.ts";
 
-interface ApiService {
+export interface ApiService {
   name?: string;
   weighted?: { services?: Array<{ name?: string; weight?: number }> };
+  loadBalancer?: { servers?: Array<{ url?: string }> };
 }
 
 /** The weights (percent to the stable and the canary Service) Traefik's API shows, or null when it shows no weighted route. */
@@ -23,8 +26,21 @@ export function servedWeights(services: readonly ApiService[], canaryService: st
   return Number.isNaN(stable) || Number.isNaN(canary) ? null : { stable, canary };
 }
 
-export async function fetchServedWeights(apiUrl: string, canaryService: string): Promise<{ stable: number; canary: number } | null> {
+/**
+ * How many servers Traefik's API lists for a route backend (Service `service`
+ * port `port` in `namespace`), or null when it lists no such backend. Traefik's
+ * Gateway provider names it "<namespace>-<service>-http-<port>@kubernetesgateway"
+ * and gives it the Service's ready endpoints from its own EndpointSlice cache:
+ * a backend with none answers 503 for its share of the route.
+ */
+export function servedServers(services: readonly ApiService[], b: { namespace: string; service: string; port: number }): number | null {
+  const name = `${b.namespace}-${b.service}-http-${b.port}@kubernetesgateway`;
+  const s = services.find((x) => x.name === name && x.loadBalancer);
+  return s ? (s.loadBalancer!.servers?.length ?? 0) : null;
+}
+
+export async function fetchServices(apiUrl: string): Promise<ApiService[]> {
   const r = await httpGet(`${apiUrl}/api/http/services?per_page=1000`, { timeoutMs: 2_000, localAddress: PROBE_SOURCE_ADDRESS });
   if (r.status !== 200) throw new Error(`Traefik's API answered ${r.status}: ${r.body.slice(0, 200)}`);
-  return servedWeights(JSON.parse(r.body) as ApiService[], canaryService);
+  return JSON.parse(r.body) as ApiService[];
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { validateConfig } from "../../harness/config.ts";
 import { gatewayArgs, renderGatewayClusterObjects, renderHttpRoute } from "../../harness/ingress/gateway.ts";
-import { servedWeights } from "../../harness/ingress/live-weights.ts";
+import { type ApiService, servedServers, servedWeights } from "../../harness/ingress/live-weights.ts";
+import { weightedRouter } from "../../harness/ingress/weighted-route.ts";
 import { renderIngress, traefikArgs } from "../../harness/ingress/traefik.ts";
 import { shareText, stepShares } from "../../harness/verdict/traffic-share.ts";
 import type { RunEvent, Sample } from "../../harness/verdict/types.ts";
@@ -41,6 +42,58 @@ describe("Traefik's served weights", () => {
   });
   it("says null before the route is served", () => {
     expect(servedWeights(api.slice(0, 1), "app-canary")).toBeNull();
+  });
+});
+
+describe("a backend's servers as Traefik serves them", () => {
+  const lb = (name: string, servers?: number): ApiService => ({ name, loadBalancer: servers === undefined ? {} : { servers: Array.from({ length: servers }, (_, i) => ({ url: `http://10.0.0.${i}:8080` })) } });
+  const b = { namespace: "nodrop-r1", service: "app-canary", port: 80 };
+  it("counts the servers of the backend's load balancer, by its exact name", () => {
+    expect(servedServers([lb("nodrop-r1-app-http-80@kubernetesgateway", 3), lb("nodrop-r1-app-canary-http-80@kubernetesgateway", 2)], b)).toBe(2);
+    expect(servedServers([lb("nodrop-r1-app-canary-http-80@kubernetesgateway")], b)).toBe(0);
+    expect(servedServers([lb("nodrop-r1-app-http-80@kubernetesgateway", 3)], b)).toBeNull();
+  });
+
+  // Traefik builds a backend from its own EndpointSlice cache: with the canary's pods ready but no
+  // server listed yet, a weight would send that share to a backend that answers 503.
+  it("gives a backend weight only once Traefik lists a server for it, then waits for the weights to be served", async () => {
+    const c = { t: 0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };
+    const log: string[] = [];
+    let canaryServers = 0;
+    let served = { stable: 100, canary: 0 };
+    const wrr = () => ({ name: "httproute-x-wrr@kubernetesgateway", weighted: { services: [{ name: "nodrop-r1-app-http-80", weight: served.stable }, { name: "nodrop-r1-app-canary-http-80", weight: served.canary }] } });
+    const events: Array<Record<string, unknown>> = [];
+    const router = weightedRouter({
+      namespace: "nodrop-r1",
+      servicePort: 80,
+      api: "http://127.0.0.1:1",
+      clock: c,
+      services: async () => {
+        if (c.t >= 500) canaryServers = 1; // the EndpointSlice reaches Traefik 0.5 s in
+        return [lb("nodrop-r1-app-http-80@kubernetesgateway", 4), lb("nodrop-r1-app-canary-http-80@kubernetesgateway", canaryServers), wrr()];
+      },
+      applyRoute: async (stable, canary) => {
+        log.push(`apply ${stable}/${canary} at ${c.t} with ${canaryServers} canary servers`);
+        served = { stable, canary };
+      },
+      record: (kind, fields) => events.push({ kind, ...fields }),
+      logTail: async () => "",
+    });
+    await router.setWeights(90, 10);
+    expect(log).toEqual(["apply 90/10 at 500 with 1 canary servers"]);
+    expect(events).toEqual([{ kind: "route-weights", stable: 90, canary: 10, setAt: 500, liveAfterMs: 0, serversAfterMs: 500 }]);
+  });
+
+  it("times out naming the backend with no server and what Traefik last listed", async () => {
+    const c = { t: 0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };
+    const router = weightedRouter({
+      namespace: "nodrop-r1", servicePort: 80, api: "http://127.0.0.1:1", clock: c, timeoutMs: 1_000,
+      services: async () => [lb("nodrop-r1-app-http-80@kubernetesgateway", 4), lb("nodrop-r1-app-canary-http-80@kubernetesgateway", 0)],
+      applyRoute: async () => { throw new Error("must not apply"); },
+      record: () => {},
+      logTail: async () => "level=error msg=no endpoints",
+    });
+    await expect(router.setWeights(90, 10)).rejects.toThrow(/timed out after 1\.0 s waiting for Traefik to list a server for Service app-canary before it gets weight 10[^]*last: 0 servers[^]*no endpoints/);
   });
 });
 
