@@ -115,6 +115,30 @@ describe("latency rule (edge cases)", () => {
     );
   });
 
+  // Measured: one core taken by a busy loop, a good rolling update of the database app had v2 at
+  // median 96 ms and v1, in the same window, at 102 ms, against a warm-up median of 5.1 ms.
+  const both = (v1: number, v2: number) =>
+    Array.from({ length: 300 }, (_, i) => at(T0 + 1000 + i * 6, i < 150 ? v1 : v2, i < 150 ? "v1" : "v2"));
+
+  it("a window slow for the old version as well is a note with both versions' figures, not a failure (the machine)", () => {
+    const v = judge(input({ samples: [...warm, ...both(300, 290)], events: WINDOW_EVENTS }));
+    expect(v.outcome).toBe("pass");
+    const w = v.latency.windows[0]!;
+    expect([w.over, w.slowForAll, w.old?.p50, w.oldMedianLimitMs]).toEqual([false, true, 300, 900]);
+    expect(v.latency.breaches).toEqual([]);
+    expect(v.reasons).toContain(
+      "note: latency: rollout-1: the new version v2 answered with p99 290 ms and median 290 ms, above the warm-up's limits of 155 ms and 55 ms, but the old version v1, answering in the same window, was as slow (p99 300 ms, median 300 ms; the new version's median had to exceed 900 ms): the machine or a shared dependency was slow for every version, not a slower version, so not a failure",
+    );
+  });
+
+  it("a new version slower than the old one in the same window still fails, even when the old one was slow too", () => {
+    const v = judge(input({ samples: [...warm, ...both(60, 400)], events: WINDOW_EVENTS }));
+    expect(v.outcome).toBe("fail");
+    const w = v.latency.windows[0]!;
+    expect([w.over, w.slowForAll, w.oldMedianLimitMs]).toEqual([true, false, 180]);
+    expect(v.reasons[0]).toMatch(/^latency: rollout-1: the new version v2 answered with p99 400 ms and median 400 ms/);
+  });
+
   it("stays within the limit at 3 × a slow warm-up even above the floor", () => {
     const slowWarm = Array.from({ length: 150 }, (_, i) => at(T0 + i * 6, 100));
     const l = judgeLatency([...slowWarm, ...win(290, "v2")], [{ name: "warmup", start: T0, end: T0 + 999, requests: 0, failed: 0, histogram: {} }], [{ label: "rollout-1", start: T0 + 1000, end: T0 + 3000, closed: true }], { factor: 3, floorMs: 150, medianFloorMs: 50 });
