@@ -8,25 +8,50 @@ let failed = 0;
 let skipped = 0;
 let missing = 0;
 const durations = [];
+const failures = [];
+const plain = (t) => String(t).replace(/\u001b\[[0-9;]*m/g, "");
 for (const file of process.argv.slice(2)) {
   if (!existsSync(file)) {
     console.log(`missing vitest report: ${file} (that test run did not happen)`);
     missing++;
     continue;
   }
-  const r = JSON.parse(readFileSync(file, "utf8"));
+  let r;
+  try {
+    r = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    // e.g. a disk that filled up while vitest wrote it (ENOSPC): a failure, said as such.
+    console.log(`unreadable vitest report: ${file} (${e.message})`);
+    missing++;
+    continue;
+  }
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   for (const f of r.testResults ?? []) {
     for (const a of f.assertionResults ?? []) {
       durations.push({ name: `${f.name.replace(/^.*\/test\//, "test/")} › ${a.fullName}`, ms: a.duration ?? 0, status: a.status });
+      if (a.status === "failed") failures.push({ name: durations.at(-1).name, messages: a.failureMessages ?? [] });
       if (a.status === "pending" || a.status === "skipped" || a.status === "todo") console.log(`skipped: ${a.fullName}`);
+    }
+    // A file that failed outside any test (an import, a hook) has no failed test.
+    if (f.status === "failed" && !(f.assertionResults ?? []).some((a) => a.status === "failed")) {
+      failures.push({ name: f.name.replace(/^.*\/test\//, "test/"), messages: [f.message ?? ""] });
+      failed++;
     }
   }
 }
 durations.sort((a, b) => b.ms - a.ms);
 console.log("slowest tests:");
-for (const d of durations.slice(0, 12)) console.log(`  ${(d.ms / 1000).toFixed(1).padStart(7)} s  ${d.status.padEnd(7)} ${d.name}`);
+for (const d of durations.slice(0, 8)) console.log(`  ${(d.ms / 1000).toFixed(1).padStart(7)} s  ${d.status.padEnd(7)} ${d.name}`);
+// Each failure in a few lines, last, where the CI log's tail (~40 lines) shows
+// it: the message's first line, the run's verdict and error lines, and the
+// assertion's own "expected … to …" line.
+for (const f of failures) {
+  console.log(`FAILED ${f.name}`);
+  const text = plain(f.messages.join("\n")).split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("at "));
+  const key = text.filter((l, i) => i === 0 || /verdict: |run aborted|^Error|expected .+ to /.test(l));
+  for (const l of [...new Set(key)].slice(0, 6)) console.log(`    ${l.slice(0, 240)}`);
+}
 console.log(`${passed} passed, ${failed + missing} failed, ${skipped} skipped`);
 process.exit(failed + missing > 0 ? 1 : 0);
