@@ -8,6 +8,8 @@ import { reapIngressClusterObjects } from "./ingress/reap.ts";
 export async function reapOrphans(kube: Kube, isGone = ownerIsGone, clusterObjects: (kube: Kube) => Promise<string[]> = reapIngressClusterObjects): Promise<{ name: string; owner: string }[]> {
   const orphans = (await kube.runNamespaces()).filter((n) => {
     if (n.annotations[ANNOTATION_KEEP] === "true") return false;
+    // Being deleted already (a finished run's, see Kube.releaseNamespace): Kubernetes' job now.
+    if (n.terminating) return false;
     const owner = parseOwner(n.annotations[ANNOTATION_OWNER]);
     return owner !== undefined && isGone(owner);
   });

@@ -133,7 +133,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           const namespace = `nodrop-${runId}`;
           cleanup.defer(`delete namespace ${namespace}`, async () => {
             await writeFile(join(runDir, "k8s-events.txt"), await kube.describeEvents(namespace, 200)).catch(() => {});
-            await kube.deleteNamespace(namespace);
+            await kube.releaseNamespace(namespace);
           });
           await step(`namespace ${namespace}`, () =>
             kube.createNamespace(namespace, runId, { [ANNOTATION_OWNER]: formatOwner(selfOwner()), ...(config.keep ? { [ANNOTATION_KEEP]: "true" } : {}) }),

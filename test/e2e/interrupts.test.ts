@@ -19,16 +19,39 @@ const kubectl = (...args: string[]) => run(["kubectl", "--kubeconfig", provider.
 const RUNS = join(PROJECT_ROOT, "reports", "runs");
 const isOurK6 = (psLine: string) => /\bk6 run\b/.test(psLine) && psLine.includes(RUNS);
 
-/** What a run can leave behind: its namespaces, pods, and k6 processes. */
-async function inventory(): Promise<{ namespaces: string[]; pods: string[]; k6: string[] }> {
-  const ns = await kubectl("get", "ns", "-l", "app.kubernetes.io/managed-by=nodrop", "-o", "name");
+/**
+ * What a run can leave behind: its namespaces (live ones; those being deleted
+ * apart), pods, Services in nodrop's namespaces (Terminating ones too: a
+ * Service holds its NodePort, and on kind those are fixed slots the next run
+ * asks for), and k6 processes.
+ */
+async function inventory(): Promise<{ namespaces: string[]; terminating: string[]; pods: string[]; services: string[]; k6: string[] }> {
+  const ns = await kubectl("get", "ns", "-l", "app.kubernetes.io/managed-by=nodrop", "-o", "jsonpath={range .items[*]}{.metadata.name} {.metadata.deletionTimestamp}{\"\\n\"}{end}");
+  const nsRows = ns.stdout.split("\n").filter(Boolean).map((l) => l.trim().split(" "));
   const pods = await kubectl("get", "pods", "-A", "-o", "name");
+  const svc = await kubectl("get", "svc", "-A", "-o", "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}");
+  const ours = new Set(nsRows.map((r) => r[0]!));
   const ps = await run(["ps", "-eo", "pid,args"]);
   return {
-    namespaces: ns.stdout.split("\n").filter(Boolean).sort(),
+    namespaces: nsRows.filter((r) => r.length === 1).map((r) => r[0]!).sort(),
+    terminating: nsRows.filter((r) => r.length > 1).map((r) => r[0]!).sort(),
     pods: pods.stdout.split("\n").filter(Boolean).sort(),
+    services: svc.stdout.split("\n").filter((l) => ours.has(l.split("/")[0]!)).sort(),
     k6: ps.stdout.split("\n").filter(isOurK6),
   };
+}
+
+/** The inventory once no namespace is being deleted any more (a run's end leaves its own Terminating: Kube.releaseNamespace). */
+async function settled() {
+  await waitFor("the namespaces being deleted to be gone", async () => (await inventory()).terminating.length === 0, { timeoutMs: 30_000, intervalMs: 250 });
+  return inventory();
+}
+
+/** Right after a run: none of its pods, Services, k6 or live namespace is left; its namespace, Terminating, is gone within 30 s. */
+async function expectNothingLeft(before: Awaited<ReturnType<typeof inventory>>, explain: string) {
+  const after = await inventory();
+  expect({ ...after, terminating: [] }, `before: ${JSON.stringify(before)}\n${explain}`).toEqual(before);
+  expect(await settled(), explain).toEqual(before);
 }
 
 const BASE = ["--set", "replicas=3", "--set", "warmup=8", "--set", "cooldown=5", "--set", "preStopSleep=3", "--set", "rate=200", "--set", "rollouts=1"];
@@ -64,7 +87,7 @@ describe("interrupts leave nothing behind and keep what was recorded", () => {
     ["warm-up", /• warm-up/],
     ["a rollout", /• rollout 1\/1/],
   ])("SIGINT during %s: exit 130, summary 'interrupted', no namespace, pod or k6 left", async (_when, marker) => {
-    const before = await inventory();
+    const before = await settled();
     const r = await runAndDisturb(marker, (child) => void child.kill("SIGINT"));
     const explain = r.out.slice(-3000);
     console.log(`SIGINT at ${String(marker)}: the run ended ${(r.endedAfterMs / 1000).toFixed(1)} s after the signal`);
@@ -77,12 +100,11 @@ describe("interrupts leave nothing behind and keep what was recorded", () => {
     // What the run recorded before the signal is kept.
     expect(lines(join(r.dir, "samples.ndjson"))).toBeGreaterThan(0);
     expect(readFileSync(join(r.dir, "events.ndjson"), "utf8")).toContain('"kind":"run-error"');
-    const after = await inventory();
-    expect(after, `before: ${JSON.stringify(before)}\n${explain}`).toEqual(before);
+    await expectNothingLeft(before, explain);
   });
 
   it("k6 killed with SIGKILL during warm-up: exit 3, inconclusive naming k6, nothing left", async () => {
-    const before = await inventory();
+    const before = await settled();
     const r = await runAndDisturb(/• warm-up/, async () => {
       const ps = await run(["ps", "-eo", "pid,args"]);
       const pid = ps.stdout.split("\n").find(isOurK6)?.trim().split(/\s+/)[0];
@@ -93,13 +115,13 @@ describe("interrupts leave nothing behind and keep what was recorded", () => {
     const s = await summaryOf(r.dir);
     expect(s.verdict, explain).toBe("inconclusive");
     expect(s.reasons.join("\n"), explain).toMatch(/k6 exited/);
-    expect(await inventory()).toEqual(before);
+    await expectNothingLeft(before, explain);
   });
 });
 
 describe("kill -9 of the harness itself", () => {
   it("k6 stops by itself within 30 s (parent-death signal); `nodrop cleanup` removes the namespace left behind", async () => {
-    const before = await inventory();
+    const before = await settled();
     const r = await runAndDisturb(/• warm-up/, (child) => void child.kill("SIGKILL"));
     expect(r.acted, r.out).toBe(true);
     const t0 = Date.now();
