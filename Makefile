@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODROP := node bin/nodrop.mjs
 
-.PHONY: help tools tools-kind tools-browser tools-ingress deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e test-kind typecheck bench clean
+.PHONY: help tools tools-kind tools-browser tools-ingress tools-operator deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e test-kind typecheck bench clean
 
 help:
 	@echo "make demo          the preStop demo: variant A (no preStop) fails, variant B (preStop sleep) passes"
@@ -31,6 +31,12 @@ tools-kind: tools
 # database / migration runs, unpacked (seconds). A run takes each on first use too.
 tools-ingress:
 	@bash clusters/tools/install.sh traefik
+
+# load=operator: Grafana's k6-operator built from its pinned Go module (~2 min
+# cold; cached) with its CRDs, and Debian's busybox-static and curl for the
+# runner and starter images. A run takes them on first use too.
+tools-operator:
+	@bash clusters/tools/install.sh k6-operator
 
 # Debian's chromium, for the e2e test that opens the reports in a headless browser.
 tools-browser:
@@ -66,7 +72,7 @@ test-unit: tools deps
 
 # The e2e project brings up the local cluster (or reuses a running one) and
 # tears it down when it created it.
-test-e2e: tools tools-browser tools-ingress deps
+test-e2e: tools tools-browser tools-ingress tools-operator deps
 	npx vitest run --project e2e $(call VITEST_REPORT,e2e)
 
 # kind on nerdctl + nodrop's own containerd, with the offline node image

@@ -23,6 +23,9 @@ import { buildAppImage } from "./images/app-image.ts";
 import { Kube } from "./kube.ts";
 import { bundleScenario } from "./load/bundle.ts";
 import { startK6, type K6Run, type K6StopResult } from "./load/k6.ts";
+import { startOperatorLoad, unaskedEnds, type OperatorRun } from "./load/operator/load.ts";
+import { runnerShares } from "./verdict/runners.ts";
+import { serviceTarget } from "./load/operator/target.ts";
 import { log, step } from "./log.ts";
 import { EventLog } from "./observe/events.ts";
 import { watchNamespace } from "./observe/watch.ts";
@@ -33,7 +36,7 @@ import { waitTargetAnswers } from "./target.ts";
 import { toolPaths } from "./tools.ts";
 import { exitCodeFor, judge, podsReplacedFrom } from "./verdict/analyze.ts";
 import { drainSummary, explainDrain } from "./verdict/drain.ts";
-import { dropCancelledAtStop } from "./verdict/cancelled.ts";
+import { dropCancelledAtStop, dropCancelledByRunnerEnds } from "./verdict/cancelled.ts";
 import { readSamples } from "./verdict/samples.ts";
 import type { Verdict } from "./verdict/types.ts";
 import { waitFor } from "./wait.ts";
@@ -181,16 +184,30 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           // The load's duration is only a safety cap: the harness stops k6 when the
           // deploys are done, and k6 gets SIGINT if the harness dies.
           const capS = Math.ceil(config.warmup + config.cooldown + config.rollouts * (config.deployTimeout * 2 + 60) + 60);
-          k6 = await step(`k6: ${config.rate} req/s to ${target}`, () =>
-            startK6({
-              script,
-              runDir,
-              k6Path: toolPaths().k6,
-              env: scenarioEnv({ target, rate: config.rate, durationS: capS, maxVUs: config.maxVUs, warmupS: config.warmup, timeoutS: config.requestTimeout, newConnShare: config.newConnShare, method: config.method, streams: config.streams, streamS: config.streamSeconds, ...(app ? { versionHeader: app.versionHeader, podHeader: app.podHeader } : {}) }),
-            }),
-          );
+          const scenarioParams = { rate: config.rate, durationS: capS, maxVUs: config.maxVUs, warmupS: config.warmup, timeoutS: config.requestTimeout, newConnShare: config.newConnShare, method: config.method, streams: config.streams, streamS: config.streamSeconds, ...(app ? { versionHeader: app.versionHeader, podHeader: app.podHeader } : {}) };
+          if (config.load === "operator") {
+            const inCluster = `${await serviceTarget(kube, namespace, nodePort)}${app?.path ?? "/"}`;
+            k6 = await step(`k6-operator: ${config.runners} runner(s) on the cluster, ${config.rate} req/s in all to ${inCluster}`, () =>
+              startOperatorLoad({
+                kube,
+                provider,
+                namespace,
+                runId,
+                runDir,
+                script,
+                runners: config.runners,
+                env: scenarioEnv({ target: inCluster, targetScope: "cluster", ...scenarioParams }),
+                apply: (objects, note) => applyAll(ctx, objects, note),
+                defer: (name, fn) => cleanup.defer(name, fn, { always: true }),
+              }),
+            );
+          } else {
+            k6 = await step(`k6: ${config.rate} req/s to ${target}`, () =>
+              startK6({ script, runDir, k6Path: toolPaths().k6, env: scenarioEnv({ target, ...scenarioParams }) }),
+            );
+          }
           const started = k6;
-          void started.exited.then((x) => (k6ExitInfo = `exit code ${x.exitCode ?? "none"}, signal ${x.signal ?? "none"}`));
+          void started.exited.then((x) => (k6ExitInfo = x.detail ?? `exit code ${x.exitCode ?? "none"}, signal ${x.signal ?? "none"}`));
           cleanup.defer(
             "stop k6",
             async () => {
@@ -253,6 +270,13 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       const inFlightS = config.streams > 0 ? Math.max(config.requestTimeout, config.streamSeconds + 10) : config.requestTimeout;
       const cancelled = dropCancelledAtStop(read.samples, stopResult?.stopRequestedAt ?? null, inFlightS * 1000);
       if (cancelled.cancelled > 0) events.record("cancelled-at-stop", { count: cancelled.cancelled, byCode: cancelled.byCode });
+      // load=operator: a runner that ended unasked cancelled its own requests in flight.
+      const runnerEnds = k6 && "runners" in k6 ? unaskedEnds((k6 as OperatorRun).runners()) : {};
+      if (Object.keys(runnerEnds).length) {
+        const byRunner = dropCancelledByRunnerEnds(cancelled.kept, runnerEnds, inFlightS * 1000);
+        if (byRunner.cancelled > 0) events.record("cancelled-by-runner-end", { count: byRunner.cancelled, byCode: byRunner.byCode, runners: Object.keys(runnerEnds) });
+        cancelled.kept = byRunner.kept;
+      }
       const dropped = k6 ? await k6.dropped() : { total: null, series: [] };
       const k6Problem = k6Error(failure, cause, stopResult);
       const verdict = judge({
@@ -277,19 +301,21 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         dropped,
         cancelledAtStop: cancelled.byCode,
       });
+      const loadRunners = k6 && "runners" in k6 ? runnerShares(cancelled.kept, (k6 as OperatorRun).runners(), `Grafana's k6-operator ${toolPaths().k6Operator.version}`) : undefined;
       const drainFacts = config.scenario === "drain" ? drainSummary(events.events, cancelled.kept) : null;
       const drain = drainFacts ? { ...drainFacts, explanation: explainDrain(drainFacts, config.pdb) } : undefined;
       if (drain) log.info(`drain: ${drain.explanation}`);
       const chart = chartData(verdict, cancelled.kept, events.events);
       const written = await writeReports(runDir, {
         ...(drain ? { drain } : {}),
+        ...(loadRunners ? { loadRunners } : {}),
         chart,
         runId,
         ...(opts.label || config.scenario !== "deploy" ? { strategy: `${config.scenario === "drain" ? `node drain${config.pdb ? " with a PDB" : ", no PDB"}` : config.strategy}${opts.label ? ` — ${opts.label}` : ""}` } : {}),
         config,
         verdict,
         ...(opts.expectRollback !== undefined ? { expectRollback: opts.expectRollback } : {}),
-        artifacts: ["samples.ndjson", "events.ndjson", "k6.log", "k6-summary.json", "scenario.js", "manifests.yaml", "config.json", ...(config.path === "ingress" ? ["ingress.log"] : [])],
+        artifacts: ["samples.ndjson", "events.ndjson", "k6.log", "k6-summary.json", "scenario.js", "manifests.yaml", "config.json", ...(config.path === "ingress" ? ["ingress.log"] : []), ...(config.load === "operator" ? ["k6-operator.log"] : [])],
       });
       // Signals exit 130/143; any other early end is an infrastructure failure (3)
       // unless requests were already dropped (1).
@@ -317,6 +343,7 @@ function k6Error(failure: Error | undefined, cause: AbortCause | undefined, stop
   if (cause) return `run aborted: ${describeCause(cause).split("\n")[0]}`;
   if (failure) return `run aborted: ${failure.message.split("\n")[0]}`;
   if (!stop) return "k6 never started";
+  if (!stop.clean && stop.problem) return stop.problem;
   if (!stop.clean) return `k6 ended with exit code ${stop.exitCode ?? "?"} (signal ${stop.signal ?? "none"}, via ${stop.via})`;
   return undefined;
 }
@@ -324,11 +351,11 @@ function k6Error(failure: Error | undefined, cause: AbortCause | undefined, stop
 /** Resolves once k6's samples cover `ms` more milliseconds from now (the load really ran that long). */
 async function waitLoadFor(k6: K6Run, ms: number, what: string): Promise<void> {
   const until = Date.now() + ms;
-  let exited = false;
-  void k6.exited.then(() => (exited = true));
+  let exited: string | undefined;
+  void k6.exited.then((x) => (exited = x.detail ?? `k6 exited during the run (see ${k6.files.log})`));
   await waitFor(`${what}: load samples up to ${new Date(until).toISOString()}`, () => (k6.counts().lastT ?? 0) >= until, {
     timeoutMs: ms + 30_000,
     intervalMs: 100,
-    fatal: () => (exited ? `k6 exited during the run (see ${k6.files.log})` : undefined),
+    fatal: () => exited,
   });
 }

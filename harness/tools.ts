@@ -47,6 +47,8 @@ export interface ToolPaths {
   postgres: string;
   /** Gateway API's standard CRDs, one YAML file each (install.sh traefik). */
   gatewayCrds: string;
+  /** load=operator (install.sh k6-operator): the controller binary and its CRDs' directory. */
+  k6Operator: { manager: string; crds: string; version: string };
   versions: ToolVersions;
 }
 
@@ -123,6 +125,11 @@ export function toolPaths(opts: { env?: NodeJS.ProcessEnv; versionsFile?: string
     nginx: join(toolsDir, `nginx-${all["NGINX_VERSION"] ?? "unset"}`, "bin", "nginx"),
     postgres: join(toolsDir, `postgres-${all["POSTGRES_VERSION"] ?? "unset"}`),
     gatewayCrds: join(toolsDir, `gateway-api-${all["GATEWAY_API_VERSION"] ?? "unset"}`, "crds"),
+    k6Operator: {
+      manager: join(toolsDir, `k6-operator-${all["K6_OPERATOR_VERSION"] ?? "unset"}`, "bin", "k6-operator"),
+      crds: join(toolsDir, `k6-operator-${all["K6_OPERATOR_VERSION"] ?? "unset"}`, "crds"),
+      version: all["K6_OPERATOR_VERSION"] ?? "unset",
+    },
     versions,
   };
 }

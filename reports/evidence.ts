@@ -4,6 +4,7 @@
 import { k6ErrorName } from "../harness/verdict/counting.ts";
 import { grouped } from "../harness/verdict/format.ts";
 import { probeLabel } from "../harness/verdict/probes.ts";
+import type { LoadRunners } from "../harness/verdict/runners.ts";
 import type { Verdict } from "../harness/verdict/types.ts";
 
 type Cell = string | number;
@@ -61,4 +62,15 @@ export function cancelledLine(v: Verdict): string {
     .sort((a, b) => b[1] - a[1])
     .map(([code, n]) => `${code} ${k6ErrorName(Number(code))} ×${n}`);
   return `Cancelled at stop: ${list.length ? list.join(", ") : "none"}.`;
+}
+
+/** load=operator: one row per runner, its share of the requests and its own account. */
+export function runnerGrid(lr: LoadRunners): Grid {
+  return {
+    head: ["runner", "pod", "node", "requests", "share", "failed", "req/s", "k6's http_reqs", "dropped iterations", "exit code"],
+    rows: [
+      ...lr.runners.map((r) => [r.runner, r.pod, r.node || "–", r.requests, `${r.share.toFixed(1)} %`, r.failed, r.achievedRate, r.k6HttpReqs ?? "–", r.dropped ?? "–", r.exitCode ?? "–"]),
+      ["all", "", "", lr.runners.reduce((a, r) => a + r.requests, 0), "100 %", lr.runners.reduce((a, r) => a + r.failed, 0), lr.totalRate, "", lr.runners.every((r) => r.dropped !== null) ? lr.runners.reduce((a, r) => a + (r.dropped ?? 0), 0) : "–", ""],
+    ],
+  };
 }

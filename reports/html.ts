@@ -3,7 +3,7 @@
 // axis, deploy windows and outages shaded, pod and endpoint events as marks.
 import { exitCodeFor, formatOffset, versionLabel } from "../harness/verdict/analyze.ts";
 import type { Verdict } from "../harness/verdict/types.ts";
-import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid } from "./evidence.ts";
+import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, runnerGrid } from "./evidence.ts";
 import { htmlEscape } from "./escape.ts";
 import { lagText } from "../harness/verdict/lag.ts";
 import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
@@ -74,6 +74,8 @@ ${table(evidenceGrid(v).head, evidenceGrid(v).rows)}
 ${v.probes.length ? table(probeGrid(v).head, probeGrid(v).rows) : "<p>No requests.</p>"}
 <h2>Load</h2>
 <p>${htmlEscape(droppedLine(v))} ${htmlEscape(cancelledLine(v))}</p>
+${input.loadRunners ? `<p>Sent by ${input.loadRunners.runners.length} runner(s) of ${htmlEscape(input.loadRunners.engine)}; ${htmlEscape(input.loadRunners.clock)}.</p>
+${table(runnerGrid(input.loadRunners).head, runnerGrid(input.loadRunners).rows)}` : ""}
 ${v.windowRates.length ? table(windowRateGrid(v).head, windowRateGrid(v).rows) : ""}
 ${v.gaps.length ? table(["gap in window", "start", "end", "duration"], v.gaps.map((g) => [g.window, off(g.start), off(g.end), `${Math.round(g.durationMs)} ms`])) : ""}
 <h2>Requests per second</h2>

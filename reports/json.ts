@@ -3,6 +3,7 @@ import type { RunConfig } from "../harness/config.ts";
 import type { ChartData } from "./chart/data.ts";
 import { exitCodeFor } from "../harness/verdict/analyze.ts";
 import type { DrainSummary } from "../harness/verdict/drain.ts";
+import type { LoadRunners } from "../harness/verdict/runners.ts";
 import type { LagStats } from "../harness/verdict/lag.ts";
 import type { ProxyLag } from "../harness/verdict/proxy-lag.ts";
 import type { IngressLag } from "../harness/verdict/ingress-lag.ts";
@@ -36,6 +37,8 @@ export interface ReportInput {
   artifacts?: string[];
   /** scenario=drain: what each node's drain did, and why requests did or did not fail. */
   drain?: DrainReport;
+  /** load=operator: each runner's share of the requests. */
+  loadRunners?: LoadRunners;
   /** report.html's chart at fine resolution with pod marks (default: from the verdict's timeline, no marks). */
   chart?: ChartData;
 }
@@ -91,6 +94,7 @@ export interface Summary extends VerdictEvidence {
   artifacts: string[];
   timeline: TimelineBucket[];
   drain: DrainReport | null;
+  loadRunners: LoadRunners | null;
 }
 
 /** ISO string of an epoch-ms time; "invalid" instead of throwing on a bad number. */
@@ -148,6 +152,7 @@ export function buildSummary(input: ReportInput): Summary {
     artifacts: input.artifacts ?? DEFAULT_ARTIFACTS,
     timeline: v.timeline,
     drain: input.drain ?? null,
+    loadRunners: input.loadRunners ?? null,
   };
 }
 

@@ -8,7 +8,7 @@ import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
 import { DATABASE_ERROR_HEADER, databaseErrorRows, MIGRATION_HEADER, migrationRows } from "../harness/verdict/database.ts";
 import { LATENCY_PHASE_HEADER, LATENCY_WINDOW_HEADER, latencyPhaseRows, latencyRuleText, latencyWindowRows } from "../harness/verdict/latency.ts";
 import { SHARE_TOLERANCE_POINTS } from "../harness/verdict/traffic-share.ts";
-import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, type Grid } from "./evidence.ts";
+import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, runnerGrid, type Grid } from "./evidence.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
 
 /** The knobs that matter most for dropped requests, in reading order (strategy-specific ones only when relevant). */
@@ -182,6 +182,12 @@ export function markdownReport(input: ReportInput): string {
   out.push("");
   if (v.windowRates.length > 0) {
     out.push(gridTable(windowRateGrid(v)));
+    out.push("");
+  }
+  if (input.loadRunners) {
+    out.push(`Sent by ${input.loadRunners.runners.length} runner(s) of ${mdText(input.loadRunners.engine)}; ${mdText(input.loadRunners.clock)}.`);
+    out.push("");
+    out.push(gridTable(runnerGrid(input.loadRunners)));
     out.push("");
   }
   if (v.gaps.length > 0) {

@@ -4,7 +4,7 @@
 # container registry, no prebuilt binary downloads.
 #
 # Idempotent and cached by version: a second run only checks markers and
-# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|browser|traefik|nginx|postgres|debian|kubernetes|kubeadm|nerdctl|k6|kind|pause]
+# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|browser|traefik|nginx|postgres|k6-operator|debian|kubernetes|kubeadm|nerdctl|k6|kind|pause]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -278,6 +278,24 @@ install_postgres() {
   ok "postgres $ver (Debian's build: $(du -sh "$dest" | cut -f1))"
 }
 
+# load=operator: the k6-operator controller (from its module's own go.mod) and
+# its CRDs (config/crd/bases of the same module), plus the Debian packages the
+# runner and starter images take their shell and curl from.
+install_k6_operator() {
+  install_go_module_build k6-operator github.com/grafana/k6-operator "$K6_OPERATOR_VERSION" ./cmd
+  local dest=$TOOLS_DIR/k6-operator-$K6_OPERATOR_VERSION
+  if [ ! -f "$dest/crds/.complete" ]; then
+    local src; src=$(module_dir "github.com/grafana/k6-operator@$K6_OPERATOR_VERSION")
+    [ -n "$src" ] || die "could not download github.com/grafana/k6-operator@$K6_OPERATOR_VERSION"
+    rm -rf "$dest/crds"; mkdir -p "$dest/crds"
+    cp "$src"/config/crd/bases/*.yaml "$dest/crds/"
+    chmod u+w "$dest/crds"/*.yaml
+    touch "$dest/crds/.complete"
+  fi
+  ok "k6-operator CRDs ($(ls "$dest/crds" | wc -l) files)"
+  install_debian_packages $OPERATOR_PACKAGES
+}
+
 install_go_tool() { # name module version
   local name=$1 module=$2 version=$3
   local dest=$TOOLS_DIR/$name-$version
@@ -329,6 +347,7 @@ case $what in
     ;;
   nginx) install_nginx ;;
   postgres) install_postgres ;;
+  k6-operator) install_k6_operator ;;
   # What provider kind needs on top of `all`: kubeadm/kubectl for the node
   # image, nerdctl for the container engine (see clusters/kind/README.md).
   kind-all)
@@ -343,6 +362,6 @@ case $what in
     install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION"
     install_kubernetes
     ;;
-  *) die "unknown target '$what' (allowed: all, kind-all, browser, traefik, nginx, postgres, debian, kubernetes, kubeadm, nerdctl, pause, k6, kind)" ;;
+  *) die "unknown target '$what' (allowed: all, kind-all, browser, traefik, nginx, postgres, k6-operator, debian, kubernetes, kubeadm, nerdctl, pause, k6, kind)" ;;
 esac
 ok "tools ready in $CACHE_DIR ($(( $(ts) - start_all )) s)"

@@ -57,8 +57,13 @@ export async function readDroppedIterations(port: number, timeoutMs = 1000): Pro
   } catch {
     return undefined;
   }
-  if (res.status === 404) return NO_SUCH_METRIC.test(text) ? 0 : undefined;
-  if (!res.ok) return undefined;
+  return droppedFromAnswer(res.status, text);
+}
+
+/** dropped_iterations from k6's answer to GET /v1/metrics/dropped_iterations (see readDroppedIterations). */
+export function droppedFromAnswer(status: number, text: string): number | undefined {
+  if (status === 404) return NO_SUCH_METRIC.test(text) ? 0 : undefined;
+  if (status < 200 || status > 299) return undefined;
   try {
     const doc = JSON.parse(text) as { data?: { id?: unknown; attributes?: { sample?: { count?: unknown } } } };
     const count = doc.data?.attributes?.sample?.count;

@@ -41,7 +41,6 @@
 //   nothing more in k6.log. Nobody is left to read them anyway. The
 //   process.once("exit") kill below stays for the ordinary exits.
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { EventEmitter } from "node:events";
 import { accessSync, closeSync, constants, openSync } from "node:fs";
 import { mkdir, open, rm, writeFile, type FileHandle } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -50,9 +49,12 @@ import { StringDecoder } from "node:string_decoder";
 import { requireTool } from "../tools.ts";
 import { droppedFromSummary, DroppedIterationsPoller, type DroppedIterations } from "./k6-metrics.ts";
 import { parseSampleLine } from "../verdict/samples.ts";
+import { addSample, copyCounts, emptyCounts, SampleFeed, type SampleCounts } from "./sample-feed.ts";
 import type { Sample } from "../verdict/types.ts";
 import { waitFor } from "../wait.ts";
 import { LOAD_SOURCE_RANGE } from "./sources.ts";
+
+export { SampleFeed, type SampleCounts } from "./sample-feed.ts";
 
 /** k6 exit codes (go.k6.io/k6/errext/exitcodes); the ones marked "measured" were checked against k6 v1.8.1. */
 export const K6_EXIT = {
@@ -100,6 +102,8 @@ export interface StartK6Options {
 export interface K6Exit {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
+  /** What ended early, in words, when the load is several processes (load=operator: which runner). */
+  detail?: string;
 }
 
 export interface K6StopResult extends K6Exit {
@@ -111,94 +115,13 @@ export interface K6StopResult extends K6Exit {
   via: "rest" | "sigint" | "sigkill" | "none";
   /** Exit 0, or 103/105 after a stop we asked for: a normal end, not a k6 failure. */
   clean: boolean;
+  /** Why the end was not clean, when there is more to say than an exit code (load=operator: the runner). */
+  problem?: string;
 }
 
 export interface StopOptions {
   /** How long to wait for the exit after the REST stop, and again after SIGINT. Default 10 s. */
   timeoutMs?: number;
-}
-
-/** Live totals of the request samples (streams' samples are left out: see addSample). */
-export interface SampleCounts {
-  total: number;
-  /** status 200 */
-  ok: number;
-  failed: number;
-  /** status (as a string; "0" = no response) -> count */
-  byStatus: Record<string, number>;
-  /** X-App-Version ("" = none, e.g. every connection error) -> totals */
-  byVersion: Record<string, { total: number; ok: number; failed: number; byStatus: Record<string, number> }>;
-  /** Non-empty lines that were not samples. */
-  malformedLines: number;
-  /** Send time of the first / last sample read (epoch ms), null before any. */
-  firstT: number | null;
-  lastT: number | null;
-}
-
-interface SampleFeedEvents {
-  sample: [Sample];
-  malformed: [string];
-  end: [];
-}
-
-/**
- * Live samples: `on('sample', s)`, `on('malformed', line)`, `on('end')`, or
- * `for await (const s of feed)` (an iterator sees the samples read after it
- * was created, and ends after k6 exited and the file was read to its end).
- */
-export class SampleFeed extends EventEmitter<SampleFeedEvents> implements AsyncIterable<Sample> {
-  #ended = false;
-
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  /** @internal */
-  _end(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.emit("end");
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Sample> {
-    const queue: Sample[] = [];
-    let wake: (() => void) | undefined;
-    let done = this.#ended;
-    const onSample = (s: Sample) => {
-      queue.push(s);
-      wake?.();
-    };
-    const onEnd = () => {
-      done = true;
-      wake?.();
-    };
-    const detach = () => {
-      this.off("sample", onSample);
-      this.off("end", onEnd);
-    };
-    this.on("sample", onSample);
-    this.on("end", onEnd);
-    return {
-      next: async (): Promise<IteratorResult<Sample>> => {
-        for (;;) {
-          const s = queue.shift();
-          if (s) return { value: s, done: false };
-          if (done) {
-            detach();
-            return { value: undefined, done: true };
-          }
-          await new Promise<void>((r) => (wake = r));
-          wake = undefined;
-        }
-      },
-      return: async (): Promise<IteratorResult<Sample>> => {
-        detach();
-        done = true;
-        queue.length = 0;
-        return { value: undefined, done: true };
-      },
-    };
-  }
 }
 
 export interface K6Run extends AsyncDisposable {
@@ -296,38 +219,6 @@ async function rest(port: number, method: "GET" | "PATCH", body?: string): Promi
   const a = doc.data?.attributes;
   if (!a) throw new Error(`k6 REST API ${method} /v1/status: unexpected answer ${text.slice(0, 300)}`);
   return a;
-}
-
-function emptyCounts(): SampleCounts {
-  return { total: 0, ok: 0, failed: 0, byStatus: {}, byVersion: {}, malformedLines: 0, firstT: null, lastT: null };
-}
-
-function addSample(c: SampleCounts, s: Sample): void {
-  // Requests only. A stream's sample is logged when it ends, and one cut by an
-  // old pod carries no version: the live analysis would count it against the
-  // new version. Streams are judged with every other sample after the run.
-  if (s.c?.startsWith("stream")) return;
-  const ok = s.s === 200;
-  const status = String(s.s);
-  c.total++;
-  if (ok) c.ok++;
-  else c.failed++;
-  c.byStatus[status] = (c.byStatus[status] ?? 0) + 1;
-  const v = (c.byVersion[s.v] ??= { total: 0, ok: 0, failed: 0, byStatus: {} });
-  v.total++;
-  if (ok) v.ok++;
-  else v.failed++;
-  v.byStatus[status] = (v.byStatus[status] ?? 0) + 1;
-  if (c.firstT === null || s.t < c.firstT) c.firstT = s.t;
-  if (c.lastT === null || s.t > c.lastT) c.lastT = s.t;
-}
-
-function copyCounts(c: SampleCounts): SampleCounts {
-  return {
-    ...c,
-    byStatus: { ...c.byStatus },
-    byVersion: Object.fromEntries(Object.entries(c.byVersion).map(([k, v]) => [k, { ...v, byStatus: { ...v.byStatus } }])),
-  };
 }
 
 /** Reads complete lines appended to a file, from offset 0, by polling. */

@@ -33,12 +33,31 @@ export function dropCancelledAtStop(samples: readonly Sample[], stopRequestedAt:
   if (stopRequestedAt === null) return { kept: [...samples], cancelled: 0, byCode };
   const kept: Sample[] = [];
   for (const s of samples) {
-    const cancelled =
-      s.s === 0 &&
-      s.e === K6_CANCELLED &&
-      s.t >= stopRequestedAt - timeoutMs &&
-      s.t + s.d >= stopRequestedAt - STOP_SLACK_MS;
-    if (cancelled) inc(byCode, String(s.e));
+    if (cancelledBy(s, stopRequestedAt, timeoutMs)) inc(byCode, String(s.e));
+    else kept.push(s);
+  }
+  return { kept, cancelled: samples.length - kept.length, byCode };
+}
+
+function cancelledBy(s: Sample, stopAt: number, timeoutMs: number): boolean {
+  return s.s === 0 && s.e === K6_CANCELLED && s.t >= stopAt - timeoutMs && s.t + s.d >= stopAt - STOP_SLACK_MS;
+}
+
+/**
+ * load=operator: the requests a runner's own end cancelled, when the runner
+ * ended unasked (it crashed or was killed, its pod deleted): k6 cancels its
+ * requests in flight as it goes, exactly as at a stop, and logs them s=0,
+ * e=1000 ending at its end. `ends` maps such a runner (the samples' `r`) to
+ * the end of its last logged request. Those requests are the load's failure,
+ * not the deploy's: split off like the stop's (the run is inconclusive for
+ * the runner's end anyway).
+ */
+export function dropCancelledByRunnerEnds(samples: readonly Sample[], ends: Readonly<Record<string, number>>, timeoutMs = Infinity): CancelledAtStop {
+  const byCode: Record<string, number> = {};
+  const kept: Sample[] = [];
+  for (const s of samples) {
+    const end = s.r === undefined ? undefined : ends[s.r];
+    if (end !== undefined && cancelledBy(s, end, timeoutMs)) inc(byCode, String(s.e));
     else kept.push(s);
   }
   return { kept, cancelled: samples.length - kept.length, byCode };

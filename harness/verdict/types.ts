@@ -18,7 +18,8 @@ import type { DatabaseErrors, MigrationStep } from "./database.ts";
  * One HTTP request as seen by k6. The scenario produces it, so the format is
  * defined once, in scenarios/lib/sample.ts; the harness reads `ph` as free text.
  */
-export type Sample = Omit<SampleRecord, "ph"> & { ph: string };
+/** `r`: the load runner that sent it (load=operator: the TestRun's runner index); absent with local load. */
+export type Sample = Omit<SampleRecord, "ph"> & { ph: string; r?: string };
 
 /** Event kinds the verdict understands. Unknown kinds are kept and ignored. */
 export type KnownEventKind = "window-start" | "window-end" | "phase-start" | "rollback" | "pods";

@@ -4,8 +4,14 @@
 // runs (and is unit-tested) in Node.
 
 export interface ScenarioParams {
-  /** Where every request goes. Only http://127.0.0.1:<port>/... is accepted. */
+  /** Where every request goes: http://127.0.0.1:<port>/..., or with targetScope "cluster" a private IPv4 address. */
   target: string;
+  /**
+   * "loopback": k6 runs on this machine and sends to 127.0.0.1 only.
+   * "cluster": k6 runs as a pod (load=operator) and sends to a Service's
+   * ClusterIP, a private address inside the cluster's own network.
+   */
+  targetScope: "loopback" | "cluster";
   /** Requests started per second (constant-arrival-rate). */
   rate: number;
   /** Safety cap on the scenario's duration, seconds; the harness normally stops k6 earlier. */
@@ -41,9 +47,12 @@ export interface ScenarioParams {
 
 export type ScenarioParamsInput = Pick<ScenarioParams, "target"> & Partial<Omit<ScenarioParams, "target">>;
 
+export const TARGET_SCOPES = ["loopback", "cluster"] as const;
+
 /** __ENV name of each parameter. */
 export const SCENARIO_ENV = {
   target: "TARGET",
+  targetScope: "TARGET_SCOPE",
   rate: "RATE",
   durationS: "DURATION",
   preAllocatedVUs: "PRE_ALLOCATED_VUS",
@@ -73,7 +82,7 @@ export const SCENARIO_DEFAULTS = {
 } as const;
 
 /** Bounds (inclusive). The duration is always bounded: no load loop runs forever. */
-type NumericParam = Exclude<keyof ScenarioParams, "target" | "versionHeader" | "podHeader" | "method">;
+type NumericParam = Exclude<keyof ScenarioParams, "target" | "targetScope" | "versionHeader" | "podHeader" | "method">;
 const LIMITS: Record<NumericParam, [min: number, max: number, integer: boolean]> = {
   rate: [1, 5000, true],
   durationS: [1, 6 * 3600, true],
@@ -87,14 +96,33 @@ const LIMITS: Record<NumericParam, [min: number, max: number, integer: boolean]>
 };
 
 const TARGET_RE = /^http:\/\/127\.0\.0\.1:([0-9]{1,5})(\/[^\s#\\]*)?$/;
+const CLUSTER_TARGET_RE = /^http:\/\/([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3}):([0-9]{1,5})(\/[^\s#\\]*)?$/;
+
+/** 10/8, 172.16/12, 192.168/16: the ranges a cluster's Service and pod addresses come from. */
+function isPrivateIPv4(a: number, b: number, c: number, d: number): boolean {
+  if ([a, b, c, d].some((x) => x > 255)) return false;
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
 
 /**
- * Returns the target if it is http://127.0.0.1:<port>[/path]; throws otherwise.
- * nodrop sends load to the loopback address only (a port-forward or a
- * NodePort/hostPort published on 127.0.0.1), never to another host.
+ * Returns the target if it is allowed; throws otherwise. nodrop sends load to
+ * the loopback address only (a NodePort/hostPort published on 127.0.0.1),
+ * never to another host; a runner pod (scope "cluster") sends to a private
+ * address inside the cluster's network (a Service's ClusterIP).
  */
-export function validateTarget(target: string | undefined): string {
+export function validateTarget(target: string | undefined, scope: ScenarioParams["targetScope"] = "loopback"): string {
   const t = (target ?? "").trim();
+  if (scope === "cluster") {
+    const m = CLUSTER_TARGET_RE.exec(t);
+    const port = m ? Number(m[5]) : 0;
+    if (!m || port < 1 || port > 65535 || !isPrivateIPv4(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]))) {
+      throw new Error(
+        `${SCENARIO_ENV.target} must be a URL of the form http://<private IPv4>:<port>/<path> with ${SCENARIO_ENV.targetScope}=cluster ` +
+          `(a Service's ClusterIP: a runner pod sends load inside the cluster only), got '${target ?? ""}'`,
+      );
+    }
+    return t;
+  }
   const m = TARGET_RE.exec(t);
   const port = m ? Number(m[1]) : 0;
   if (!m || port < 1 || port > 65535) {
@@ -150,7 +178,10 @@ function headerName(env: Record<string, string | undefined>, key: "versionHeader
 
 /** Parses k6's __ENV. Throws an Error naming the variable on any bad value. */
 export function parseScenarioParams(env: Record<string, string | undefined>): ScenarioParams {
-  const target = validateTarget(env[SCENARIO_ENV.target]);
+  const scopeRaw = env[SCENARIO_ENV.targetScope];
+  const targetScope = scopeRaw === undefined || scopeRaw.trim() === "" ? "loopback" : scopeRaw.trim();
+  if (targetScope !== "loopback" && targetScope !== "cluster") throw new Error(`${SCENARIO_ENV.targetScope} must be loopback or cluster, got '${scopeRaw}'`);
+  const target = validateTarget(env[SCENARIO_ENV.target], targetScope);
   const rate = num(env, "rate", SCENARIO_DEFAULTS.rate);
   const durationS = num(env, "durationS", SCENARIO_DEFAULTS.durationS);
   const maxVUs = num(env, "maxVUs", SCENARIO_DEFAULTS.maxVUs);
@@ -167,7 +198,7 @@ export function parseScenarioParams(env: Record<string, string | undefined>): Sc
   if (method !== "GET" && method !== "POST") throw new Error(`${SCENARIO_ENV.method} must be GET or POST, got '${method}'`);
   const streams = num(env, "streams", SCENARIO_DEFAULTS.streams);
   const streamS = num(env, "streamS", SCENARIO_DEFAULTS.streamS);
-  return { target, rate, durationS, preAllocatedVUs, maxVUs, warmupS, timeoutS, newConnShare, versionHeader, podHeader, method, streams, streamS };
+  return { target, targetScope, rate, durationS, preAllocatedVUs, maxVUs, warmupS, timeoutS, newConnShare, versionHeader, podHeader, method, streams, streamS };
 }
 
 /**

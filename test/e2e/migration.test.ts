@@ -15,12 +15,18 @@ const BASE = ["warmup=5", "cooldown=5"];
 
 describe("schema changes during a rollout (PostgreSQL)", () => {
   it("contract-in-one-step fails: v1 pods answer 500 naming the column the migration took away", async () => {
-    const { exitCode, s, explain } = await runWithSets([...BASE, "migration=contract-in-one-step"]);
+    // The live gate off, as in the demo: the point is every failure the migration causes. With it on,
+    // v1's reconnect timeouts (no version) were once counted against v2 and rolled the deploy back (CI, 2026-12-02).
+    const { exitCode, s, explain } = await runWithSets([...BASE, "migration=contract-in-one-step", "analysisMaxErrorRate=1"]);
     expect(exitCode, explain).toBe(1);
     expect(s.verdict, explain).toBe("fail");
-    expect(Object.keys(s.histogram).sort(), explain).toEqual(["200", "500"]);
-    // Every failure is the database's, and every one is v1's.
-    expect(s.database!.failed, explain).toBe(s.requests.failed);
+    // The failures are the database's, all v1's: 500 + X-Db-Error. A few may end with no answer at
+    // all: a v1 request waiting for a pool connection ("timeout exceeded when trying to connect")
+    // can outlast k6's 5 s timeout on a slow machine, and a request that got no response carries no
+    // X-Db-Error (CI 2026-12-02: 45 timeouts beside 2,102 database 500s). At most 5 % of the failures.
+    expect(Object.keys(s.histogram).filter((k) => k !== "0").sort(), explain).toEqual(["200", "500"]);
+    expect(s.histogram["0"] ?? 0, explain).toBeLessThanOrEqual(0.05 * s.requests.failed);
+    expect(s.database!.failed, explain).toBe(s.requests.failed - (s.histogram["0"] ?? 0));
     expect(Object.keys(s.database!.byVersion), explain).toEqual(["v1"]);
     expect(s.database!.groups[0]!.message, explain).toMatch(/column "title"( of relation "items")? does not exist/);
     expect(s.reasons.find((r) => r.startsWith("database errors:")), explain).toContain('v1 ×');

@@ -26,16 +26,18 @@ describe("run owner", () => {
 });
 
 describe("reapOrphans", () => {
-  it("deletes only namespaces of dead owners that were not kept", async () => {
+  it("deletes only namespaces of dead owners that were not kept and are not being deleted already", async () => {
     const deleted: string[] = [];
     const me = selfOwner();
     const dead = formatOwner({ ...me, pid: 999_999_999 });
     const kube = {
       runNamespaces: async () => [
-        { name: "nodrop-dead", annotations: { "nodrop.dev/owner": dead } },
-        { name: "nodrop-dead-kept", annotations: { "nodrop.dev/owner": dead, "nodrop.dev/keep": "true" } },
-        { name: "nodrop-alive", annotations: { "nodrop.dev/owner": formatOwner(me) } },
-        { name: "nodrop-no-owner", annotations: {} },
+        { name: "nodrop-dead", annotations: { "nodrop.dev/owner": dead }, terminating: false },
+        { name: "nodrop-dead-kept", annotations: { "nodrop.dev/owner": dead, "nodrop.dev/keep": "true" }, terminating: false },
+        // A finished run's namespace, emptied and Terminating: the namespace controller's job.
+        { name: "nodrop-dead-terminating", annotations: { "nodrop.dev/owner": dead }, terminating: true },
+        { name: "nodrop-alive", annotations: { "nodrop.dev/owner": formatOwner(me) }, terminating: false },
+        { name: "nodrop-no-owner", annotations: {}, terminating: false },
       ],
       deleteNamespace: async (n: string) => void deleted.push(n),
     } as unknown as Kube;

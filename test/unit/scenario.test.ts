@@ -97,10 +97,24 @@ describe("validateTarget", () => {
   });
 });
 
+describe("validateTarget with scope cluster (load=operator: a runner pod sends to a Service's ClusterIP)", () => {
+  it.each(["http://10.96.12.7:80/", "http://172.20.0.3:8080/x", "http://192.168.1.9:30080"])("accepts %s", (t) => {
+    expect(validateTarget(t, "cluster")).toBe(t);
+  });
+  it.each(["http://8.8.8.8:80/", "http://172.32.0.1:80/", "http://10.0.0.300:80/", "http://app.default.svc:80/", "http://10.96.0.1/", "https://10.96.0.1:443/", "http://127.0.0.1:80/"])("refuses %j", (t) => {
+    expect(() => validateTarget(t, "cluster")).toThrow(/TARGET must be a URL of the form http:\/\/<private IPv4>:<port>\/<path> with TARGET_SCOPE=cluster/);
+  });
+  it("parses TARGET_SCOPE and refuses an unknown scope", () => {
+    expect(parseScenarioParams({ TARGET: "http://10.96.0.9:80/", TARGET_SCOPE: "cluster" }).targetScope).toBe("cluster");
+    expect(() => parseScenarioParams({ TARGET: "http://10.96.0.9:80/" })).toThrow(/127\.0\.0\.1/);
+    expect(() => parseScenarioParams({ TARGET: "http://127.0.0.1:80/", TARGET_SCOPE: "lan" })).toThrow(/TARGET_SCOPE must be loopback or cluster, got 'lan'/);
+  });
+});
+
 describe("parseScenarioParams / scenarioEnv", () => {
   it("applies defaults and derives preAllocatedVUs", () => {
     const p = parseScenarioParams({ TARGET: "http://127.0.0.1:9/" });
-    expect(p).toEqual({ target: "http://127.0.0.1:9/", rate: 300, durationS: 1800, preAllocatedVUs: 200, maxVUs: 200, warmupS: 10, timeoutS: 5, newConnShare: 0.5, versionHeader: "X-App-Version", podHeader: "X-Pod-Name", method: "GET", streams: 0, streamS: 20 });
+    expect(p).toEqual({ target: "http://127.0.0.1:9/", targetScope: "loopback", rate: 300, durationS: 1800, preAllocatedVUs: 200, maxVUs: 200, warmupS: 10, timeoutS: 5, newConnShare: 0.5, versionHeader: "X-App-Version", podHeader: "X-Pod-Name", method: "GET", streams: 0, streamS: 20 });
     // The whole pool: k6 drops an iteration whenever it must allocate a VU mid-run.
     expect(defaultPreAllocatedVUs(10, 200)).toBe(200);
     expect(defaultPreAllocatedVUs(150, 200)).toBe(200);
@@ -108,7 +122,7 @@ describe("parseScenarioParams / scenarioEnv", () => {
   });
   it("parses every variable", () => {
     const env = { TARGET: "http://127.0.0.1:9/x", RATE: "100", DURATION: "30", PRE_ALLOCATED_VUS: "10", MAX_VUS: "50", WARMUP: "1.5", TIMEOUT: "0.5", NEWCONN_SHARE: "0.25", VERSION_HEADER: "X-Build", POD_HEADER: "X-Served-By", METHOD: "POST", STREAMS: "3", STREAM_SECONDS: "7.5" };
-    expect(parseScenarioParams(env)).toEqual({ target: "http://127.0.0.1:9/x", rate: 100, durationS: 30, preAllocatedVUs: 10, maxVUs: 50, warmupS: 1.5, timeoutS: 0.5, newConnShare: 0.25, versionHeader: "X-Build", podHeader: "X-Served-By", method: "POST", streams: 3, streamS: 7.5 });
+    expect(parseScenarioParams(env)).toEqual({ target: "http://127.0.0.1:9/x", targetScope: "loopback", rate: 100, durationS: 30, preAllocatedVUs: 10, maxVUs: 50, warmupS: 1.5, timeoutS: 0.5, newConnShare: 0.25, versionHeader: "X-Build", podHeader: "X-Served-By", method: "POST", streams: 3, streamS: 7.5 });
   });
   it.each([
     [{ RATE: "0" }, /RATE must be an integer between 1 and 5000, got '0'/],
@@ -144,7 +158,7 @@ describe("parseScenarioParams / scenarioEnv", () => {
     });
     expect(() => scenarioEnv({ target: "http://example.com/" })).toThrow(/TARGET/);
     expect(() => scenarioEnv({ target: "http://127.0.0.1:9/", newConnShare: 1.5 })).toThrow(/NEWCONN_SHARE must be a number between 0 and 1/);
-    expect(Object.values(SCENARIO_ENV).sort()).toEqual(["DURATION", "MAX_VUS", "METHOD", "NEWCONN_SHARE", "POD_HEADER", "PRE_ALLOCATED_VUS", "RATE", "STREAMS", "STREAM_SECONDS", "TARGET", "TIMEOUT", "VERSION_HEADER", "WARMUP"]);
+    expect(Object.values(SCENARIO_ENV).sort()).toEqual(["DURATION", "MAX_VUS", "METHOD", "NEWCONN_SHARE", "POD_HEADER", "PRE_ALLOCATED_VUS", "RATE", "STREAMS", "STREAM_SECONDS", "TARGET", "TARGET_SCOPE", "TIMEOUT", "VERSION_HEADER", "WARMUP"]);
   });
 });
 
