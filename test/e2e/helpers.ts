@@ -26,6 +26,7 @@ export interface SummaryJson {
   strategy: string;
   config: Record<string, unknown>;
   histogram: Record<string, number>;
+  errorsByCode: { code: number; name: string; count: number }[];
   requests: { total: number; inDeployWindow: number; failed: number; failedInDeployWindow: number };
   rate: { target: number; achieved: number };
   startedAt: string;
@@ -41,7 +42,7 @@ export interface SummaryJson {
   evidence: { check: string; ok: boolean; detail: string }[];
   dropped: { total: number | null; inWindows: number; outsideWindows: number };
   drain: DrainReport | null;
-  outages: { start: number; end: number; failed: number; cause?: { rule: string | null; pods: string[]; text: string } }[];
+  outages: { start: number; end: number; failed: number; histogram: Record<string, number>; cause?: { rule: string | null; pods: string[]; text: string } }[];
   lag: { requests: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number } | null;
   proxyLag: { pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number; programming: { count: number; meanMs: number | null } | null } | null;
   latency: LatencyVerdict | null;
