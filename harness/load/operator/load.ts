@@ -16,7 +16,7 @@ import { log } from "../../log.ts";
 import { parseSampleLine } from "../../verdict/samples.ts";
 import type { Sample } from "../../verdict/types.ts";
 import { waitFor } from "../../wait.ts";
-import type { K6Exit, K6Run, K6StopResult } from "../k6.ts";
+import { K6_EXIT, type K6Exit, type K6Run, type K6StopResult } from "../k6.ts";
 import { DroppedIterationsPoller, droppedFromAnswer } from "../k6-metrics.ts";
 import { addSample, copyCounts, emptyCounts, SampleFeed } from "../sample-feed.ts";
 import { apiRequest, serviceProxyPath } from "../../api-http.ts";
@@ -155,7 +155,7 @@ export async function startOperatorLoad(o: OperatorLoadOptions): Promise<Operato
   });
   const exited: Promise<K6Exit> = ended.then(async () => {
     const rs = [...runners.values()].map((r) => r.report);
-    const bad = died ?? rs.find((r) => r.error || r.gone || (r.exitCode !== null && r.exitCode !== 0 && r.exitCode !== 103));
+    const bad = died ?? rs.find((r) => endedBadly(r, false));
     const exitCode = bad?.exitCode ?? rs.find((r) => r.exitCode !== null)?.exitCode ?? null;
     return { exitCode, signal: null, ...(bad ? { detail: describeRunner(bad, stopRequestedAt === null) } : {}) };
   });
@@ -181,14 +181,14 @@ export async function startOperatorLoad(o: OperatorLoadOptions): Promise<Operato
       await sortSamplesByTime(files.samples);
       feed._end();
       const rs = [...runners.values()].map((r) => r.report);
-      const bad = died ?? rs.find((r) => r.error || r.gone || r.exitCode === null || (r.exitCode !== 0 && r.exitCode !== 103));
+      const bad = died ?? rs.find((r) => endedBadly(r, true));
       // Every request a runner counted must be in its log: else lines were lost.
       const unread = bad ? undefined : rs.map(unreadSamples).find((x) => x !== undefined);
       if (unread) {
-        return { exitCode: 103, signal: null, stoppedByUs: askedBeforeExit, stopRequestedAt, via: "rest", clean: false, problem: unread } satisfies K6StopResult;
+        return { exitCode: K6_EXIT.STOPPED_FROM_REST_API, signal: null, stoppedByUs: askedBeforeExit, stopRequestedAt, via: "rest", clean: false, problem: unread } satisfies K6StopResult;
       }
       return {
-        exitCode: bad ? (bad.exitCode ?? -1) : 103,
+        exitCode: bad ? (bad.exitCode ?? -1) : K6_EXIT.STOPPED_FROM_REST_API,
         signal: null,
         stoppedByUs: askedBeforeExit,
         stopRequestedAt,
@@ -228,6 +228,17 @@ export async function startOperatorLoad(o: OperatorLoadOptions): Promise<Operato
       await stop();
     },
   };
+}
+
+/**
+ * A runner that did not end well: its log not read to the end, its pod
+ * deleted, or an exit code other than k6's OK or "stopped through the REST
+ * API"; once the stop was asked for (`mustHaveEnded`), also one still running.
+ */
+function endedBadly(r: RunnerReport, mustHaveEnded: boolean): boolean {
+  if (r.error || r.gone) return true;
+  if (r.exitCode === null) return mustHaveEnded;
+  return r.exitCode !== K6_EXIT.OK && r.exitCode !== K6_EXIT.STOPPED_FROM_REST_API;
 }
 
 /** "runner 2 (pod load-2-abcde on node n1) ended with exit code 137 before it was asked to stop". */
