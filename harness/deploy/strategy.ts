@@ -25,6 +25,8 @@ export interface DeployContext {
   router?: TrafficRouter;
   /** Live totals of the running load (set once k6 runs); analyses read it. */
   load?: { counts(): SampleCounts };
+  /** Whether some pod of `version` is ready and serving (default: asks the API; tests fake it). */
+  isServing?: (version: string) => Promise<boolean>;
   clock?: Clock;
   /** database / migration: the URL the sample app's pods use (set once the database is up). */
   databaseUrl?: string;
@@ -125,18 +127,52 @@ export function analyzeVersion(
   const pct = (r: number) => `${(r * 100).toFixed(2)} %`;
   const limit = `limit ${pct(cfg.analysisMaxErrorRate)}`;
   let numbers: string;
+  // Connection errors traced to the version's pods (verdict/attribution.ts) are the version's own.
+  const ownConn = Math.max(0, (now.byStatus["0"] ?? 0) - (base.byStatus["0"] ?? 0));
+  const own = ownConn > 0 ? `, ${ownConn} of them connection errors traced to ${version}'s pods` : "";
   if (unattributed === 0) {
-    numbers = `${failed} of ${total} responses from ${version} failed (${pct(ratio)}), ${limit}`;
+    numbers = `${failed} of ${total} responses from ${version} failed${own} (${pct(ratio)}), ${limit}`;
   } else {
     const what =
       connErrors === unattributed
         ? `${unattributed} connection error${unattributed === 1 ? "" : "s"} with no version`
         : `${unattributed} failure${unattributed === 1 ? "" : "s"} with no version${connErrors > 0 ? ` (${connErrors} connection error${connErrors === 1 ? "" : "s"})` : ""}`;
-    numbers = `${failed} of ${total} responses from ${version} failed, plus ${what} counted against ${version} (${allFailed} of ${all} = ${pct(ratio)}), ${limit}`;
+    numbers = `${failed} of ${total} responses from ${version} failed${own}, plus ${what} counted against ${version} (${allFailed} of ${all} = ${pct(ratio)}), ${limit}`;
   }
   if (allFailed > 0 && ratio > cfg.analysisMaxErrorRate) return { verdict: "fail", reason: `analysis failed: ${numbers}` };
   if (total < cfg.analysisMinRequests) return { verdict: "pending", reason: `analysis pending: ${total} < ${cfg.analysisMinRequests} responses from ${version}` };
   return { verdict: "pass", reason: `analysis passed: ${numbers}` };
+}
+
+/**
+ * The live analysis when no response names its version (the app sends no
+ * version header and its connections cannot be traced, e.g. through an
+ * ingress proxy, on kind or with in-cluster runners): every request sent
+ * since `since` (taken when the new version's pods were first ready and
+ * serving) counts, whichever pod answered. Stricter than analyzeVersion (the
+ * old version's failures count too), never looser: errors alone can fail it,
+ * and it passes only on `minRequests` requests.
+ */
+export function analyzeAll(
+  counts: SampleCounts,
+  since: SampleCounts,
+  version: string,
+  cfg: { analysisMinRequests: number; analysisMaxErrorRate: number },
+): { verdict: "pass" | "fail" | "pending"; reason: string } {
+  const total = counts.total - since.total;
+  const failed = counts.failed - since.failed;
+  const conn = (counts.byStatus["0"] ?? 0) - (since.byStatus["0"] ?? 0);
+  const ratio = total > 0 ? failed / total : 0;
+  const pct = (r: number) => `${(r * 100).toFixed(2)} %`;
+  const numbers = `${failed} of ${total} requests sent while ${version}'s pods were serving failed${conn > 0 ? ` (${conn} connection error${conn === 1 ? "" : "s"})` : ""} (${pct(ratio)}), limit ${pct(cfg.analysisMaxErrorRate)}; no response names its version, so every request counts`;
+  if (failed > 0 && ratio > cfg.analysisMaxErrorRate) return { verdict: "fail", reason: `analysis failed: ${numbers}` };
+  if (total < cfg.analysisMinRequests) return { verdict: "pending", reason: `analysis pending: ${total} < ${cfg.analysisMinRequests} requests sent while ${version}'s pods were serving` };
+  return { verdict: "pass", reason: `analysis passed: ${numbers}` };
+}
+
+/** True when some successful response named a version (a header, or a connection traced to a pod). */
+export function versionsNamed(c: SampleCounts): boolean {
+  return Object.entries(c.byVersion).some(([v, x]) => v !== "" && x.ok > 0);
 }
 
 /**
@@ -146,17 +182,33 @@ export function analyzeVersion(
  * as soon as the analysis fails, or when it has not passed `bakeTimeoutMs`
  * after `until` settled: a gate never opens on missing data. Used by every
  * strategy.
+ *
+ * When the load so far answered but never named a version, the analysis is
+ * analyzeAll from the moment `version`'s pods are ready and serving: a good
+ * deploy of an app without a version header is never rolled back for
+ * "0 responses from v2".
  */
 export async function guard<T>(ctx: DeployContext, version: string, until: Promise<T>, bakeTimeoutMs = 30_000): Promise<T> {
   const clock = ctx.clock ?? realClock;
   const baseline = ctx.load?.counts();
+  const unnamed = !!baseline && baseline.ok > 0 && !versionsNamed(baseline);
+  const serving = ctx.isServing ?? ((v: string) => servingPods(ctx, { [LABEL_VERSION]: v }).then((p) => p.length > 0));
+  let since: SampleCounts | undefined;
   let done = false;
   let abandoned = false;
   let bakeStart: number | undefined;
-  const check = () => (ctx.load ? analyzeVersion(ctx.load.counts(), baseline, version, ctx.config) : undefined);
+  const check = async () => {
+    if (!ctx.load) return undefined;
+    if (!unnamed) return analyzeVersion(ctx.load.counts(), baseline, version, ctx.config);
+    if (!since) {
+      if (!(await serving(version).catch(() => false))) return { verdict: "pending" as const, reason: `analysis pending: ${version}'s pods are not serving yet` };
+      since = ctx.load.counts();
+    }
+    return analyzeAll(ctx.load.counts(), since, version, ctx.config);
+  };
   const watcher = (async () => {
     while (!abandoned) {
-      const a = check();
+      const a = await check();
       if (a?.verdict === "fail") throw new AnalysisFailedError(a.reason);
       if (done) {
         bakeStart ??= clock.now();
