@@ -15,7 +15,7 @@ import { type AbortCause, describeCause, RunAbort, RunAbortedError, withAbortSco
 import { signalExitCode, withCleanup } from "./cleanup.ts";
 import { ensureCluster } from "./cluster/ensure.ts";
 import { providerFor } from "./cluster/index.ts";
-import { canClearNodePortState, canObserveKubeProxy, canWatchFaults, PROJECT_ROOT, type ClusterProvider, type ComponentFault } from "./cluster/provider.ts";
+import { canClearNodePortState, canObserveKubeProxy, canTrackConnections, canWatchFaults, PROJECT_ROOT, type ClusterProvider, type ComponentFault } from "./cluster/provider.ts";
 import { type RunConfig, usesDatabase, wantedNodes } from "./config.ts";
 import { strategyFor } from "./deploy/index.ts";
 import type { DeployContext, RolloutResult } from "./deploy/strategy.ts";
@@ -29,6 +29,10 @@ import { serviceTarget } from "./load/operator/target.ts";
 import { log, step } from "./log.ts";
 import { EventLog } from "./observe/events.ts";
 import { watchNamespace } from "./observe/watch.ts";
+import { CONNTRACK_FILE, type ConnectionTracking, startConnectionTracking } from "./observe/connections.ts";
+import { readConnections } from "./observe/conntrack.ts";
+import { sourceAddressOfVu } from "./load/sources.ts";
+import { attributeSamples } from "./verdict/attribution.ts";
 import { type ProxyWatch, watchKubeProxy } from "./observe/kube-proxy.ts";
 import { ANNOTATION_KEEP, ANNOTATION_OWNER, formatOwner, selfOwner } from "./owner.ts";
 import { reapOrphans } from "./reap.ts";
@@ -106,6 +110,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       let logsOnFailure: ClusterProvider | undefined;
       let proxyWatch: ProxyWatch | undefined;
       let collectFront: (() => Promise<void>) | undefined;
+      let tracking: ConnectionTracking | undefined;
 
       // The body: every wait inside it ends at once when the run is aborted.
       try {
@@ -177,6 +182,14 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           const target = `http://127.0.0.1:${provider.hostPortFor(nodePort)}${app?.path ?? "/"}`;
           await step(`target ${target} answers 200`, () => waitTargetAnswers(target, { timeoutMs: 60_000, diagnose: () => kube.describeEvents(namespace) }));
           if (canClearNodePortState(provider)) await step(`forget the nodes' connection tracking for NodePort ${nodePort}`, () => provider.clearNodePortState(nodePort));
+          // Which pod each of k6's connections went to: versions without the app's header.
+          if (canTrackConnections(provider) && config.load !== "operator" && !front) {
+            const hostPort = provider.hostPortFor(nodePort);
+            const t = (tracking = await step(`connection tracking for port ${hostPort} (conntrack: the pod behind each connection)`, () =>
+              startConnectionTracking(provider.connectionEventsArgv(hostPort), hostPort, runDir, events),
+            ));
+            cleanup.defer("stop connection tracking", () => t.stop(), { always: true });
+          }
 
           const script = await step("bundle scenario (tsc + esbuild)", () => bundleScenario(join(PROJECT_ROOT, "scenarios", "deploy-load.ts"), runDir));
           abort.throwIfAborted();
@@ -203,7 +216,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
             );
           } else {
             k6 = await step(`k6: ${config.rate} req/s to ${target}`, () =>
-              startK6({ script, runDir, k6Path: toolPaths().k6, env: scenarioEnv({ target, ...scenarioParams }) }),
+              startK6({ script, runDir, k6Path: toolPaths().k6, env: scenarioEnv({ target, ...scenarioParams }), ...(tracking ? { attribute: tracking.attribute } : {}) }),
             );
           }
           const started = k6;
@@ -277,6 +290,9 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         if (byRunner.cancelled > 0) events.record("cancelled-by-runner-end", { count: byRunner.cancelled, byCode: byRunner.byCode, runners: Object.keys(runnerEnds) });
         cancelled.kept = byRunner.kept;
       }
+      // Versions the app did not name, from each request's connection (conntrack.ndjson).
+      await tracking?.stop();
+      const attribution = tracking ? attributeSamples(cancelled.kept, await readConnections(join(runDir, CONNTRACK_FILE)), events.events, sourceAddressOfVu) : undefined;
       const dropped = k6 ? await k6.dropped() : { total: null, series: [] };
       const k6Problem = k6Error(failure, cause, stopResult);
       const verdict = judge({
@@ -300,6 +316,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         malformedLines: read.malformedLines,
         dropped,
         cancelledAtStop: cancelled.byCode,
+        ...(attribution ? { attribution } : {}),
       });
       const loadRunners = k6 && "runners" in k6 ? runnerShares(cancelled.kept, (k6 as OperatorRun).runners(), `Grafana's k6-operator ${toolPaths().k6Operator.version}`) : undefined;
       const drainFacts = config.scenario === "drain" ? drainSummary(events.events, cancelled.kept) : null;
@@ -315,7 +332,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         config,
         verdict,
         ...(opts.expectRollback !== undefined ? { expectRollback: opts.expectRollback } : {}),
-        artifacts: ["samples.ndjson", "events.ndjson", "k6.log", "k6-summary.json", "scenario.js", "manifests.yaml", "config.json", ...(config.path === "ingress" ? ["ingress.log"] : []), ...(config.load === "operator" ? ["k6-operator.log"] : [])],
+        artifacts: ["samples.ndjson", "events.ndjson", ...(tracking ? [CONNTRACK_FILE] : []), "k6.log", "k6-summary.json", "scenario.js", "manifests.yaml", "config.json", ...(config.path === "ingress" ? ["ingress.log"] : []), ...(config.load === "operator" ? ["k6-operator.log"] : [])],
       });
       // Signals exit 130/143; any other early end is an infrastructure failure (3)
       // unless requests were already dropped (1).

@@ -277,6 +277,10 @@ export function markdownReport(input: ReportInput): string {
         ),
   );
   out.push("");
+  if (v.attribution && v.attribution.byConnection + v.attribution.unattributed > 0) {
+    out.push(attributionText(v.attribution));
+    out.push("");
+  }
 
   out.push("## Outages");
   out.push("");
@@ -408,4 +412,10 @@ function histText(h: Histogram): string {
       .map(([st, n]) => `${st}×${n}`)
       .join(" ") || "–"
   );
+}
+
+/** Where the versions came from when the app did not name them in a header. */
+export function attributionText(a: NonNullable<Verdict["attribution"]>): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  return `Versions: ${n(a.byHeader)} request(s) named theirs in the version header; ${n(a.byConnection)} were attributed from their connection (the pod kube-proxy sent it to, from conntrack); ${n(a.unattributed)} could not be attributed and count under "(none)".`;
 }

@@ -87,7 +87,7 @@ export default function (): void {
   const ph = phaseAt(t - exec.scenario.startTime, P.warmupS);
   const params = { timeout: TIMEOUT_MS, tags: { phase: ph }, ...(conn === "new" ? { headers: CLOSE } : {}) };
   const res = P.method === "POST" ? http.post(P.target, BODY, params) : http.get(P.target, params);
-  console.log(formatSample(sampleRecord(t, res, ph, conn, HEADERS)));
+  console.log(formatSample({ ...sampleRecord(t, res, ph, conn, HEADERS), u: exec.vu.idInInstance }));
 }
 
 const STREAM_URL = P.streams > 0 ? streamUrl(P.target, P.streamS) : "";

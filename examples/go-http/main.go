@@ -2,6 +2,9 @@
 // nodrop's README and e2e tests. It answers every request with 200 and the
 // headers nodrop reads: X-App-Version ($APP_VERSION) and X-Pod-Name ($POD_NAME).
 //
+// VERSION_HEADERS=false: it sends neither header, like most services; nodrop
+// then finds each request's pod from its connection (README "Your own app").
+//
 // GRACEFUL_SHUTDOWN=true: on SIGTERM it reports not-ready, finishes the
 // requests in flight and closes idle keep-alive connections (http.Server.Shutdown).
 // GRACEFUL_SHUTDOWN=false: SIGTERM ends the process at once (Go's default),
@@ -32,6 +35,7 @@ func main() {
 	pod := env("POD_NAME", "unknown")
 	work, _ := strconv.Atoi(env("WORK_MS", "0"))
 	graceful := env("GRACEFUL_SHUTDOWN", "true") == "true"
+	headers := env("VERSION_HEADERS", "true") == "true"
 	var stopping atomic.Bool
 
 	mux := http.NewServeMux()
@@ -46,8 +50,10 @@ func main() {
 		if work > 0 {
 			time.Sleep(time.Duration(work) * time.Millisecond)
 		}
-		w.Header().Set("X-App-Version", version)
-		w.Header().Set("X-Pod-Name", pod)
+		if headers {
+			w.Header().Set("X-App-Version", version)
+			w.Header().Set("X-Pod-Name", pod)
+		}
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte("ok " + version + "\n"))
 	})

@@ -18,7 +18,8 @@ import { containerdToml, cniConflist, kubeconfig, kubeletConfig, kubeProxyConfig
 import { createPki } from "./pki.ts";
 import { findProcesses, isAlive, mountsUnder, stopProcess, tail } from "./procs.ts";
 import { bridgeNetns, cgroupRootProcesses, type ChainSnapshot, ensureNetnsMountPoint, prepareCgroupRoot, removeCgroupRoot, removeClusterChains, restoreSysctls, setSysctls, snapshotChains } from "./local-host.ts";
-import { type ClusterProvider, type ClusterStatus, type ComponentFault, type FaultWatchable, ProviderUnavailableError, stateDir } from "./provider.ts";
+import { type ClusterProvider, type ClusterStatus, type ComponentFault, type ConnectionTrackable, type FaultWatchable, ProviderUnavailableError, stateDir } from "./provider.ts";
+import { conntrackArgv } from "../observe/conntrack.ts";
 
 const RUN_DIR = "/run/nodrop-local";
 /** Machine-wide record of the running local cluster, so `down` finds it from any clone. */
@@ -44,7 +45,7 @@ interface Record {
 // containers and the runtime, then the control plane, etcd last.
 const STOP_ORDER = ["kube-proxy", "kubelet", "containerd", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"];
 
-export class LocalProvider implements ClusterProvider, FaultWatchable {
+export class LocalProvider implements ClusterProvider, FaultWatchable, ConnectionTrackable {
   readonly name = "local" as const;
   readonly paths: LocalPaths;
 
@@ -66,6 +67,11 @@ export class LocalProvider implements ClusterProvider, FaultWatchable {
 
   hostPortFor(nodePort: number): number {
     return nodePort;
+  }
+
+  /** kube-proxy's NAT is in this machine's own network namespace: conntrack sees k6's addresses and the pods'. */
+  connectionEventsArgv(hostPort: number): string[] {
+    return conntrackArgv(hostPort, "/usr/sbin/conntrack");
   }
 
   /** kube-proxy runs on this machine with its metrics on loopback (local-config.ts). */

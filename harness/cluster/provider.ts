@@ -73,6 +73,21 @@ export interface KubeProxyObservable {
   kubeProxyMetricsUrls(): Promise<string[]>;
 }
 
+/**
+ * Optional capability: the DNAT of load connections to pods happens in a
+ * network namespace this machine can watch, so each connection's pod is known
+ * (observe/conntrack.ts, verdict/attribution.ts). Returns the argv of a
+ * `conntrack -E` that prints NEW connections to `hostPort` there, with k6's
+ * own source addresses still in them.
+ */
+export interface ConnectionTrackable {
+  connectionEventsArgv(hostPort: number): string[];
+}
+
+export function canTrackConnections(p: ClusterProvider): p is ClusterProvider & ConnectionTrackable {
+  return typeof (p as Partial<ConnectionTrackable>).connectionEventsArgv === "function";
+}
+
 export function canObserveKubeProxy(p: ClusterProvider): p is ClusterProvider & KubeProxyObservable {
   return typeof (p as Partial<KubeProxyObservable>).kubeProxyMetricsUrls === "function";
 }

@@ -87,6 +87,8 @@ export interface StartK6Options {
   /** Port of k6's REST API on 127.0.0.1. Default: a free port (retried if taken meanwhile). */
   restPort?: number;
   k6Path: string;
+  /** Called for every sample as it is read, before it is counted: may fill in its version (verdict/attribution.ts). */
+  attribute?: (s: Sample) => void;
   /** Called for every sample as it is read, before the 'sample' event. */
   onSample?: (s: Sample) => void;
   /** How long k6 may take to report running. Default 60 s. */
@@ -412,6 +414,7 @@ async function startOnce(opts: StartK6Options, files: K6Files, port: number): Pr
         feed.emit("malformed", line);
         return;
       }
+      opts.attribute?.(s);
       addSample(counts, s);
       opts.onSample?.(s);
       feed.emit("sample", s);

@@ -23,3 +23,24 @@
 // The range is larger than the default pool (2 probes x 200 VUs), so the
 // new-connection probe never shares an address with the keep-alive probe.
 export const LOAD_SOURCE_RANGE = "127.1.0.1-127.1.3.254";
+
+const ipToInt = (ip: string): number => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+const intToIp = (n: number): string => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+
+/** A range "a.b.c.d-e.f.g.h" as its first address (as a number) and its size. */
+function parseRange(range: string): { first: number; count: number } {
+  const [from, to] = range.split("-") as [string, string];
+  const first = ipToInt(from);
+  return { first, count: ipToInt(to) - first + 1 };
+}
+
+/**
+ * The source address of k6's VU `vu` (exec.vu.idInInstance, from 1) under
+ * `--local-ips <range>`: k6 v1.8.1 gives VU n the address at index
+ * (n − 1) mod size of the pool (internal/js/runner.go, lib/types/ipblock.go).
+ * bench/attribution.ts checks this against the app's own headers.
+ */
+export function sourceAddressOfVu(vu: number, range = LOAD_SOURCE_RANGE): string {
+  const { first, count } = parseRange(range);
+  return intToIp(first + ((vu - 1) % count));
+}

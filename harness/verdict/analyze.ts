@@ -528,5 +528,6 @@ export function judge(input: JudgeInput): Verdict {
     gaps: gapScan.gaps,
     interrupted: evidence.interrupted ?? null,
     evidence: ordered.flatMap((f) => f.checks),
+    ...(input.attribution ? { attribution: input.attribution } : {}),
   };
 }

@@ -6,6 +6,7 @@
 //
 // All times are epoch milliseconds.
 import type { SampleRecord } from "../../scenarios/lib/sample.ts";
+import type { AttributionStats } from "./attribution.ts";
 import type { LagStats } from "./lag.ts";
 import type { ProxyLag } from "./proxy-lag.ts";
 import type { IngressLag } from "./ingress-lag.ts";
@@ -165,6 +166,8 @@ export interface JudgeInput {
   dropped: DroppedIterationsInput;
   /** Requests cancelled by the harness's stop of k6 (left out of `samples`): k6 error code -> count. */
   cancelledAtStop?: Record<string, number>;
+  /** How the samples' versions were known when the app sends no version header (verdict/attribution.ts). */
+  attribution?: AttributionStats;
 }
 
 export interface BlastRadius {
@@ -276,4 +279,6 @@ export interface Verdict {
   interrupted: string | null;
   /** Everything a pass needs, checked, in a fixed order (reports show it as is). */
   evidence: EvidenceCheck[];
+  /** Versions from the requests' connections (conntrack) where the app named none; absent: not tracked. */
+  attribution?: AttributionStats;
 }

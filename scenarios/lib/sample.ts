@@ -36,6 +36,13 @@ export interface SampleRecord {
   c?: ConnKind;
   /** The app's database error (header X-Db-Error) when it answered because its database failed; absent otherwise. */
   db?: string;
+  /**
+   * The k6 VU that sent it (exec.vu.idInInstance). With k6's --local-ips each
+   * VU has its own source address, which is how the harness finds the
+   * connection, and so the pod, behind a request that names no version
+   * (harness/verdict/attribution.ts).
+   */
+  u?: number;
 }
 
 /** The header the sample app sets when its database failed a request (app/db.ts). */
@@ -73,10 +80,11 @@ export function sampleRecord(t: number, res: ResponseLike, ph: Phase, c?: ConnKi
   };
 }
 
-/** One compact JSON line, keys in a fixed order: {"t":…,"d":…,"s":…,"e":…,"v":…,"p":…,"ph":…[,"c":…][,"db":…]}. */
+/** One compact JSON line, keys in a fixed order: {"t":…,"d":…,"s":…,"e":…,"v":…,"p":…,"ph":…[,"c":…][,"db":…][,"u":…]}. */
 export function formatSample(r: SampleRecord): string {
   const o: Record<string, unknown> = { t: r.t, d: r.d, s: r.s, e: r.e, v: r.v, p: r.p, ph: r.ph };
   if (r.c) o["c"] = r.c;
   if (r.db) o["db"] = r.db;
+  if (r.u) o["u"] = r.u;
   return JSON.stringify(o);
 }

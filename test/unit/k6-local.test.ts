@@ -166,7 +166,9 @@ describe.skipIf(!haveK6)(`real k6 (${haveK6 ? K6 : `SKIPPED: ${K6_MISSING}`})`, 
       expect(text.endsWith("\n")).toBe(true);
       const lines = text.trimEnd().split("\n");
       const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-      for (const o of parsed) expect(Object.keys(o)).toEqual(["t", "d", "s", "e", "v", "p", "ph", "c"]);
+      for (const o of parsed) expect(Object.keys(o)).toEqual(["t", "d", "s", "e", "v", "p", "ph", "c", "u"]);
+      // Each names the VU that sent it (its source address under --local-ips: verdict/attribution.ts).
+      for (const o of parsed) expect(Number.isInteger(o.u) && (o.u as number) >= 1).toBe(true);
       // Both probes ran: fresh connections and reused keep-alive connections.
       expect(new Set(parsed.map((o) => o.c))).toEqual(new Set(["new", "reuse"]));
 

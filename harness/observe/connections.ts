@@ -1,0 +1,75 @@
+// The run's connection tracking: conntrack's NEW events for the NodePort
+// (observe/conntrack.ts) feeding a live attributor (verdict/attribution.ts),
+// so the gate sees versions even when the app names none. Started before k6:
+// a keep-alive connection opened before the watch listens would never be
+// attributed, for all its requests.
+import { connect } from "node:net";
+import { join } from "node:path";
+import { ConnectionAttributor } from "../verdict/attribution.ts";
+import type { Sample } from "../verdict/types.ts";
+import { sourceAddressOfVu } from "../load/sources.ts";
+import { waitFor } from "../wait.ts";
+import type { EventLog } from "./events.ts";
+import { watchConntrack } from "./conntrack.ts";
+
+/** The address of the readiness check: in conntrack's view (127.1.*) but outside k6's range (load/sources.ts). */
+export const TRACKING_PROBE_SOURCE = "127.1.255.254";
+
+export const CONNTRACK_FILE = "conntrack.ndjson";
+
+export interface ConnectionTracking {
+  /** Fills in a versionless sample's version from its connection, when known. */
+  attribute(s: Sample): void;
+  stop(): Promise<void>;
+}
+
+/** One TCP connection from `source` to 127.0.0.1:port, closed at once (no request is sent). */
+function touch(port: number, source: string): Promise<void> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: "127.0.0.1", port, localAddress: source });
+    const done = () => {
+      sock.destroy();
+      resolve();
+    };
+    sock.once("connect", done);
+    sock.once("error", done);
+    sock.setTimeout(1000, done);
+  });
+}
+
+/**
+ * Starts `argv` (the provider's conntrack command) and resolves once it
+ * demonstrably reports connections to `hostPort` (a connection from
+ * TRACKING_PROBE_SOURCE shows up), or rejects with what went wrong.
+ */
+export async function startConnectionTracking(argv: string[], hostPort: number, runDir: string, events: EventLog): Promise<ConnectionTracking> {
+  const watch = watchConntrack(argv, join(runDir, CONNTRACK_FILE));
+  const attributor = new ConnectionAttributor(sourceAddressOfVu);
+  watch.onConnection = (c) => attributor.addConnection(c);
+  try {
+    await waitFor(
+      `conntrack reports a test connection to port ${hostPort} from ${TRACKING_PROBE_SOURCE}`,
+      async () => {
+        if (watch.connections.some((c) => c.src === TRACKING_PROBE_SOURCE)) return true;
+        await touch(hostPort, TRACKING_PROBE_SOURCE);
+        return false;
+      },
+      { timeoutMs: 15_000, intervalMs: 200, fatal: () => watch.problem },
+    );
+  } catch (e) {
+    await watch.stop();
+    throw e;
+  }
+  let seen = 0;
+  return {
+    attribute: (s) => {
+      if (s.v !== "") return;
+      for (; seen < events.events.length; seen++) {
+        const ev = events.events[seen]!;
+        if (ev.kind === "pod") attributor.addPodEvent(ev);
+      }
+      attributor.attribute(s);
+    },
+    stop: () => watch.stop(),
+  };
+}

@@ -1,0 +1,100 @@
+// Versions from connections (issue 24): which pod answered a request that
+// named no version, from conntrack's NEW events and k6's per-VU addresses.
+import { describe, expect, it } from "vitest";
+import { attributeSamples, ConnectionAttributor, type TrackedConnection } from "../../harness/verdict/attribution.ts";
+import { conntrackArgv, parseConntrackEvent } from "../../harness/observe/conntrack.ts";
+import { LOAD_SOURCE_RANGE, sourceAddressOfVu } from "../../harness/load/sources.ts";
+import type { RunEvent, Sample } from "../../harness/verdict/types.ts";
+
+const addr = (u: number) => `127.1.0.${u}`;
+const conn = (t: number, u: number, podIp: string): TrackedConnection => ({ t, src: addr(u), sport: 40000 + t, podIp });
+const pod = (t: number, name: string, ip: string, version: string): RunEvent => ({ t, kind: "pod", pod: name, ip, version });
+const sample = (t: number, u: number, c: "new" | "reuse", extra: Partial<Sample> = {}): Sample => ({ t, d: 10, s: 200, e: 0, v: "", p: "", ph: "deploy", c, u, ...extra });
+
+describe("sourceAddressOfVu (k6 --local-ips: VU n gets index n-1 of the pool, wrapping)", () => {
+  it("maps VUs onto the range across octets and wraps at its size", () => {
+    expect(LOAD_SOURCE_RANGE).toBe("127.1.0.1-127.1.3.254");
+    expect(sourceAddressOfVu(1)).toBe("127.1.0.1");
+    expect(sourceAddressOfVu(255)).toBe("127.1.0.255");
+    expect(sourceAddressOfVu(256)).toBe("127.1.1.0");
+    expect(sourceAddressOfVu(1022)).toBe("127.1.3.254");
+    expect(sourceAddressOfVu(1023)).toBe("127.1.0.1");
+  });
+});
+
+describe("parseConntrackEvent", () => {
+  it("reads the time, k6's address and port, and the pod address of a NEW event", () => {
+    const line = "[1733560000.123456]\t    [NEW] tcp      6 120 SYN_SENT src=127.1.0.5 dst=127.0.0.1 sport=40312 dport=30080 [UNREPLIED] src=10.88.0.7 dst=10.88.0.1 sport=8080 dport=40312";
+    expect(parseConntrackEvent(line)).toEqual({ t: 1733560000123.456, src: "127.1.0.5", sport: 40312, podIp: "10.88.0.7" });
+  });
+  it("ignores other sources, other events and noise", () => {
+    expect(parseConntrackEvent("[1733560000.1]\t [NEW] tcp 6 120 SYN_SENT src=127.0.0.2 dst=127.0.0.1 sport=1 dport=30080 [UNREPLIED] src=10.88.0.7 dst=10.88.0.1 sport=8080 dport=1")).toBeNull();
+    expect(parseConntrackEvent("[1733560000.1]\t [DESTROY] tcp 6 src=127.1.0.5 dst=127.0.0.1 sport=1 dport=30080 src=10.88.0.7 dst=10.88.0.1 sport=8080 dport=1")).toBeNull();
+    expect(parseConntrackEvent("conntrack v1.4.7 (conntrack-tools): 3 flow events have been shown.")).toBeNull();
+  });
+  it("asks for NEW TCP events to the port, with timestamps", () => {
+    expect(conntrackArgv(30080)).toEqual(["conntrack", "-E", "-e", "NEW", "-p", "tcp", "--orig-port-dst", "30080", "-o", "timestamp"]);
+  });
+});
+
+describe("ConnectionAttributor", () => {
+  const pods = [pod(0, "a-1", "10.0.0.1", "v1"), pod(0, "a-2", "10.0.0.2", "v1"), pod(5000, "b-1", "10.0.0.3", "v2")];
+
+  it("a new-connection request is the first connection its VU opened at or after its send time", () => {
+    const samples = [sample(1000, 1, "new"), sample(1020, 1, "new"), sample(6000, 1, "new")];
+    const stats = attributeSamples(samples, [conn(1000.4, 1, "10.0.0.1"), conn(1021, 1, "10.0.0.2"), conn(6001, 1, "10.0.0.3")], pods, addr);
+    expect(samples.map((s) => `${s.v}/${s.p}`)).toEqual(["v1/a-1", "v1/a-2", "v2/b-1"]);
+    expect(stats).toEqual({ method: "conntrack", byHeader: 0, byConnection: 3, unattributed: 0 });
+  });
+
+  it("a keep-alive request rode its VU's last connection opened before it ended (a fresh one when the old closed)", () => {
+    const samples = [sample(1000, 2, "reuse"), sample(3000, 2, "reuse"), sample(7000, 2, "reuse")];
+    attributeSamples(samples, [conn(999, 2, "10.0.0.2"), conn(7003, 2, "10.0.0.3")], pods, addr);
+    expect(samples.map((s) => s.v)).toEqual(["v1", "v1", "v2"]);
+  });
+
+  it("a new-connection request with no connection inside its own span stays unattributed", () => {
+    const samples = [sample(1000, 3, "new")];
+    const stats = attributeSamples(samples, [conn(900, 3, "10.0.0.1"), conn(1100, 3, "10.0.0.1")], pods, addr);
+    expect(samples[0]!.v).toBe("");
+    expect(stats.unattributed).toBe(1);
+  });
+
+  it("an address reused by a later pod names the pod that had it then", () => {
+    const events = [pod(0, "old", "10.0.0.9", "v1"), pod(10_000, "new", "10.0.0.9", "v2")];
+    const samples = [sample(2000, 4, "new"), sample(12_000, 4, "new")];
+    attributeSamples(samples, [conn(2001, 4, "10.0.0.9"), conn(12_001, 4, "10.0.0.9")], events, addr);
+    expect(samples.map((s) => s.p)).toEqual(["old", "new"]);
+  });
+
+  it("leaves a sample that named its version alone, and counts it as by header; a failed one is attributed too", () => {
+    const samples = [sample(1000, 1, "new", { v: "v9", p: "x" }), sample(1000, 5, "new", { s: 0, e: 1212 })];
+    const stats = attributeSamples(samples, [conn(1001, 1, "10.0.0.1"), conn(1001, 5, "10.0.0.3")], [...pods, pod(0, "b-0", "10.0.0.3", "v2")], addr);
+    expect(samples.map((s) => s.v)).toEqual(["v9", "v2"]);
+    expect(stats).toEqual({ method: "conntrack", byHeader: 1, byConnection: 1, unattributed: 0 });
+  });
+
+  it("keeps a VU's connections in time order when an event comes late", () => {
+    const a = new ConnectionAttributor(addr);
+    a.addConnection(conn(2000, 6, "10.0.0.2"));
+    a.addConnection(conn(1000, 6, "10.0.0.1"));
+    expect(a.connectionOf(sample(1000, 6, "new"))?.podIp).toBe("10.0.0.1");
+    expect(a.connectionOf(sample(1999, 6, "new"))?.podIp).toBe("10.0.0.2");
+  });
+});
+
+describe("checkAttribution (accuracy against the app's own headers)", () => {
+  it("counts agreement on version and pod, and leaves the samples as they were", async () => {
+    const { checkAttribution } = await import("../../harness/verdict/attribution.ts");
+    const pods = [pod(0, "a-1", "10.0.0.1", "v1"), pod(0, "b-1", "10.0.0.3", "v2")];
+    const samples = [
+      sample(1000, 1, "new", { v: "v1", p: "a-1" }), // right
+      sample(2000, 1, "new", { v: "v1", p: "a-1" }), // traced to b-1: wrong
+      sample(3000, 1, "new", { v: "v2", p: "b-1" }), // no connection: not attributed
+      sample(4000, 1, "new", { s: 0, e: 1212 }), // a connection error: not compared
+    ];
+    const c = checkAttribution(samples, [conn(1001, 1, "10.0.0.1"), conn(2001, 1, "10.0.0.3"), conn(4001, 1, "10.0.0.3")], pods, addr);
+    expect(c).toEqual({ compared: 3, attributed: 2, sameVersion: 1, samePod: 1, withPodHeader: 2 });
+    expect(samples[0]).toMatchObject({ v: "v1", p: "a-1" });
+  });
+});
