@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { providerFor } from "../harness/cluster/index.ts";
 import { demoConfigs } from "../harness/demo.ts";
-import { sourceAddressOfVu } from "../harness/load/sources.ts";
+import { ownSourceAddressOfVu } from "../harness/load/sources.ts";
 import { CONNTRACK_FILE } from "../harness/observe/connections.ts";
 import { readConnections } from "../harness/observe/conntrack.ts";
 import { runPipeline } from "../harness/run.ts";
@@ -25,8 +25,8 @@ async function check(dir: string): Promise<AttributionCheck & { requests: number
   const { events } = await readEvents(join(dir, "events.ndjson"));
   const connections = await readConnections(join(dir, CONNTRACK_FILE));
   if (!connections.length) throw new Error(`${dir}: no ${CONNTRACK_FILE} (a run on a provider that traces connections, before an ingress or in-cluster runners, writes it)`);
-  const c = checkAttribution(samples, connections, events, sourceAddressOfVu);
-  const byProbe = (p: string) => checkAttribution(samples.filter((s) => s.c === p), connections, events, sourceAddressOfVu);
+  const c = checkAttribution(samples, connections, events, ownSourceAddressOfVu);
+  const byProbe = (p: string) => checkAttribution(samples.filter((s) => s.c === p), connections, events, ownSourceAddressOfVu);
   const probes = ["new", "reuse"].map((p) => { const x = byProbe(p); return `${p} ${pct(x.sameVersion, x.compared)}`; }).join(", ");
   return { ...c, requests: samples.length, probes };
 }

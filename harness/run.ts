@@ -31,7 +31,7 @@ import { EventLog } from "./observe/events.ts";
 import { watchNamespace } from "./observe/watch.ts";
 import { CONNTRACK_FILE, type ConnectionTracking, startConnectionTracking } from "./observe/connections.ts";
 import { readConnections } from "./observe/conntrack.ts";
-import { sourceAddressOfVu } from "./load/sources.ts";
+import { ownSourceAddressOfVu } from "./load/sources.ts";
 import { attributeSamples } from "./verdict/attribution.ts";
 import { type ProxyWatch, watchKubeProxy } from "./observe/kube-proxy.ts";
 import { ANNOTATION_KEEP, ANNOTATION_OWNER, formatOwner, selfOwner } from "./owner.ts";
@@ -127,8 +127,8 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           if (reaped.length) log.warn(`deleted ${reaped.length} namespace(s) left by runs whose harness died: ${reaped.map((r) => `${r.name} (owner ${r.owner})`).join(", ")}`);
 
           const image = app
-            ? await step(`app image ${app.image} (from ${relative(process.cwd(), app.archive) || app.archive}, imported)`, async () => {
-                for (const ref of app.images) await provider.loadImage(app.archive, ref);
+            ? await step(`app image${app.versionImages ? `s ${app.versionImages.join(", ")}` : ` ${app.image}`} (from ${[...new Set(app.imports.map((x) => relative(process.cwd(), x.archive) || x.archive))].join(", ")}, imported)`, async () => {
+                for (const x of app.imports) await provider.loadImage(x.archive, x.ref);
                 return app.image;
               })
             : await step("sample app image (built locally, imported)", async () => {
@@ -292,7 +292,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       }
       // Versions the app did not name, from each request's connection (conntrack.ndjson).
       await tracking?.stop();
-      const attribution = tracking ? attributeSamples(cancelled.kept, await readConnections(join(runDir, CONNTRACK_FILE)), events.events, sourceAddressOfVu) : undefined;
+      const attribution = tracking ? attributeSamples(cancelled.kept, await readConnections(join(runDir, CONNTRACK_FILE)), events.events, ownSourceAddressOfVu) : undefined;
       const dropped = k6 ? await k6.dropped() : { total: null, series: [] };
       const k6Problem = k6Error(failure, cause, stopResult);
       const verdict = judge({

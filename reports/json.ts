@@ -10,6 +10,7 @@ import type { IngressLag } from "../harness/verdict/ingress-lag.ts";
 import type { StepShare } from "../harness/verdict/traffic-share.ts";
 import type { LatencyVerdict } from "../harness/verdict/latency.ts";
 import type { DatabaseErrors, MigrationStep } from "../harness/verdict/database.ts";
+import type { AttributionStats } from "../harness/verdict/attribution.ts";
 import type {
   BlastRadius,
   DeployWindow,
@@ -87,6 +88,8 @@ export interface Summary extends VerdictEvidence {
   /** Failed requests the app's database failed, by version and message; migration steps (harness/verdict/database.ts). */
   database: DatabaseErrors | null;
   migrations: MigrationStep[];
+  /** Where versions came from when the app named none: its connections (conntrack); null: not traced (harness/verdict/attribution.ts). */
+  attribution: AttributionStats | null;
   rollback: { happened: boolean; at: string | null; reason: string | null };
   blastRadius: BlastRadius | null;
   malformedLines: number;
@@ -134,6 +137,7 @@ export function buildSummary(input: ReportInput): Summary {
     latency: v.latency ?? null,
     database: v.database ?? null,
     migrations: v.migrations ?? [],
+    attribution: v.attribution ?? null,
     rollback: {
       happened: v.rollback.happened,
       at: v.rollback.at === null ? null : iso(v.rollback.at),

@@ -80,16 +80,20 @@ export const blueGreen: DeployStrategy = {
     // 2. Smoke gate against the new slot directly (its preview Service on 127.0.0.1).
     events.phase(`${label}-smoke`);
     const preview = await kube.core.readNamespacedService({ name: PREVIEW, namespace });
-    const previewUrl = `http://127.0.0.1:${ctx.provider.hostPortFor(preview.spec!.ports![0]!.nodePort!)}/`;
+    const previewUrl = `http://127.0.0.1:${ctx.provider.hostPortFor(preview.spec!.ports![0]!.nodePort!)}${ctx.app?.path ?? "/"}`;
+    const header = (ctx.app?.versionHeader ?? "X-App-Version").toLowerCase();
     // kube-proxy needs a moment to program the preview Service's new endpoints:
-    // wait until the new slot answers at all (any HTTP status) before judging it.
+    // wait until the new slot answers at all (any HTTP status) before judging
+    // it — as `to` where the app names its version; where it names none, any
+    // answer is the new slot's (the preview Service selects only that slot,
+    // whose old pods were gone before this rollout began).
     try {
-      await waitFor(`slot ${idle} (${to}) to answer through ${previewUrl}`, async () => (await httpProbe(previewUrl)).headers["x-app-version"] === to, { timeoutMs: 30_000, intervalMs: 100 });
+      await waitFor(`slot ${idle} (${to}) to answer through ${previewUrl}`, async () => answeredAs(await httpProbe(previewUrl), header, to), { timeoutMs: 30_000, intervalMs: 100 });
     } catch (e) {
       if (e instanceof RunAbortedError) throw e; // an aborted run is not a failed rollout
       return abort(`smoke gate: ${(e as Error).message.split("\n")[0]}`, false);
     }
-    const smoke = await smokeTest(previewUrl, to, 100);
+    const smoke = await smokeTest(previewUrl, to, 100, header);
     events.record("smoke", { slot: idle, ...smoke });
     if (smoke.failed > 0) return abort(`smoke gate failed on slot ${idle}: ${smoke.failed} of ${smoke.total} requests failed (${smoke.detail})`, false);
 
@@ -123,15 +127,24 @@ export const blueGreen: DeployStrategy = {
 };
 
 /** `n` sequential GETs on fresh connections; every one must be 200 from `version`. */
-export async function smokeTest(url: string, version: string, n: number): Promise<{ total: number; failed: number; detail: string }> {
+export async function smokeTest(url: string, version: string, n: number, header = "x-app-version"): Promise<{ total: number; failed: number; detail: string }> {
   const statuses: Record<string, number> = {};
   let failed = 0;
   for (let i = 0; i < n; i++) {
     const r = await httpProbe(url);
-    const got = String(r.headers["x-app-version"] ?? "");
-    const key = r.status === 200 && got !== version ? `200 from ${got || "?"}` : String(r.status);
+    const got = String(r.headers[header] ?? "");
+    // An app that names no version: a 200 through the preview Service is the new slot's.
+    const right = got === version || got === "";
+    const key = r.status === 200 && !right ? `200 from ${got}` : String(r.status);
     statuses[key] = (statuses[key] ?? 0) + 1;
-    if (r.status !== 200 || got !== version) failed++;
+    if (r.status !== 200 || !right) failed++;
   }
   return { total: n, failed, detail: Object.entries(statuses).map(([k, v]) => `${k}: ${v}`).join(", ") };
+}
+
+/** The new slot answered: with its version where the app names one, with any HTTP status where it names none. */
+function answeredAs(r: { status: number; headers: Record<string, string | string[] | undefined> }, header: string, version: string): boolean {
+  if (r.status === 0) return false;
+  const got = r.headers[header];
+  return got === undefined ? true : got === version;
 }

@@ -7,7 +7,7 @@ import { CONTAINER_PORT, renderDeployment, type WorkloadParams } from "./manifes
 import type { DeployContext } from "./strategy.ts";
 
 export function renderWorkload(ctx: DeployContext, p: WorkloadParams): V1Deployment {
-  return ctx.app ? patchDeployment(ctx.app.deployment, ctx.app.container, ctx.config, p) : renderDeployment(ctx.config, ctx.databaseUrl ? { ...p, databaseUrl: ctx.databaseUrl } : p);
+  return ctx.app ? patchDeployment(ctx.app.deployment, ctx.app.container, ctx.config, p, ctx.app.versionImages) : renderDeployment(ctx.config, ctx.databaseUrl ? { ...p, databaseUrl: ctx.databaseUrl } : p);
 }
 
 /** The pods' port the NodePort Service sends to. */

@@ -44,3 +44,12 @@ export function sourceAddressOfVu(vu: number, range = LOAD_SOURCE_RANGE): string
   const { first, count } = parseRange(range);
   return intToIp(first + ((vu - 1) % count));
 }
+
+/**
+ * A VU's address when it is its own: undefined for a VU past the pool's size,
+ * which shares its address with another (more VUs than addresses), so its
+ * connections cannot be told apart (verdict/attribution.ts).
+ */
+export function ownSourceAddressOfVu(vu: number, range = LOAD_SOURCE_RANGE): string | undefined {
+  return vu >= 1 && vu <= parseRange(range).count ? sourceAddressOfVu(vu, range) : undefined;
+}

@@ -7,7 +7,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { ConnectionAttributor } from "../verdict/attribution.ts";
 import type { Sample } from "../verdict/types.ts";
-import { sourceAddressOfVu } from "../load/sources.ts";
+import { ownSourceAddressOfVu } from "../load/sources.ts";
 import { waitFor } from "../wait.ts";
 import type { EventLog } from "./events.ts";
 import { watchConntrack } from "./conntrack.ts";
@@ -44,7 +44,7 @@ function touch(port: number, source: string): Promise<void> {
  */
 export async function startConnectionTracking(argv: string[], hostPort: number, runDir: string, events: EventLog): Promise<ConnectionTracking> {
   const watch = watchConntrack(argv, join(runDir, CONNTRACK_FILE));
-  const attributor = new ConnectionAttributor(sourceAddressOfVu);
+  const attributor = new ConnectionAttributor(ownSourceAddressOfVu);
   watch.onConnection = (c) => attributor.addConnection(c);
   try {
     await waitFor(

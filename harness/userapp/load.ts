@@ -6,7 +6,10 @@
 //                       command run in the folder that writes the archive),
 //                       container (default: the first), port, path (what the
 //                       load requests, default /), versionHeader / podHeader
-//                       (the response headers naming the version and the pod)
+//                       (the response headers naming the version and the pod),
+//                       versions (v1, v2, … as different images: each
+//                       {image, archive?}; without it every version is the
+//                       Deployment's image with a new APP_VERSION)
 //   image.tar           an OCI layout or `docker save` archive holding every
 //                       image the Deployment's containers name
 import { access, readdir, readFile } from "node:fs/promises";
@@ -37,7 +40,13 @@ export interface UserApp {
   versionHeader: string;
   podHeader: string;
   extras: object[];
+  /** versions: the app container's image for v1, v2, … (normalised); absent: the Deployment's image for every version. */
+  versionImages?: string[];
+  /** Every image a run imports, with the archive that holds it. */
+  imports: Array<{ archive: string; ref: string }>;
 }
+
+const VersionEntry = z.object({ image: z.string().min(1, "an image reference"), archive: z.string().min(1).optional() }).strict();
 
 const AppFile = z
   .object({
@@ -48,6 +57,7 @@ const AppFile = z
     path: z.string().regex(/^\/[^\s#\\]*$/, "a path starting with /, e.g. /api/health").default("/"),
     versionHeader: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "an HTTP header name").default("X-App-Version"),
     podHeader: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "an HTTP header name").default("X-Pod-Name"),
+    versions: z.array(VersionEntry).min(2, "at least two versions (v1 is what runs before the first rollout, v2 what it rolls to)").optional(),
   })
   .strict();
 
@@ -67,7 +77,7 @@ async function readAppFile(dir: string): Promise<z.infer<typeof AppFile>> {
     fail(dir, `${APP_FILE} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }
   const r = AppFile.safeParse(doc);
-  if (!r.success) fail(dir, `${APP_FILE}: ${r.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")} (allowed keys: archive, build, container, port, path, versionHeader, podHeader)`);
+  if (!r.success) fail(dir, `${APP_FILE}: ${r.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")} (allowed keys: archive, build, container, port, path, versionHeader, podHeader, versions)`);
   return r.data!;
 }
 
@@ -127,16 +137,40 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
   } catch (e) {
     fail(folder, `${opts.archive}: ${(e as Error).message}`);
   }
-  const images = [...new Set([...containers, ...(deployment.spec?.template?.spec?.initContainers ?? [])].map((c) => normalizeRef(c.image!)))];
+  // With versions, the app container's own image in the manifest is replaced: only the others must be in the archive.
+  const others = opts.versions ? containers.filter((c) => c !== container) : containers;
+  const images = [...new Set([...others, ...(deployment.spec?.template?.spec?.initContainers ?? [])].map((c) => normalizeRef(c.image!)))];
   const absent = images.filter((i) => !held.includes(i));
   if (absent.length) fail(folder, `${opts.archive} does not hold ${absent.join(", ")} (it holds: ${held.join(", ") || "no named image"}); nothing can be pulled here`);
+  const imports = images.map((ref) => ({ archive, ref }));
+  let versionImages: string[] | undefined;
+  if (opts.versions) {
+    versionImages = [];
+    for (const [i, v] of opts.versions.entries()) {
+      const file = v.archive ? (isAbsolute(v.archive) ? v.archive : join(dir, v.archive)) : archive;
+      const name = v.archive ?? opts.archive;
+      if (!(await exists(file))) fail(folder, `versions[${i}].archive: ${name} not found`);
+      let has: string[] = [];
+      try {
+        has = file === archive ? held : await imageNamesInArchive(file);
+      } catch (e) {
+        fail(folder, `versions[${i}].archive: ${name}: ${(e as Error).message}`);
+      }
+      const ref = normalizeRef(v.image);
+      if (!has.includes(ref)) fail(folder, `versions[${i}].image: ${name} does not hold ${ref} (it holds: ${has.join(", ") || "no named image"}); nothing can be pulled here`);
+      versionImages.push(ref);
+      if (!imports.some((x) => x.ref === ref)) imports.push({ archive: file, ref });
+    }
+  }
 
   const extras = objects.filter((o) => EXTRA_KINDS.includes(String(o.obj["kind"]))).map((o) => o.obj);
   return {
     dir,
     archive,
-    image: normalizeRef(container!.image!),
-    images,
+    image: versionImages?.[0] ?? normalizeRef(container!.image!),
+    images: imports.map((x) => x.ref),
+    imports,
+    ...(versionImages ? { versionImages } : {}),
     deployment,
     container: container!.name,
     port: port!,
@@ -157,6 +191,10 @@ export function appConfig(config: RunConfig, app: UserApp): RunConfig {
   const pod = spec.template.spec!;
   const c = pod.containers.find((x) => x.name === app.container)!;
   const out = { ...config };
+  const needed = config.scenario === "drain" ? 1 : config.rollouts + 1;
+  if (app.versionImages && app.versionImages.length < needed) {
+    throw new ConfigError(`rollouts: ${config.rollouts} rollout(s) need ${needed} versions, and ${APP_FILE} in ${app.dir} lists ${app.versionImages.length} under versions (set rollouts to at most ${app.versionImages.length - 1}, or add versions)`);
+  }
   if (!explicit.has("replicas")) out.replicas = spec.replicas ?? 1;
   if (!explicit.has("terminationGracePeriod")) out.terminationGracePeriod = pod.terminationGracePeriodSeconds ?? 30;
   const ru = spec.strategy?.type === "Recreate" ? undefined : spec.strategy?.rollingUpdate;

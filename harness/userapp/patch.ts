@@ -1,7 +1,8 @@
 // A user's Deployment, patched only where nodrop must: name, namespace, the
 // run's labels and selector (so strategies find its pods), the version (the
 // APP_VERSION env var and the nodrop.dev/version label and annotation: a new
-// version changes the pod template, so the same image rolls), POD_NAME, and
+// version changes the pod template, so the same image rolls; with the app's
+// `versions`, vN's image too), POD_NAME, and
 // imagePullPolicy Never (nothing is ever pulled). Knobs apply only when the
 // user set them (config.explicit): replicas, maxSurge/maxUnavailable,
 // preStopSleep (the native sleep action: no shell is assumed in the image),
@@ -20,9 +21,20 @@ function withEnv(env: V1EnvVar[] | undefined, add: V1EnvVar[]): V1EnvVar[] {
   return [...(env ?? []).filter((e) => !names.has(e.name)), ...add];
 }
 
-function patchContainer(c: V1Container, config: RunConfig, version: string, isApp: boolean): V1Container {
+/** vN's image from `versions` (v1 is the first); undefined: keep the manifest's. */
+export function imageForVersion(version: string, versionImages: readonly string[] | undefined): string | undefined {
+  if (!versionImages) return undefined;
+  const n = Number(/^v(\d+)$/.exec(version)?.[1]);
+  const image = versionImages[n - 1];
+  if (!image) throw new Error(`no image for ${version}: the app's versions list has ${versionImages.length}`);
+  return image;
+}
+
+function patchContainer(c: V1Container, config: RunConfig, version: string, isApp: boolean, versionImages?: readonly string[]): V1Container {
   const out: V1Container = { ...c, imagePullPolicy: "Never" };
   if (!isApp) return out;
+  const image = imageForVersion(version, versionImages);
+  if (image) out.image = image;
   out.env = withEnv(c.env, [
     { name: "APP_VERSION", value: version },
     { name: "POD_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } },
@@ -37,7 +49,7 @@ function patchContainer(c: V1Container, config: RunConfig, version: string, isAp
 }
 
 /** The user's Deployment as one workload of a run (strategies name it and pick the replicas). */
-export function patchDeployment(template: V1Deployment, containerName: string, config: RunConfig, p: WorkloadParams): V1Deployment {
+export function patchDeployment(template: V1Deployment, containerName: string, config: RunConfig, p: WorkloadParams, versionImages?: readonly string[]): V1Deployment {
   const d = clone(template);
   const selector = workloadSelector(p.runId, p.name);
   const labels = { ...(d.metadata?.labels ?? {}), ...commonLabels(p.runId), [LABELS.workload]: p.name, ...(p.extraLabels ?? {}) };
@@ -69,7 +81,7 @@ export function patchDeployment(template: V1Deployment, containerName: string, c
         },
         spec: {
           ...podSpec,
-          containers: podSpec.containers.map((c) => patchContainer(c, config, p.version, c.name === containerName)),
+          containers: podSpec.containers.map((c) => patchContainer(c, config, p.version, c.name === containerName, versionImages)),
           ...(podSpec.initContainers ? { initContainers: podSpec.initContainers.map((c) => patchContainer(c, config, p.version, false)) } : {}),
           ...spreadFor(config, selector),
         },

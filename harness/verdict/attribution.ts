@@ -6,11 +6,16 @@
 // (load/sources.ts), and every sample names its VU (`u`). kube-proxy's DNAT
 // of each new connection is in conntrack: its NEW event (observe/conntrack.ts)
 // holds the source address and the pod address the connection went to. A VU
-// sends one request at a time, so per source address:
+// sends one request at a time, so per source address, with `next` the send
+// time of the VU's next request (when known):
 //   - a new-connection request ("Connection: close") is the first connection
-//     that address opened at or after its send time and before its end;
+//     that address opened at or after its send time (and before `next`);
 //   - a keep-alive request rode the last connection that address opened
-//     before the request ended (a fresh one if the pod had closed the old).
+//     before `next` (before its own end + a margin while `next` is unknown):
+//     a fresh one if the pod had closed the old.
+// Event times are when conntrack's reader got the event: measured up to
+// ~40 ms after the SYN on a busy machine, and k6's duration leaves out the
+// connect, so a request's own end is no bound for its connection's event.
 // The pod address then names the pod, and the pod's label its version, from
 // the pod watch (events.ndjson), as they were at that moment (addresses are
 // reused by later pods).
@@ -46,16 +51,18 @@ interface PodAt {
   version: string;
 }
 
-/** Allowed clock difference between k6's send time and conntrack's event time (same host clock). */
-const SKEW_MS = 5;
+/** k6's send time is Date.now() taken before the request, in whole ms: an event is never earlier than t − 1. */
+const SKEW_MS = 1;
+/** While the VU's next request is unknown (live), how long after a keep-alive request's end its fresh connection's event may come. */
+const LIVE_EVENT_LAG_MS = 100;
 
 export class ConnectionAttributor {
   readonly #bySource = new Map<string, TrackedConnection[]>();
   readonly #byIp = new Map<string, PodAt[]>();
-  readonly #addressOf: (vu: number) => string;
+  readonly #addressOf: (vu: number) => string | undefined;
 
-  /** `addressOf`: a VU's source address (load/sources.ts sourceAddressOfVu). */
-  constructor(addressOf: (vu: number) => string) {
+  /** `addressOf`: a VU's own source address (load/sources.ts), undefined when it shares one. */
+  constructor(addressOf: (vu: number) => string | undefined) {
     this.#addressOf = addressOf;
   }
 
@@ -81,18 +88,17 @@ export class ConnectionAttributor {
     list.push({ t: ev.t, pod, version });
   }
 
-  /** The connection a request rode, or undefined. */
-  connectionOf(s: Sample): TrackedConnection | undefined {
+  /** The connection a request rode, or undefined. `next`: the send time of the same VU's next request, when known. */
+  connectionOf(s: Sample, next?: number): TrackedConnection | undefined {
     if (!s.u || s.c?.startsWith("stream")) return undefined;
-    const list = this.#bySource.get(this.#addressOf(s.u));
+    const address = this.#addressOf(s.u);
+    const list = address === undefined ? undefined : this.#bySource.get(address);
     if (!list?.length) return undefined;
-    const end = s.t + s.d + SKEW_MS;
     if (s.c === "new") {
-      const i = firstAtOrAfter(list, s.t - SKEW_MS);
-      const c = list[i];
-      return c && c.t <= end ? c : undefined;
+      const c = list[firstAtOrAfter(list, s.t - SKEW_MS)];
+      return c && (next === undefined || c.t < next) ? c : undefined;
     }
-    const i = firstAtOrAfter(list, end + 0.001) - 1;
+    const i = firstAtOrAfter(list, next ?? s.t + s.d + LIVE_EVENT_LAG_MS) - 1;
     return i >= 0 ? list[i] : undefined;
   }
 
@@ -106,9 +112,9 @@ export class ConnectionAttributor {
   }
 
   /** Fills s.v and s.p from the request's connection when the app named no version. True when it did. */
-  attribute(s: Sample): boolean {
+  attribute(s: Sample, next?: number): boolean {
     if (s.v !== "") return false;
-    const c = this.connectionOf(s);
+    const c = this.connectionOf(s, next);
     if (!c) return false;
     const pod = this.podAt(c.podIp, c.t);
     if (!pod) return false;
@@ -134,18 +140,39 @@ function firstAtOrAfter(list: readonly TrackedConnection[], t: number): number {
  * The verdict's pass over a finished run: every request sample without a
  * version gets one from its connection where it can. Mutates the samples.
  */
-export function attributeSamples(samples: Sample[], connections: Iterable<TrackedConnection>, events: readonly RunEvent[], addressOf: (vu: number) => string): AttributionStats {
-  const a = new ConnectionAttributor(addressOf);
-  for (const c of connections) a.addConnection(c);
-  for (const ev of events) if (ev.kind === "pod") a.addPodEvent(ev);
+export function attributeSamples(samples: Sample[], connections: Iterable<TrackedConnection>, events: readonly RunEvent[], addressOf: (vu: number) => string | undefined): AttributionStats {
+  const a = attributorFor(connections, events, addressOf);
+  const next = nextByVu(samples);
   const stats: AttributionStats = { method: "conntrack", byHeader: 0, byConnection: 0, unattributed: 0 };
-  for (const s of samples) {
+  for (const [i, s] of samples.entries()) {
     if (s.c?.startsWith("stream")) continue;
     if (s.v !== "") stats.byHeader++;
-    else if (a.attribute(s)) stats.byConnection++;
+    else if (a.attribute(s, next[i])) stats.byConnection++;
     else stats.unattributed++;
   }
   return stats;
+}
+
+function attributorFor(connections: Iterable<TrackedConnection>, events: readonly RunEvent[], addressOf: (vu: number) => string | undefined): ConnectionAttributor {
+  const a = new ConnectionAttributor(addressOf);
+  for (const c of connections) a.addConnection(c);
+  for (const ev of events) if (ev.kind === "pod") a.addPodEvent(ev);
+  return a;
+}
+
+/** For each sample, the send time of the same VU's next request (undefined for its last). */
+export function nextByVu(samples: readonly Sample[]): (number | undefined)[] {
+  const order = samples.map((_, i) => i).filter((i) => samples[i]!.u && !samples[i]!.c?.startsWith("stream"));
+  order.sort((x, y) => samples[x]!.t - samples[y]!.t);
+  const out: (number | undefined)[] = new Array(samples.length).fill(undefined);
+  const last = new Map<number, number>();
+  for (const i of order) {
+    const s = samples[i]!;
+    const prev = last.get(s.u!);
+    if (prev !== undefined) out[prev] = s.t;
+    last.set(s.u!, i);
+  }
+  return out;
 }
 
 export interface AttributionCheck {
@@ -166,16 +193,15 @@ export interface AttributionCheck {
  * named nothing, and compared with what its headers said. Pure: the samples
  * are not changed.
  */
-export function checkAttribution(samples: readonly Sample[], connections: Iterable<TrackedConnection>, events: readonly RunEvent[], addressOf: (vu: number) => string): AttributionCheck {
-  const a = new ConnectionAttributor(addressOf);
-  for (const c of connections) a.addConnection(c);
-  for (const ev of events) if (ev.kind === "pod") a.addPodEvent(ev);
+export function checkAttribution(samples: readonly Sample[], connections: Iterable<TrackedConnection>, events: readonly RunEvent[], addressOf: (vu: number) => string | undefined): AttributionCheck {
+  const a = attributorFor(connections, events, addressOf);
+  const next = nextByVu(samples);
   const out: AttributionCheck = { compared: 0, attributed: 0, sameVersion: 0, samePod: 0, withPodHeader: 0 };
-  for (const s of samples) {
+  for (const [i, s] of samples.entries()) {
     if (s.s === 0 || s.v === "" || !s.u || s.c?.startsWith("stream")) continue;
     out.compared++;
     const blind: Sample = { ...s, v: "", p: "" };
-    if (!a.attribute(blind)) continue;
+    if (!a.attribute(blind, next[i])) continue;
     out.attributed++;
     if (blind.v === s.v) out.sameVersion++;
     if (s.p !== "") {

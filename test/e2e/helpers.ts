@@ -48,6 +48,7 @@ export interface SummaryJson {
   latency: LatencyVerdict | null;
   database: DatabaseErrors | null;
   migrations: MigrationStep[];
+  attribution: { method: string; byHeader: number; byConnection: number; unattributed: number } | null;
   ingressLag: { controller: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number; cutShort: number } | null;
 }
 

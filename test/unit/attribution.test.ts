@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { attributeSamples, ConnectionAttributor, type TrackedConnection } from "../../harness/verdict/attribution.ts";
 import { conntrackArgv, parseConntrackEvent } from "../../harness/observe/conntrack.ts";
-import { LOAD_SOURCE_RANGE, sourceAddressOfVu } from "../../harness/load/sources.ts";
+import { LOAD_SOURCE_RANGE, ownSourceAddressOfVu, sourceAddressOfVu } from "../../harness/load/sources.ts";
 import type { RunEvent, Sample } from "../../harness/verdict/types.ts";
 
 const addr = (u: number) => `127.1.0.${u}`;
@@ -12,6 +12,10 @@ const pod = (t: number, name: string, ip: string, version: string): RunEvent => 
 const sample = (t: number, u: number, c: "new" | "reuse", extra: Partial<Sample> = {}): Sample => ({ t, d: 10, s: 200, e: 0, v: "", p: "", ph: "deploy", c, u, ...extra });
 
 describe("sourceAddressOfVu (k6 --local-ips: VU n gets index n-1 of the pool, wrapping)", () => {
+  it("ownSourceAddressOfVu: none past the pool, where VUs share addresses", () => {
+    expect(ownSourceAddressOfVu(1022)).toBe("127.1.3.254");
+    expect(ownSourceAddressOfVu(1023)).toBeUndefined();
+  });
   it("maps VUs onto the range across octets and wraps at its size", () => {
     expect(LOAD_SOURCE_RANGE).toBe("127.1.0.1-127.1.3.254");
     expect(sourceAddressOfVu(1)).toBe("127.1.0.1");
@@ -53,9 +57,28 @@ describe("ConnectionAttributor", () => {
     expect(samples.map((s) => s.v)).toEqual(["v1", "v1", "v2"]);
   });
 
-  it("a new-connection request with no connection inside its own span stays unattributed", () => {
-    const samples = [sample(1000, 3, "new")];
-    const stats = attributeSamples(samples, [conn(900, 3, "10.0.0.1"), conn(1100, 3, "10.0.0.1")], pods, addr);
+  it("a new-connection request with no connection before the VU's next request stays unattributed", () => {
+    const samples = [sample(1000, 3, "new"), sample(1050, 3, "new")];
+    const stats = attributeSamples(samples, [conn(900, 3, "10.0.0.1"), conn(1060, 3, "10.0.0.2")], pods, addr);
+    expect(samples.map((s) => s.p)).toEqual(["", "a-2"]);
+    expect(stats.unattributed).toBe(1);
+  });
+
+  it("a connection whose event came after the request ended still counts (measured: 38 ms after the send, d 21 ms; a refused one has d 0)", () => {
+    const samples = [sample(1000, 7, "new", { d: 21.5 }), sample(2000, 7, "new", { d: 0, s: 0, e: 1212 }), sample(3300, 7, "new")];
+    attributeSamples(samples, [conn(1038.3, 7, "10.0.0.2"), conn(2005.2, 7, "10.0.0.1"), conn(3301, 7, "10.0.0.3")], pods, addr);
+    expect(samples.map((s) => s.p)).toEqual(["a-2", "a-1", "b-1"]);
+  });
+
+  it("a keep-alive request whose fresh connection's event came late still gets it, not the old one", () => {
+    const samples = [sample(1000, 8, "reuse"), sample(2000, 8, "reuse", { d: 5 }), sample(3000, 8, "reuse")];
+    attributeSamples(samples, [conn(900, 8, "10.0.0.1"), conn(2060, 8, "10.0.0.3")], pods, addr);
+    expect(samples.map((s) => s.p)).toEqual(["a-1", "b-1", "b-1"]);
+  });
+
+  it("a VU with no address of its own (more VUs than addresses) is not attributed", () => {
+    const samples = [sample(1000, 9, "new")];
+    const stats = attributeSamples(samples, [conn(1001, 9, "10.0.0.1")], pods, (u) => (u === 9 ? undefined : addr(u)));
     expect(samples[0]!.v).toBe("");
     expect(stats.unattributed).toBe(1);
   });
@@ -80,6 +103,9 @@ describe("ConnectionAttributor", () => {
     a.addConnection(conn(1000, 6, "10.0.0.1"));
     expect(a.connectionOf(sample(1000, 6, "new"))?.podIp).toBe("10.0.0.1");
     expect(a.connectionOf(sample(1999, 6, "new"))?.podIp).toBe("10.0.0.2");
+    // Live (next request unknown): a keep-alive request takes the last connection up to its end + 100 ms.
+    expect(a.connectionOf(sample(1900, 6, "reuse"))?.podIp).toBe("10.0.0.2");
+    expect(a.connectionOf(sample(1800, 6, "reuse"))?.podIp).toBe("10.0.0.1");
   });
 });
 

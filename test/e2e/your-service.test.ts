@@ -1,0 +1,100 @@
+// Issue 24 (your service as you ship it). Given the Go example with its
+// version and pod headers switched off (VERSION_HEADERS=false: it names
+// nothing, like most services), deployed with --app and run with the
+// defaults (both probes, the live gate on):
+//   - a good configuration passes rolling, canary and blue-green, with the
+//     per-version table filled from each request's connection (conntrack);
+//   - the broken configuration (no preStop, exits at once) is caught, its
+//     failures traced to the old version's pods;
+// and given two images (the release and a candidate, in two archives), the
+// rollout goes from the first to the second.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
+import { packBinary } from "../../harness/images/pack.ts";
+import { run } from "../../harness/exec.ts";
+import { nodrop, reportHead, runDirsIn, summaryOf, type SummaryJson } from "./helpers.ts";
+
+const SHORT = ["--set", "rollouts=1", "--set", "warmup=5", "--set", "cooldown=5"];
+const EXAMPLE = join(PROJECT_ROOT, "examples", "go-http");
+const ARCHIVE = join(EXAMPLE, ".build", "image.tar");
+
+/** A copy of an example's manifests in a temp folder, headers off, using the example's built archive. */
+function headerless(example: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "nodrop-headerless-"));
+  const src = join(PROJECT_ROOT, "examples", example);
+  const deployment = readFileSync(join(src, "deployment.yaml"), "utf8").replace(
+    '- { name: WORK_MS, value: "20" }',
+    '- { name: WORK_MS, value: "20" }\n            - { name: VERSION_HEADERS, value: "false" }',
+  );
+  expect(deployment).toContain("VERSION_HEADERS");
+  writeFileSync(join(dir, "deployment.yaml"), deployment);
+  writeFileSync(join(dir, "service.yaml"), readFileSync(join(src, "service.yaml"), "utf8"));
+  writeFileSync(join(dir, "nodrop-app.yaml"), `archive: ${ARCHIVE}\n`);
+  return dir;
+}
+
+async function runApp(dir: string, sets: string[] = []): Promise<{ exitCode: number; s: SummaryJson; explain: string; runDir: string }> {
+  const r = await nodrop(["run", "--app", dir, ...SHORT, ...sets.flatMap((x) => ["--set", x])]);
+  const runDir = runDirsIn(r.output)[0];
+  if (!runDir) throw new Error(`no run folder in output:\n${r.output}`);
+  const explain = `${r.output.slice(-2500)}\n--- report ---\n${await reportHead(runDir, 80)}`;
+  return { exitCode: r.exitCode, s: await summaryOf(runDir), explain, runDir };
+}
+
+beforeAll(async () => {
+  // The example's own build (Go, static; packed by nodrop): what a user runs.
+  const r = await run(["sh", join(EXAMPLE, "build.sh")], { reject: false, timeoutMs: 600_000 });
+  expect(r.exitCode, r.stderr || r.stdout).toBe(0);
+}, 600_000);
+
+describe("a service that names no version (no X-App-Version, no X-Pod-Name)", () => {
+  it.each(["rolling", "canary", "blue-green"])("%s: a good configuration passes, versions known from each request's connection", async (strategy) => {
+    const { exitCode, s, explain } = await runApp(headerless("go-http"), [`strategy=${strategy}`, "canaryPause=3", "canarySteps=25,100", "scaleDownDelay=5"]);
+    expect(exitCode, explain).toBe(0);
+    expect(s.verdict, explain).toBe("pass");
+    expect(s.requests.failed).toBe(0);
+    // Nothing came from a header; (almost) every request was traced to its pod.
+    expect(s.attribution, explain).not.toBeNull();
+    expect(s.attribution!.byHeader).toBe(0);
+    expect(s.attribution!.byConnection / s.requests.total, explain).toBeGreaterThanOrEqual(0.99);
+    const versions = Object.fromEntries(s.versions.map((v) => [v.version, v.requests]));
+    expect(Object.keys(versions).filter((v) => v !== "").sort(), explain).toEqual(["v1", "v2"]);
+    expect(versions["v2"], explain).toBeGreaterThanOrEqual(50);
+    // The live gate judged v2 by name, not "0 responses from v2".
+    expect(s.rollback.happened).toBe(false);
+  });
+
+  it("the broken configuration (no preStop, exits at once on SIGTERM) is caught, its failures traced to the old version", async () => {
+    const { exitCode, s, explain } = await runApp(headerless("go-http-broken"));
+    expect([1, 4], explain).toContain(exitCode);
+    expect(["fail", "rolled-back"], explain).toContain(s.verdict);
+    expect(s.requests.failed, explain).toBeGreaterThan(0);
+    // The old pods exiting cut or refused the requests: v1 has failures in the versions table.
+    const v1 = s.versions.find((v) => v.version === "v1");
+    expect(v1?.failed ?? 0, explain).toBeGreaterThan(0);
+  });
+});
+
+describe("two images: the release and the candidate", () => {
+  it("rolls from the first image to the second and passes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nodrop-two-images-"));
+    // The same service under two names in two archives, as a release and tonight's build would be.
+    await packBinary({ binary: join(EXAMPLE, ".build", "server"), name: "nodrop.example/go-http:2.0-rc1", out: join(dir, "candidate.tar"), port: 8080 });
+    writeFileSync(join(dir, "deployment.yaml"), readFileSync(join(EXAMPLE, "deployment.yaml"), "utf8"));
+    writeFileSync(
+      join(dir, "nodrop-app.yaml"),
+      `archive: ${ARCHIVE}\nversions:\n  - image: nodrop.example/go-http:1.0\n  - image: nodrop.example/go-http:2.0-rc1\n    archive: candidate.tar\n`,
+    );
+    const { exitCode, s, explain, runDir } = await runApp(dir);
+    expect(exitCode, explain).toBe(0);
+    expect(s.verdict).toBe("pass");
+    expect(s.versions.map((v) => v.version).sort()).toEqual(["v1", "v2"]);
+    // v1's pods ran the release, v2's the candidate.
+    const manifests = readFileSync(join(runDir, "manifests.yaml"), "utf8");
+    expect(manifests).toMatch(/image: nodrop\.example\/go-http:1\.0\b/);
+    expect(manifests).toMatch(/image: nodrop\.example\/go-http:2\.0-rc1\b/);
+  });
+});
