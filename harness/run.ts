@@ -49,7 +49,8 @@ import { scenarioEnv } from "../scenarios/lib/params.ts";
 import { chartData, type ChartData, writeReports } from "../reports/index.ts";
 import { applyAll } from "./deploy/apply.ts";
 import { appConfig, loadUserApp, type UserApp } from "./userapp/load.ts";
-import { patchExtra } from "./userapp/patch.ts";
+import { placeCompanion } from "./userapp/companions.ts";
+import { RUN_DEPLOYMENT_NAME } from "./deploy/rolling.ts";
 import { setupIngress } from "./ingress/index.ts";
 import { setupDatabase } from "./deploy/database.ts";
 import { migrationHooks } from "./deploy/migration.ts";
@@ -165,7 +166,10 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           });
 
           const ctx: DeployContext = { config, kube, provider, namespace, runId, image, events, runDir, defer: (name, fn) => cleanup.defer(name, fn, { always: true }), ...(app ? { app } : {}) };
-          if (app?.extras.length) await step("app ConfigMaps and Secrets", () => applyAll(ctx, app.extras.map((o) => patchExtra(o, runId, namespace)), "app config"));
+          if (app?.extras.length) {
+            const place = { runId, namespace, deploymentName: app.deployment.metadata?.name ?? "", runDeploymentName: RUN_DEPLOYMENT_NAME };
+            await step(`the app's ${app.extras.length} other object(s) (${[...new Set(app.extras.map((o) => String(o["kind"])))].join(", ")})`, () => applyAll(ctx, app.extras.map((o) => placeCompanion(o, place)), "app objects"));
+          }
           if (usesDatabase(config)) {
             const db = await step("PostgreSQL in the run namespace (Debian's build, packed locally), with v1's schema", () => setupDatabase(ctx));
             ctx.databaseUrl = db.url;

@@ -8,7 +8,9 @@ import { applyAll } from "./apply.ts";
 import { nodePortOf, renderWorkload, workloadPort } from "./workload.ts";
 import { AnalysisFailedError, type DeployContext, type DeployStrategy, guard, type RolloutResult, SERVICE_NAME, servingPods, versionSelector } from "./strategy.ts";
 
-const NAME = "app";
+/** The rolling strategy's one Deployment (an app's HorizontalPodAutoscaler is pointed at it). */
+export const RUN_DEPLOYMENT_NAME = "app";
+const NAME = RUN_DEPLOYMENT_NAME;
 
 function deployment(ctx: DeployContext, version: string, bad: boolean) {
   return renderWorkload(ctx, { runId: ctx.runId, namespace: ctx.namespace, name: NAME, version, image: ctx.image, replicas: ctx.config.replicas, bad });

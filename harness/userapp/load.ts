@@ -21,9 +21,9 @@ import { ConfigError, type RunConfig } from "../config.ts";
 import { run } from "../exec.ts";
 import { step } from "../log.ts";
 import { imageNamesInArchive, normalizeRef } from "./archive.ts";
+import { companionProblem } from "./companions.ts";
 
 export const APP_FILE = "nodrop-app.yaml";
-const EXTRA_KINDS = ["ConfigMap", "Secret"];
 
 export interface UserApp {
   dir: string;
@@ -39,7 +39,8 @@ export interface UserApp {
   path: string;
   versionHeader: string;
   podHeader: string;
-  extras: object[];
+  /** The objects beside the Deployment (userapp/companions.ts), as the user wrote them. */
+  extras: Array<Record<string, unknown>>;
   /** versions: the app container's image for v1, v2, … (normalised); absent: the Deployment's image for every version. */
   versionImages?: string[];
   /** Every image a run imports, with the archive that holds it. */
@@ -106,10 +107,12 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
   const kinds = (k: string) => objects.filter((o) => o.obj["kind"] === k);
   const deployments = kinds("Deployment");
   if (deployments.length !== 1) fail(folder, `needs exactly one Deployment manifest, found ${deployments.length}`);
-  const other = objects.filter((o) => !["Deployment", "Service", ...EXTRA_KINDS].includes(String(o.obj["kind"])));
-  if (other.length) fail(folder, `${other[0]!.file}: kind '${String(other[0]!.obj["kind"])}' is not supported (allowed: Deployment, Service, ${EXTRA_KINDS.join(", ")})`);
-  if (kinds("Service").length > 1) fail(folder, "at most one Service manifest (nodrop makes the NodePort Service; only the targetPort is read)");
   const { file, obj } = deployments[0]!;
+  for (const o of objects) {
+    if (o === deployments[0]) continue;
+    const problem = companionProblem(o.obj);
+    if (problem) fail(folder, `${o.file}: ${problem}`);
+  }
   if (obj["apiVersion"] !== "apps/v1") fail(folder, `${file}: the Deployment must be apps/v1 (got ${String(obj["apiVersion"])})`);
   const deployment = obj as unknown as V1Deployment;
   const containers = deployment.spec?.template?.spec?.containers ?? [];
@@ -119,7 +122,11 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
   const missingImage = [...containers, ...(deployment.spec?.template?.spec?.initContainers ?? [])].find((c) => !c.image);
   if (missingImage) fail(folder, `${file}: container '${missingImage.name}' has no image`);
 
-  const service = kinds("Service")[0]?.obj as V1Service | undefined;
+  // The Service that selects the Deployment's pods gives the port the load uses (nodrop makes its own NodePort for it).
+  const podLabels = deployment.spec?.template?.metadata?.labels ?? {};
+  const selects = (svc: V1Service) => Object.entries(svc.spec?.selector ?? {}).every(([k, v]) => podLabels[k] === v) && Object.keys(svc.spec?.selector ?? {}).length > 0;
+  const services = kinds("Service").map((o) => o.obj as V1Service);
+  const service = services.find(selects) ?? services[0];
   const port = opts.port ?? service?.spec?.ports?.[0]?.targetPort ?? container!.ports?.[0]?.containerPort;
   if (port === undefined) fail(folder, `no port: give the container a containerPort, a Service with a targetPort, or 'port' in ${APP_FILE}`);
 
@@ -163,7 +170,7 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
     }
   }
 
-  const extras = objects.filter((o) => EXTRA_KINDS.includes(String(o.obj["kind"]))).map((o) => o.obj);
+  const extras = objects.filter((o) => o !== deployments[0]).map((o) => o.obj);
   return {
     dir,
     archive,
@@ -191,6 +198,10 @@ export function appConfig(config: RunConfig, app: UserApp): RunConfig {
   const pod = spec.template.spec!;
   const c = pod.containers.find((x) => x.name === app.container)!;
   const out = { ...config };
+  const hpa = app.extras.find((o) => o["kind"] === "HorizontalPodAutoscaler");
+  if (hpa && config.strategy !== "rolling") {
+    throw new ConfigError(`strategy: ${config.strategy} sets each track's replicas itself, and the app's HorizontalPodAutoscaler '${String((hpa["metadata"] as Record<string, unknown> | undefined)?.["name"])}' would fight it: use strategy=rolling, or leave the HPA out of the app folder`);
+  }
   const needed = config.scenario === "drain" ? 1 : config.rollouts + 1;
   if (app.versionImages && app.versionImages.length < needed) {
     throw new ConfigError(`rollouts: ${config.rollouts} rollout(s) need ${needed} versions, and ${APP_FILE} in ${app.dir} lists ${app.versionImages.length} under versions (set rollouts to at most ${app.versionImages.length - 1}, or add versions)`);

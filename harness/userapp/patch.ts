@@ -89,10 +89,3 @@ export function patchDeployment(template: V1Deployment, containerName: string, c
     },
   };
 }
-
-/** ConfigMaps and Secrets of the app folder, moved into the run's namespace with its labels. */
-export function patchExtra(obj: { metadata?: { name?: string; labels?: Record<string, string> } }, runId: string, namespace: string): object {
-  const o = clone(obj) as { metadata?: Record<string, unknown> };
-  const meta = o.metadata ?? {};
-  return { ...o, metadata: { name: meta["name"], namespace, labels: { ...((meta["labels"] as Record<string, string>) ?? {}), ...commonLabels(runId) } } };
-}

@@ -82,7 +82,8 @@ describe("loadUserApp: bad folders exit 2 before the cluster", () => {
     expect(app.image).toBe("example.com/web:1");
     expect(app.port).toBe("http");
     expect(app.container).toBe("web");
-    expect(app.extras).toHaveLength(1);
+    // The Service is applied too (as ClusterIP; nodrop makes the NodePort), beside the ConfigMap.
+    expect(app.extras.map((o) => o["kind"])).toEqual(["Service", "ConfigMap"]);
   });
 
   it("reads the path the load requests and the headers that name the version and the pod", async () => {
@@ -94,7 +95,7 @@ describe("loadUserApp: bad folders exit 2 before the cluster", () => {
     [{ "d.yaml": DEPLOYMENT("example.com/web:1"), "nodrop-app.yaml": "versionHeader: X Build\n" }, /versionHeader: an HTTP header name/],
     [{ "d.yaml": DEPLOYMENT("example.com/web:2") }, /does not hold example\.com\/web:2 \(it holds: example\.com\/web:1\); nothing can be pulled here/],
     [{ "d.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n" }, /needs exactly one Deployment manifest, found 0/],
-    [{ "d.yaml": `${DEPLOYMENT("example.com/web:1")}---\napiVersion: batch/v1\nkind: Job\nmetadata: { name: j }\n` }, /kind 'Job' is not supported \(allowed: Deployment, Service, ConfigMap, Secret\)/],
+    [{ "d.yaml": `${DEPLOYMENT("example.com/web:1")}---\napiVersion: batch/v1\nkind: Job\nmetadata: { name: j }\n` }, /d\.yaml: Job 'j' \(batch\/v1\) cannot be placed in the run's namespace: nodrop applies the Deployment and only these namespaced kinds beside it: ConfigMap, Secret, ServiceAccount, Service, Role \(rbac/],
     [{ "d.yaml": "kind: [unclosed\n" }, /d\.yaml is not valid YAML/],
     [{ "d.yaml": DEPLOYMENT("example.com/web:1"), "nodrop-app.yaml": "archive: missing.tar\n" }, /image archive missing\.tar not found/],
     [{ "d.yaml": DEPLOYMENT("example.com/web:1"), "nodrop-app.yaml": "container: db\n" }, /container 'db' is not in the Deployment \(has: web\)/],
