@@ -4,7 +4,7 @@
 # container registry, no prebuilt binary downloads.
 #
 # Idempotent and cached by version: a second run only checks markers and
-# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|browser|traefik|nginx|postgres|k6-operator|debian|kubernetes|kubeadm|nerdctl|k6|kind|pause]
+# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|browser|traefik|nginx|postgres|k6-operator|debian|kubernetes|kubeadm|nerdctl|helm|k6|kind|pause]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -338,6 +338,7 @@ case $what in
   kind) install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION" ;;
   kubeadm) install_kubeadm ;;
   nerdctl) install_nerdctl ;;
+  helm) install_go_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" ;;
   browser) install_browser ;;
   traefik)
     install_go_module_build traefik github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" ./cmd/traefik
@@ -362,6 +363,6 @@ case $what in
     install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION"
     install_kubernetes
     ;;
-  *) die "unknown target '$what' (allowed: all, kind-all, browser, traefik, nginx, postgres, k6-operator, debian, kubernetes, kubeadm, nerdctl, pause, k6, kind)" ;;
+  *) die "unknown target '$what' (allowed: all, kind-all, browser, traefik, nginx, postgres, k6-operator, debian, kubernetes, kubeadm, nerdctl, helm, pause, k6, kind)" ;;
 esac
 ok "tools ready in $CACHE_DIR ($(( $(ts) - start_all )) s)"

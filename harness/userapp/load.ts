@@ -1,7 +1,10 @@
 // A user's app folder, read and checked before any cluster work (problems are
 // ConfigErrors: exit 2). The folder holds:
-//   *.yaml | *.yml      exactly one apps/v1 Deployment; at most one Service
-//                       (only its targetPort is used); ConfigMaps and Secrets
+//   *.yaml | *.yml      exactly one apps/v1 Deployment, and the namespaced
+//                       objects kept beside it (userapp/companions.ts); a
+//                       Service selecting its pods gives the port; or instead
+//                       `helm: {chart, values, release}` / `kustomize: DIR`
+//                       in nodrop-app.yaml, rendered here (userapp/render.ts)
 //   nodrop-app.yaml     optional: archive (default image.tar), build (a shell
 //                       command run in the folder that writes the archive),
 //                       container (default: the first), port, path (what the
@@ -12,7 +15,7 @@
 //                       Deployment's image with a new APP_VERSION)
 //   image.tar           an OCI layout or `docker save` archive holding every
 //                       image the Deployment's containers name
-import { access, readdir, readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import type { V1Deployment, V1Service } from "@kubernetes/client-node";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
@@ -22,6 +25,7 @@ import { run } from "../exec.ts";
 import { step } from "../log.ts";
 import { imageNamesInArchive, normalizeRef } from "./archive.ts";
 import { companionProblem } from "./companions.ts";
+import { type ManifestSource, renderManifests } from "./render.ts";
 
 export const APP_FILE = "nodrop-app.yaml";
 
@@ -58,6 +62,15 @@ const AppFile = z
     path: z.string().regex(/^\/[^\s#\\]*$/, "a path starting with /, e.g. /api/health").default("/"),
     versionHeader: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "an HTTP header name").default("X-App-Version"),
     podHeader: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "an HTTP header name").default("X-Pod-Name"),
+    helm: z
+      .object({
+        chart: z.string().min(1, "the chart's folder"),
+        values: z.array(z.string().min(1)).default([]),
+        release: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/, "a Helm release name (lowercase letters, digits, -)").default("app"),
+      })
+      .strict()
+      .optional(),
+    kustomize: z.string().min(1, "the overlay's folder").optional(),
     versions: z.array(VersionEntry).min(2, "at least two versions (v1 is what runs before the first rollout, v2 what it rolls to)").optional(),
   })
   .strict();
@@ -78,16 +91,14 @@ async function readAppFile(dir: string): Promise<z.infer<typeof AppFile>> {
     fail(dir, `${APP_FILE} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }
   const r = AppFile.safeParse(doc);
-  if (!r.success) fail(dir, `${APP_FILE}: ${r.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")} (allowed keys: archive, build, container, port, path, versionHeader, podHeader, versions)`);
+  if (!r.success) fail(dir, `${APP_FILE}: ${r.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")} (allowed keys: archive, build, container, port, path, versionHeader, podHeader, helm, kustomize, versions)`);
   return r.data!;
 }
 
-async function readManifests(dir: string): Promise<Array<{ file: string; obj: Record<string, unknown> }>> {
-  const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f) && f !== APP_FILE).sort();
-  if (!files.length) fail(dir, "no manifests (*.yaml) in the folder");
+async function readManifests(dir: string, source: ManifestSource): Promise<Array<{ file: string; obj: Record<string, unknown> }>> {
   const out: Array<{ file: string; obj: Record<string, unknown> }> = [];
-  for (const file of files) {
-    for (const doc of parseAllDocuments(await readFile(join(dir, file), "utf8"))) {
+  for (const { file, text } of await renderManifests(dir, source, APP_FILE, (problem) => fail(dir, problem))) {
+    for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length) fail(dir, `${file} is not valid YAML: ${doc.errors[0]!.message.split("\n")[0]}`);
       const obj = doc.toJS() as unknown;
       if (obj === null || obj === undefined) continue;
@@ -103,7 +114,13 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
   const dir = resolve(folder);
   if (!(await exists(dir))) fail(folder, "no such folder");
   const opts = await readAppFile(dir);
-  const objects = await readManifests(dir);
+  if (opts.helm && opts.kustomize) fail(folder, `${APP_FILE}: helm and kustomize both set: the manifests come from one of them`);
+  const source: ManifestSource = opts.helm
+    ? { kind: "helm", helm: { chart: opts.helm.chart, values: opts.helm.values, release: opts.helm.release } }
+    : opts.kustomize
+      ? { kind: "kustomize", dir: opts.kustomize }
+      : { kind: "files" };
+  const objects = await readManifests(dir, source);
   const kinds = (k: string) => objects.filter((o) => o.obj["kind"] === k);
   const deployments = kinds("Deployment");
   if (deployments.length !== 1) fail(folder, `needs exactly one Deployment manifest, found ${deployments.length}`);
