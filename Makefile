@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODROP := node bin/nodrop.mjs
 
-.PHONY: help tools tools-kind tools-browser tools-ingress tools-operator deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e test-kind typecheck bench clean
+.PHONY: help tools tools-kind tools-browser tools-ingress tools-operator tools-apps deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e test-kind typecheck bench clean
 
 help:
 	@echo "make demo          the preStop demo: variant A (no preStop) fails, variant B (preStop sleep) passes"
@@ -37,6 +37,12 @@ tools-ingress:
 # runner and starter images. A run takes them on first use too.
 tools-operator:
 	@bash clusters/tools/install.sh k6-operator
+
+# --app with a Helm chart or a kustomize overlay: Helm and kubectl from their
+# pinned Go modules (~3 and ~2 min cold; cached). A run builds them on first use too.
+tools-apps:
+	@bash clusters/tools/install.sh helm
+	@bash clusters/tools/install.sh kubeadm
 
 # Debian's chromium, for the e2e test that opens the reports in a headless browser.
 tools-browser:
@@ -72,7 +78,7 @@ test-unit: tools deps
 
 # The e2e project brings up the local cluster (or reuses a running one) and
 # tears it down when it created it.
-test-e2e: tools tools-browser tools-ingress tools-operator deps
+test-e2e: tools tools-browser tools-ingress tools-operator tools-apps deps
 	npx vitest run --project e2e $(call VITEST_REPORT,e2e)
 
 # kind on nerdctl + nodrop's own containerd, with the offline node image

@@ -2,8 +2,9 @@
 // version and pod headers switched off (VERSION_HEADERS=false: it names
 // nothing, like most services), deployed with --app and run with the
 // defaults (both probes, the live gate on):
-//   - a good configuration passes rolling, canary and blue-green, with the
-//     per-version table filled from each request's connection (conntrack);
+//   - a good configuration passes rolling (the helm and kustomize examples),
+//     canary and blue-green, with the per-version table filled from each
+//     request's connection (conntrack);
 //   - the broken configuration (no preStop, exits at once) is caught, its
 //     failures traced to the old version's pods;
 // and given two images (the release and a candidate, in two archives), the
@@ -51,7 +52,8 @@ beforeAll(async () => {
 }, 600_000);
 
 describe("a service that names no version (no X-App-Version, no X-Pod-Name)", () => {
-  it.each(["rolling", "canary", "blue-green"])("%s: a good configuration passes, versions known from each request's connection", async (strategy) => {
+  // Rolling is the helm and kustomize examples' strategy (below): both are headerless too.
+  it.each(["canary", "blue-green"])("%s: a good configuration passes, versions known from each request's connection", async (strategy) => {
     const { exitCode, s, explain } = await runApp(headerless("go-http"), [`strategy=${strategy}`, "canaryPause=3", "canarySteps=25,100", "scaleDownDelay=5"]);
     expect(exitCode, explain).toBe(0);
     expect(s.verdict, explain).toBe("pass");
@@ -96,5 +98,25 @@ describe("two images: the release and the candidate", () => {
     const manifests = readFileSync(join(runDir, "manifests.yaml"), "utf8");
     expect(manifests).toMatch(/image: nodrop\.example\/go-http:1\.0\b/);
     expect(manifests).toMatch(/image: nodrop\.example\/go-http:2\.0-rc1\b/);
+  });
+});
+
+describe("manifests as users keep them", () => {
+  it.each([
+    ["helm-chart", /kind: ServiceAccount[\s\S]*kind: PodDisruptionBudget|kind: PodDisruptionBudget[\s\S]*kind: ServiceAccount/],
+    ["kustomize", /kind: ServiceAccount[\s\S]*kind: PodDisruptionBudget|kind: PodDisruptionBudget[\s\S]*kind: ServiceAccount/],
+  ])("examples/%s renders, applies its companions in the run namespace and passes", async (example, companions) => {
+    const { exitCode, s, explain, runDir } = await runApp(join(PROJECT_ROOT, "examples", example));
+    expect(exitCode, explain).toBe(0);
+    expect(s.verdict).toBe("pass");
+    // The examples' service names no version (VERSION_HEADERS=false): the versions come from the connections.
+    expect(s.attribution!.byHeader, explain).toBe(0);
+    expect(s.attribution!.byConnection / s.requests.total, explain).toBeGreaterThanOrEqual(0.99);
+    expect(s.versions.map((v) => v.version).filter((v) => v !== "").sort()).toEqual(["v1", "v2"]);
+    const manifests = readFileSync(join(runDir, "manifests.yaml"), "utf8");
+    expect(manifests).toMatch(companions);
+    // Every object went to the run's namespace, none to the chart's or overlay's own.
+    const namespaces = new Set([...manifests.matchAll(/^\s+namespace: (\S+)$/gm)].map((m) => m[1]));
+    expect([...namespaces]).toEqual([`nodrop-${s.runId}`]);
   });
 });
