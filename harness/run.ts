@@ -48,7 +48,7 @@ import { faultAfterFailure, watchRun } from "./watchdog.ts";
 import { scenarioEnv } from "../scenarios/lib/params.ts";
 import { chartData, type ChartData, writeReports } from "../reports/index.ts";
 import { applyAll } from "./deploy/apply.ts";
-import { appConfig, loadUserApp, type UserApp } from "./userapp/load.ts";
+import { appConfig, loadUserApp, requestEnv, type UserApp } from "./userapp/load.ts";
 import { placeCompanion } from "./userapp/companions.ts";
 import { RUN_DEPLOYMENT_NAME } from "./deploy/rolling.ts";
 import { setupIngress } from "./ingress/index.ts";
@@ -213,14 +213,14 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
                 runDir,
                 script,
                 runners: config.runners,
-                env: scenarioEnv({ target: inCluster, targetScope: "cluster", ...scenarioParams }),
+                env: { ...scenarioEnv({ target: inCluster, targetScope: "cluster", ...scenarioParams }), ...requestEnv(app) },
                 apply: (objects, note) => applyAll(ctx, objects, note),
                 defer: (name, fn) => cleanup.defer(name, fn, { always: true }),
               }),
             );
           } else {
             k6 = await step(`k6: ${config.rate} req/s to ${target}`, () =>
-              startK6({ script, runDir, k6Path: toolPaths().k6, env: scenarioEnv({ target, ...scenarioParams }), ...(tracking ? { attribute: tracking.attribute } : {}) }),
+              startK6({ script, runDir, k6Path: toolPaths().k6, env: { ...scenarioEnv({ target, ...scenarioParams }), ...requestEnv(app) }, ...(tracking ? { attribute: tracking.attribute } : {}) }),
             );
           }
           const started = k6;

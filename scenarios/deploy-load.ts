@@ -14,6 +14,7 @@ import type { Options } from "k6/options";
 import { defaultPreAllocatedVUs, parseScenarioParams, splitRate } from "./lib/params.ts";
 import { formatSample, phaseAt, sampleRecord } from "./lib/sample.ts";
 import { streamFate, streamUrl } from "./lib/stream.ts";
+import { okField, parseRequests, pickRequest } from "./lib/requests.ts";
 
 // k6 provides console in every context; @types/k6 does not declare it and the
 // scenario's lib (ES2020, no DOM) has none.
@@ -81,10 +82,26 @@ const CLOSE = { Connection: "close" };
 const BODY = JSON.stringify({ order: 1 });
 const HEADERS = { version: P.versionHeader, pod: P.podHeader };
 
+// nodrop-app.yaml `requests` (lib/requests.ts): the mix users send, each
+// judged by its own success statuses. Absent: METHOD to TARGET, 200 only.
+const REQUESTS = parseRequests(__ENV);
+const ORIGIN = (/^https?:\/\/[^/]+/.exec(P.target) ?? [""])[0];
+// k6 builds response callbacks in the init context only.
+const CALLBACKS = REQUESTS.map((r) => http.expectedStatuses(...r.ok));
+
 export default function (): void {
   const conn = exec.scenario.name === "newconn" ? "new" : "reuse";
   const t = Date.now();
   const ph = phaseAt(t - exec.scenario.startTime, P.warmupS);
+  if (REQUESTS.length) {
+    const spec = pickRequest(REQUESTS, exec.scenario.iterationInTest);
+    const headers = conn === "new" ? { ...spec.headers, ...CLOSE } : spec.headers;
+    const params = { timeout: TIMEOUT_MS, tags: { phase: ph, request: spec.name }, headers, responseCallback: CALLBACKS[REQUESTS.indexOf(spec)] };
+    const res = http.request(spec.method, `${ORIGIN}${spec.path}`, spec.body ?? null, params);
+    const ok = okField(spec, res.status);
+    console.log(formatSample({ ...sampleRecord(t, res, ph, conn, HEADERS), u: exec.vu.idInInstance, q: spec.name, ...(ok === undefined ? {} : { ok }) }));
+    return;
+  }
   const params = { timeout: TIMEOUT_MS, tags: { phase: ph }, ...(conn === "new" ? { headers: CLOSE } : {}) };
   const res = P.method === "POST" ? http.post(P.target, BODY, params) : http.get(P.target, params);
   console.log(formatSample({ ...sampleRecord(t, res, ph, conn, HEADERS), u: exec.vu.idInInstance }));

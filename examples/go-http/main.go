@@ -5,8 +5,11 @@
 // VERSION_HEADERS=false: it sends neither header, like most services; nodrop
 // then finds each request's pod from its connection (README "Your own app").
 //
-// GRACEFUL_SHUTDOWN=true: on SIGTERM it reports not-ready, finishes the
-// requests in flight and closes idle keep-alive connections (http.Server.Shutdown).
+// GRACEFUL_SHUTDOWN=true: on SIGTERM it reports not-ready, answers every
+// request with "Connection: close" for DRAIN_SECONDS (default 2) so that
+// keep-alive clients leave on a response rather than race a close (a POST
+// cannot be retried), then finishes the requests in flight and closes the
+// idle connections (http.Server.Shutdown).
 // GRACEFUL_SHUTDOWN=false: SIGTERM ends the process at once (Go's default),
 // which is the broken variant.
 package main
@@ -46,6 +49,33 @@ func main() {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+	// An API beside "/" for nodrop's request mixes (examples/requests): POST
+	// /api/orders answers 201; with API_TOKEN set, /api/ wants
+	// "Authorization: Bearer $API_TOKEN" and answers 401 without it.
+	token := os.Getenv("API_TOKEN")
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if token != "" && r.Header.Get("Authorization") != "Bearer "+token {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		if r.URL.Path != "/api/orders" {
+			http.NotFound(w, r)
+			return
+		}
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if work > 0 {
+			time.Sleep(time.Duration(work) * time.Millisecond)
+		}
+		if headers {
+			w.Header().Set("X-App-Version", version)
+			w.Header().Set("X-Pod-Name", pod)
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"order":"created"}` + "\n"))
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		if work > 0 {
 			time.Sleep(time.Duration(work) * time.Millisecond)
@@ -57,7 +87,14 @@ func main() {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte("ok " + version + "\n"))
 	})
-	srv := &http.Server{Addr: ":" + env("PORT", "8080"), Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	drain, _ := strconv.Atoi(env("DRAIN_SECONDS", "2"))
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stopping.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		mux.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Addr: ":" + env("PORT", "8080"), Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 
 	if graceful {
 		sig := make(chan os.Signal, 1)
@@ -65,6 +102,7 @@ func main() {
 		go func() {
 			<-sig
 			stopping.Store(true)
+			time.Sleep(time.Duration(drain) * time.Second)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			if err := srv.Shutdown(ctx); err != nil {

@@ -2,11 +2,12 @@
 // the k6-operator's runners): a feed of samples and running totals.
 import { EventEmitter } from "node:events";
 import type { Sample } from "../verdict/types.ts";
+import { isFailed } from "../verdict/counting.ts";
 
 /** Live totals of the request samples (streams' samples are left out: see addSample). */
 export interface SampleCounts {
   total: number;
-  /** status 200 */
+  /** succeeded: status 200, or a status the request's own rule accepts */
   ok: number;
   failed: number;
   /** status (as a string; "0" = no response) -> count */
@@ -95,7 +96,7 @@ export function addSample(c: SampleCounts, s: Sample): void {
   // old pod carries no version: the live analysis would count it against the
   // new version. Streams are judged with every other sample after the run.
   if (s.c?.startsWith("stream")) return;
-  const ok = s.s === 200;
+  const ok = !isFailed(s);
   const status = String(s.s);
   c.total++;
   if (ok) c.ok++;

@@ -26,6 +26,7 @@ import { step } from "../log.ts";
 import { imageNamesInArchive, normalizeRef } from "./archive.ts";
 import { companionProblem } from "./companions.ts";
 import { type ManifestSource, renderManifests } from "./render.ts";
+import { REQUEST_METHODS, REQUESTS_ENV, type RequestSpec, SECRET_ENV_PREFIX, statusesFrom } from "../../scenarios/lib/requests.ts";
 
 export const APP_FILE = "nodrop-app.yaml";
 
@@ -45,11 +46,26 @@ export interface UserApp {
   podHeader: string;
   /** The objects beside the Deployment (userapp/companions.ts), as the user wrote them. */
   extras: Array<Record<string, unknown>>;
+  /** requests: the mix the load sends (scenarios/lib/requests.ts); absent: config.method to `path`, 200 only. */
+  requests?: RequestSpec[];
   /** versions: the app container's image for v1, v2, … (normalised); absent: the Deployment's image for every version. */
   versionImages?: string[];
   /** Every image a run imports, with the archive that holds it. */
   imports: Array<{ archive: string; ref: string }>;
 }
+
+const HEADER_NAME = /^[A-Za-z0-9-]{1,64}$/;
+const RequestEntry = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9 ._/:-]{1,64}$/, "1-64 letters, digits, spaces or ._/:-").optional(),
+    method: z.enum(REQUEST_METHODS).default("GET"),
+    path: z.string().regex(/^\/[^\s#\\]*$/, "a path starting with /, e.g. /api/items?page=2"),
+    weight: z.number().int().min(1).max(1000).default(1),
+    headers: z.record(z.string().regex(HEADER_NAME, "an HTTP header name"), z.union([z.string(), z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name") }).strict()])).default({}),
+    body: z.string().optional(),
+    ok: z.array(z.union([z.number().int(), z.string()])).min(1).default([200]),
+  })
+  .strict();
 
 const VersionEntry = z.object({ image: z.string().min(1, "an image reference"), archive: z.string().min(1).optional() }).strict();
 
@@ -71,6 +87,7 @@ const AppFile = z
       .strict()
       .optional(),
     kustomize: z.string().min(1, "the overlay's folder").optional(),
+    requests: z.array(RequestEntry).min(1).max(50).optional(),
     versions: z.array(VersionEntry).min(2, "at least two versions (v1 is what runs before the first rollout, v2 what it rolls to)").optional(),
   })
   .strict();
@@ -91,7 +108,7 @@ async function readAppFile(dir: string): Promise<z.infer<typeof AppFile>> {
     fail(dir, `${APP_FILE} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }
   const r = AppFile.safeParse(doc);
-  if (!r.success) fail(dir, `${APP_FILE}: ${r.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")} (allowed keys: archive, build, container, port, path, versionHeader, podHeader, helm, kustomize, versions)`);
+  if (!r.success) fail(dir, `${APP_FILE}: ${r.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")} (allowed keys: archive, build, container, port, path, versionHeader, podHeader, helm, kustomize, requests, versions)`);
   return r.data!;
 }
 
@@ -114,6 +131,7 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
   const dir = resolve(folder);
   if (!(await exists(dir))) fail(folder, "no such folder");
   const opts = await readAppFile(dir);
+  const requests = opts.requests ? requestSpecs(folder, opts.requests) : undefined;
   if (opts.helm && opts.kustomize) fail(folder, `${APP_FILE}: helm and kustomize both set: the manifests come from one of them`);
   const source: ManifestSource = opts.helm
     ? { kind: "helm", helm: { chart: opts.helm.chart, values: opts.helm.values, release: opts.helm.release } }
@@ -195,6 +213,7 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
     images: imports.map((x) => x.ref),
     imports,
     ...(versionImages ? { versionImages } : {}),
+    ...(requests ? { requests } : {}),
     deployment,
     container: container!.name,
     port: port!,
@@ -203,6 +222,30 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
     podHeader: opts.podHeader,
     extras,
   };
+}
+
+/** The app file's requests as the scenario takes them; a header from an unset environment variable is refused now. */
+function requestSpecs(folder: string, entries: z.infer<typeof RequestEntry>[]): RequestSpec[] {
+  return entries.map((r, i) => {
+    const at = `${APP_FILE}: requests.${i}`;
+    let ok: number[] = [];
+    try {
+      ok = statusesFrom(r.ok);
+    } catch (e) {
+      fail(folder, `${at}.ok: ${(e as Error).message}`);
+    }
+    if (r.body !== undefined && (r.method === "GET" || r.method === "HEAD")) fail(folder, `${at}.body: a ${r.method} request sends no body (use POST, PUT or PATCH)`);
+    const headers: Record<string, string> = {};
+    const secretHeaders: Record<string, string> = {};
+    for (const [h, v] of Object.entries(r.headers)) {
+      if (typeof v === "string") headers[h] = v;
+      else {
+        if (process.env[v.env] === undefined) fail(folder, `${at}.headers.${h}: the environment variable ${v.env} is not set (its value is sent as the header, never written to a file)`);
+        secretHeaders[h] = v.env;
+      }
+    }
+    return { name: r.name ?? `${r.method} ${r.path}`, method: r.method, path: r.path, weight: r.weight, headers, secretHeaders, ...(r.body !== undefined ? { body: r.body } : {}), ok };
+  });
 }
 
 /**
@@ -215,6 +258,12 @@ export function appConfig(config: RunConfig, app: UserApp): RunConfig {
   const pod = spec.template.spec!;
   const c = pod.containers.find((x) => x.name === app.container)!;
   const out = { ...config };
+  if (app.requests && explicit.has("method")) {
+    throw new ConfigError(`method: the app's ${APP_FILE} lists its requests, each with its own method; leave method unset`);
+  }
+  if (app.requests?.some((r) => Object.keys(r.secretHeaders).length) && config.load === "operator") {
+    throw new ConfigError(`load: operator runs k6 as pods whose environment is stored in the cluster; the app's requests take a header from an environment variable (a secret): use load=local`);
+  }
   const hpa = app.extras.find((o) => o["kind"] === "HorizontalPodAutoscaler");
   if (hpa && config.strategy !== "rolling") {
     throw new ConfigError(`strategy: ${config.strategy} sets each track's replicas itself, and the app's HorizontalPodAutoscaler '${String((hpa["metadata"] as Record<string, unknown> | undefined)?.["name"])}' would fight it: use strategy=rolling, or leave the HPA out of the app folder`);
@@ -244,3 +293,15 @@ export const appOption = (apps: Map<string, UserApp>, config: RunConfig): { app?
   const app = config.app ? apps.get(config.app) : undefined;
   return app ? { app } : {};
 };
+
+/**
+ * The k6 environment for the app's requests: the list as JSON, and each
+ * secret header's value under NODROP_SECRET_<VAR> (read from this process's
+ * environment now; passed on k6's command line only, never written to a file).
+ */
+export function requestEnv(app: UserApp | undefined): Record<string, string> {
+  if (!app?.requests) return {};
+  const env: Record<string, string> = { [REQUESTS_ENV]: JSON.stringify(app.requests) };
+  for (const r of app.requests) for (const v of Object.values(r.secretHeaders)) env[`${SECRET_ENV_PREFIX}${v}`] = process.env[v] ?? "";
+  return env;
+}

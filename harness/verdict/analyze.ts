@@ -100,7 +100,7 @@ export function describeFailures(samples: readonly Sample[], total = samples.len
 function describeFailureHistogram(h: Histogram, errs: ErrorCodeCount[], total: number): string {
   const conn = h["0"] ?? 0;
   const http = Object.entries(h)
-    .filter(([st]) => st !== "0" && st !== "200")
+    .filter(([st]) => st !== "0")
     .sort((a, b) => b[1] - a[1] || Number(a[0]) - Number(b[0]));
   const failed = conn + http.reduce((n, [, c]) => n + c, 0);
   if (failed === 0) return `0 of ${total} requests failed`;
@@ -377,11 +377,13 @@ export function judge(input: JudgeInput): Verdict {
     windowRateEvidence(rates, config.targetRate, origin),
     gapEvidence(gapScan.gaps, gapScan.longestMs, wins.length > 0, config.targetRate, origin),
   ];
-  const fault = faultEvidence(evidence.fault, samples.filter(isFailed), origin);
+  const failedSamples = samples.filter(isFailed);
+  const fault = faultEvidence(evidence.fault, failedSamples, origin);
   const ordered = [interrupted, fault, coverage, pods, k6, ...extra];
   const extraProblems = [interrupted, fault, ...extra].flatMap((f) => f.problems);
 
-  const failureLine = describeFailureHistogram(hist, errs, total);
+  // Failed statuses only: a 201 the request expects is a success, a 200 it did not expect a failure.
+  const failureLine = describeFailureHistogram(failedSamples.length === 0 ? {} : histogram(failedSamples), errs, total);
   const where =
     failed === 0
       ? ""
@@ -415,7 +417,6 @@ export function judge(input: JudgeInput): Verdict {
 
   if (rolledBack) {
     outcome = "rolled-back";
-    const failedSamples = samples.filter(isFailed);
     const byVersion: Record<string, number> = {};
     const byPhase: Record<string, number> = {};
     for (const s of failedSamples) {
@@ -467,7 +468,7 @@ export function judge(input: JudgeInput): Verdict {
   } else if (slow.length > 0) {
     outcome = "fail";
     reasons.push(...slow);
-    reasons.push(`${failureLine}: every request got HTTP 200, but the new version answered slower than the warm-up allows`);
+    reasons.push(`${failureLine}: every request succeeded, but the new version answered slower than the warm-up allows`);
     reasons.push(...ordered.flatMap((f) => f.problems).map((p) => `note: ${p}`));
   } else {
     const problems = ordered.flatMap((f) => f.problems);
@@ -477,7 +478,7 @@ export function judge(input: JudgeInput): Verdict {
       if (total > 0) reasons.push(failureLine);
     } else {
       outcome = "pass";
-      reasons.push(`${failureLine}: every request got HTTP 200`);
+      reasons.push(`${failureLine}: every request got ${samples.some((x) => x.ok !== undefined || x.q !== undefined) ? "a status its request counts as success" : "HTTP 200"}`);
       reasons.push(
         `${inWindow} requests inside deploy windows (minimum ${config.minRequestsInWindow}): ${countList(inWindowByLabel)}`,
       );

@@ -72,7 +72,8 @@ export function k6ErrorName(code: number): string {
   return "unknown error";
 }
 
-export const isFailed = (s: Sample): boolean => s.s !== 200;
+/** Failed: not 200, unless the request's own success statuses said otherwise (sample field `ok`). */
+export const isFailed = (s: Pick<Sample, "s" | "ok">): boolean => (s.ok === undefined ? s.s !== 200 : !s.ok);
 
 /** status -> count; "0" = connection errors. */
 export function histogram(samples: readonly Sample[]): Histogram {

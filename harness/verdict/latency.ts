@@ -39,6 +39,7 @@
 //
 // Only requests answered 200 count (failures are judged on their own; timing
 // them would only repeat them), and streams do not (their duration is their length).
+import { isFailed } from "./counting.ts";
 import type { DeployWindow, PhaseStats, Sample } from "./types.ts";
 
 export interface LatencyStats {
@@ -104,7 +105,7 @@ export interface LatencyVerdict {
 
 export const DEFAULT_MIN_LATENCY_REQUESTS = 100;
 
-const counted = (s: Sample): boolean => s.s === 200 && !(s.c ?? "").startsWith("stream");
+const counted = (s: Sample): boolean => !isFailed(s) && !(s.c ?? "").startsWith("stream");
 
 /** Nearest-rank percentile of ascending `sorted` (q in 0..1). */
 export function percentile(sorted: ArrayLike<number>, q: number): number {
@@ -139,7 +140,7 @@ function versionsIn(samples: readonly Sample[], from: number, to: number): strin
 
 function answeredBefore(samples: readonly Sample[], t: number): Set<string> {
   const seen = new Set<string>();
-  for (const s of samples) if (s.t < t && s.s === 200) seen.add(s.v);
+  for (const s of samples) if (s.t < t && !isFailed(s)) seen.add(s.v);
   return seen;
 }
 

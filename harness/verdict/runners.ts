@@ -1,6 +1,7 @@
 // load=operator: each runner's share of the requests, from the samples it
 // sent (tagged `r`) and what it said of itself (k6's summary, its exit).
 // Pure.
+import { isFailed } from "./counting.ts";
 import type { RunnerReport } from "../load/operator/runners.ts";
 import type { Sample } from "./types.ts";
 
@@ -38,7 +39,7 @@ export function runnerShares(samples: Sample[], reports: RunnerReport[], engine:
     if (s.r === undefined) continue;
     const x = by.get(s.r) ?? { n: 0, failed: 0, first: s.t, last: s.t };
     x.n++;
-    if (s.s !== 200) x.failed++;
+    if (isFailed(s)) x.failed++;
     if (s.t < x.first) x.first = s.t;
     if (s.t > x.last) x.last = s.t;
     by.set(s.r, x);

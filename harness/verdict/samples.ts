@@ -53,7 +53,7 @@ class StringPool {
 const NO_POOL = { get: (x: string) => x };
 
 function toSample(o: Record<string, unknown>, pool: { get(x: string): string } = NO_POOL): Sample | null {
-  const { t, d, s, e, v, p, ph, c, db, r, u } = o;
+  const { t, d, s, e, v, p, ph, c, db, r, u, ok, q } = o;
   // t and s are required; the rest defaults when absent but must have the right type when present.
   if (!isNum(t) || t < 0) return null;
   if (!isNum(s) || !Number.isInteger(s) || s < 0 || s > 999) return null;
@@ -74,6 +74,8 @@ function toSample(o: Record<string, unknown>, pool: { get(x: string): string } =
     ...(typeof db === "string" && db !== "" ? { db: pool.get(db) } : {}),
     ...(typeof r === "string" && r !== "" ? { r: pool.get(r) } : {}),
     ...(isNum(u) && Number.isInteger(u) && u > 0 ? { u } : {}),
+    ...(typeof ok === "boolean" ? { ok } : {}),
+    ...(typeof q === "string" && q !== "" ? { q: pool.get(q) } : {}),
   };
 }
 

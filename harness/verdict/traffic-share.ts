@@ -3,6 +3,7 @@
 // answered, against the weight the route was given. Measured from the moment
 // the controller served the step's weights (the "canary-step" event is
 // recorded once its API shows them) to the next step, rollback or window end.
+import { isFailed } from "./counting.ts";
 import type { RunEvent, Sample } from "./types.ts";
 
 /** A step's share may differ from its weight by this many percentage points (the controller's weighted round robin is exact to within a request per cycle; the rest is timing at the step's edges). */
@@ -33,7 +34,7 @@ export function stepShares(events: readonly RunEvent[], samples: readonly Sample
     let requests = 0;
     let canary = 0;
     for (const s of samples) {
-      if (s.t < ev.t || s.t >= end || s.s !== 200 || !s.v) continue;
+      if (s.t < ev.t || s.t >= end || isFailed(s) || !s.v) continue;
       requests++;
       if (s.v === canaryVersion) canary++;
     }

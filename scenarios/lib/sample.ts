@@ -43,6 +43,14 @@ export interface SampleRecord {
    * (harness/verdict/attribution.ts).
    */
   u?: number;
+  /**
+   * Whether the status counted as success, written only where it differs
+   * from the default rule "200 and nothing else" (nodrop-app.yaml
+   * `requests[].ok`: e.g. true for an expected 204, false for a 200 where 201 was expected).
+   */
+  ok?: boolean;
+  /** The request's name when the load mixes several (lib/requests.ts). */
+  q?: string;
 }
 
 /** The header the sample app sets when its database failed a request (app/db.ts). */
@@ -80,11 +88,13 @@ export function sampleRecord(t: number, res: ResponseLike, ph: Phase, c?: ConnKi
   };
 }
 
-/** One compact JSON line, keys in a fixed order: {"t":…,"d":…,"s":…,"e":…,"v":…,"p":…,"ph":…[,"c":…][,"db":…][,"u":…]}. */
+/** One compact JSON line, keys in a fixed order: {"t":…,"d":…,"s":…,"e":…,"v":…,"p":…,"ph":…[,"c":…][,"db":…][,"u":…][,"ok":…][,"q":…]}. */
 export function formatSample(r: SampleRecord): string {
   const o: Record<string, unknown> = { t: r.t, d: r.d, s: r.s, e: r.e, v: r.v, p: r.p, ph: r.ph };
   if (r.c) o["c"] = r.c;
   if (r.db) o["db"] = r.db;
   if (r.u) o["u"] = r.u;
+  if (r.ok !== undefined) o["ok"] = r.ok;
+  if (r.q) o["q"] = r.q;
   return JSON.stringify(o);
 }
