@@ -21,7 +21,8 @@ import { strategyFor } from "./deploy/index.ts";
 import type { DeployContext, RolloutResult } from "./deploy/strategy.ts";
 import { buildAppImage } from "./images/app-image.ts";
 import { Kube } from "./kube.ts";
-import { bundleScenario } from "./load/bundle.ts";
+import { bundleScenario, bundleUserScenario } from "./load/bundle.ts";
+import { requestsFromSummary } from "./load/k6-metrics.ts";
 import { startK6, type K6Run, type K6StopResult } from "./load/k6.ts";
 import { startOperatorLoad, unaskedEnds, type OperatorRun } from "./load/operator/load.ts";
 import { runnerShares } from "./verdict/runners.ts";
@@ -195,7 +196,9 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
             cleanup.defer("stop connection tracking", () => t.stop(), { always: true });
           }
 
-          const script = await step("bundle scenario (tsc + esbuild)", () => bundleScenario(join(PROJECT_ROOT, "scenarios", "deploy-load.ts"), runDir));
+          const script = app?.scenario
+            ? await step(`bundle your scenario ${relative(process.cwd(), app.scenario) || app.scenario} (tsc + esbuild, with nodrop/scenario)`, () => bundleUserScenario(app.scenario!, runDir))
+            : await step("bundle scenario (tsc + esbuild)", () => bundleScenario(join(PROJECT_ROOT, "scenarios", "deploy-load.ts"), runDir));
           abort.throwIfAborted();
 
           // The load's duration is only a safety cap: the harness stops k6 when the
@@ -298,6 +301,9 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       await tracking?.stop();
       const attribution = tracking ? attributeSamples(cancelled.kept, await readConnections(join(runDir, CONNTRACK_FILE)), events.events, ownSourceAddressOfVu) : undefined;
       const dropped = k6 ? await k6.dropped() : { total: null, series: [] };
+      // Every request k6 sent must be a sample (a scenario of the user's own may forget one).
+      // (Streams are requests to k6 too, and samples when they end.)
+      const recorded = k6 && config.load !== "operator" ? { sent: await requestsFromSummary(k6.files.summary), lines: read.samples.length } : undefined;
       const k6Problem = k6Error(failure, cause, stopResult);
       const verdict = judge({
         samples: cancelled.kept,
@@ -321,6 +327,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         dropped,
         cancelledAtStop: cancelled.byCode,
         ...(attribution ? { attribution } : {}),
+        ...(recorded ? { recorded } : {}),
       });
       const loadRunners = k6 && "runners" in k6 ? runnerShares(cancelled.kept, (k6 as OperatorRun).runners(), `Grafana's k6-operator ${toolPaths().k6Operator.version}`) : undefined;
       const drainFacts = config.scenario === "drain" ? drainSummary(events.events, cancelled.kept) : null;

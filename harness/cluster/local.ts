@@ -358,10 +358,12 @@ export class LocalProvider implements ClusterProvider, FaultWatchable, Connectio
 
   async loadImage(archive: string, ref: string): Promise<void> {
     await this.ctr(["images", "import", "--no-unpack=false", "--all-platforms", archive]);
-    const r = await this.ctr(["images", "ls", "-q"]);
-    if (!r.stdout.split("\n").includes(ref)) {
-      throw new Error(`image ${ref} not present in containerd after importing ${archive} (have: ${r.stdout.split("\n").join(", ")})`);
-    }
+    const r = await this.ctr(["images", "ls"]);
+    // NAME TYPE DIGEST …: a tag is found by name; a digest reference (repo@sha256:…) by a name of that repository with that digest.
+    const rows = r.stdout.split("\n").slice(1).map((l) => l.split(/\s+/)).filter((c) => c.length >= 3);
+    const at = ref.indexOf("@");
+    const found = at < 0 ? rows.some((c) => c[0] === ref) : rows.some((c) => c[2] === ref.slice(at + 1) && (c[0] === ref || c[0]!.startsWith(`${ref.slice(0, at)}:`)));
+    if (!found) throw new Error(`image ${ref} not present in containerd after importing ${archive} (have: ${rows.map((c) => `${c[0]} ${c[2]}`).join(", ")})`);
   }
 
   async collectLogs(dir: string): Promise<void> {

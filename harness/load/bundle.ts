@@ -2,7 +2,7 @@
 // Two steps: tsc type-checks the scenarios against @types/k6 (esbuild only
 // strips types, it never checks them), then esbuild bundles the entry with its
 // local imports (scenarios/lib/*.ts) and leaves k6's own modules as imports.
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -24,6 +24,39 @@ export class ScenarioTypeError extends Error {
 export interface BundleOptions {
   /** The project tsc checks first. Default: scenarios/tsconfig.json (k6 types only, no Node). */
   tsconfig?: string;
+}
+
+/** The name a user's scenario imports nodrop's sampling library by. */
+export const SCENARIO_LIB_NAME = "nodrop/scenario";
+export const SCENARIO_LIB = join(REPO_ROOT, "scenarios", "lib", "k6.ts");
+
+/**
+ * A user's scenario (nodrop-app.yaml `scenario`), wherever it lives: a
+ * tsconfig written into `outDir` that checks just that file against
+ * @types/k6 and nodrop's library (resolved from nodrop's own node_modules,
+ * so the user's folder needs none), then the same bundle as nodrop's own.
+ */
+export async function bundleUserScenario(entry: string, outDir: string): Promise<string> {
+  await mkdir(outDir, { recursive: true });
+  const types = join(REPO_ROOT, "node_modules", "@types", "k6");
+  const tsconfig = join(resolve(outDir), "tsconfig.scenario.json");
+  await writeFile(
+    tsconfig,
+    JSON.stringify(
+      {
+        extends: SCENARIOS_TSCONFIG,
+        compilerOptions: {
+          typeRoots: [join(REPO_ROOT, "node_modules", "@types")],
+          paths: { [SCENARIO_LIB_NAME]: [SCENARIO_LIB], k6: [join(types, "index.d.ts")], "k6/*": [join(types, "*")] },
+        },
+        include: [],
+        files: [resolve(entry)],
+      },
+      null,
+      2,
+    ),
+  );
+  return bundleScenario(entry, outDir, { tsconfig });
 }
 
 /** Runs `tsc -p <tsconfig> --noEmit`; throws ScenarioTypeError with the compiler output on any error. */
@@ -70,6 +103,8 @@ export async function bundleScenario(entry: string, outDir: string, opts: Bundle
     target: "es2020",
     // Built into the k6 binary; resolved by k6 at run time, never bundled.
     external: ["k6", "k6/*"],
+    // A user's scenario imports nodrop's sampling library by name.
+    alias: { [SCENARIO_LIB_NAME]: SCENARIO_LIB },
     // k6 reads inline source maps, so a stack trace or an init error points at
     // the .ts line instead of the bundle's.
     sourcemap: "inline",

@@ -154,3 +154,14 @@ export class DroppedIterationsPoller {
     return this.#series.map((p) => ({ ...p }));
   }
 }
+
+/** k6's own count of HTTP requests (http_reqs) from k6-summary.json; null when unknown. */
+export async function requestsFromSummary(file: string): Promise<number | null> {
+  try {
+    const doc = JSON.parse(await readFile(file, "utf8")) as { metrics?: Record<string, { count?: unknown } | undefined> };
+    const count = doc.metrics?.["http_reqs"]?.count;
+    return typeof count === "number" && Number.isFinite(count) && count >= 0 ? count : null;
+  } catch {
+    return null;
+  }
+}

@@ -16,10 +16,34 @@ export function normalizeRef(ref: string): string {
   return name;
 }
 
+/** "docker.io/library/web:1" → "docker.io/library/web"; a digest reference loses its digest. */
+export function repositoryOf(normalized: string): string {
+  const at = normalized.indexOf("@");
+  if (at >= 0) return normalized.slice(0, at);
+  const lastSlash = normalized.lastIndexOf("/");
+  const colon = normalized.indexOf(":", lastSlash + 1);
+  return colon < 0 ? normalized : normalized.slice(0, colon);
+}
+
 const ANNOTATIONS = ["io.containerd.image.name", "org.opencontainers.image.ref.name"];
 
 /** Image names (normalised) in an OCI layout or docker-save tar; throws when the file is not such an archive. */
 export async function imageNamesInArchive(file: string): Promise<string[]> {
+  return (await imagesInArchive(file)).names;
+}
+
+export interface ArchiveImages {
+  /** Tagged names, normalised. */
+  names: string[];
+  /** The same images as repository@digest (OCI layouts only: the entry's manifest or index digest). */
+  digestRefs: string[];
+}
+
+/** Whether the archive holds `ref` (normalised): by name, or a digest reference by its repository and digest. */
+export const archiveHolds = (a: ArchiveImages, ref: string): boolean => a.names.includes(ref) || a.digestRefs.includes(ref);
+
+/** The images of an OCI layout or docker-save tar; throws when the file is not such an archive. */
+export async function imagesInArchive(file: string): Promise<ArchiveImages> {
   const wanted = new Map<string, Buffer[]>([["index.json", []], ["manifest.json", []]]);
   await list({
     file,
@@ -32,15 +56,22 @@ export async function imageNamesInArchive(file: string): Promise<string[]> {
   });
   const text = (p: string) => (wanted.get(p)!.length ? Buffer.concat(wanted.get(p)!).toString("utf8") : undefined);
   const names = new Set<string>();
+  const digestRefs = new Set<string>();
   const index = text("index.json");
   if (index) {
-    const doc = JSON.parse(index) as { manifests?: Array<{ annotations?: Record<string, string> }> };
+    const doc = JSON.parse(index) as { manifests?: Array<{ digest?: string; annotations?: Record<string, string> }> };
     for (const m of doc.manifests ?? []) {
       const a = m.annotations ?? {};
       const full = a[ANNOTATIONS[0]!];
       // ref.name alone may be just a tag ("1.0"): only a full reference counts.
       const ref = full ?? a[ANNOTATIONS[1]!];
-      if (ref && (full || ref.includes(":") || ref.includes("/"))) names.add(normalizeRef(ref));
+      if (!ref || !(full || ref.includes(":") || ref.includes("/"))) continue;
+      const name = normalizeRef(ref);
+      names.add(name);
+      // A Deployment may pin the image by digest (repo@sha256:…): the digest of
+      // this entry (a manifest, or a multi-platform index) is that image's, and
+      // the kubelet finds it by the repository's digest once imported.
+      if (m.digest && /^sha256:[0-9a-f]{64}$/.test(m.digest)) digestRefs.add(`${repositoryOf(name)}@${m.digest}`);
     }
   }
   const manifest = text("manifest.json");
@@ -49,5 +80,5 @@ export async function imageNamesInArchive(file: string): Promise<string[]> {
     for (const m of doc) for (const t of m.RepoTags ?? []) names.add(normalizeRef(t));
   }
   if (!index && !manifest) throw new Error("not an image archive: it has neither index.json (OCI layout) nor manifest.json (docker save)");
-  return [...names].sort();
+  return { names: [...names].sort(), digestRefs: [...digestRefs].sort() };
 }

@@ -23,7 +23,7 @@ import { z } from "zod";
 import { ConfigError, type RunConfig } from "../config.ts";
 import { run } from "../exec.ts";
 import { step } from "../log.ts";
-import { imageNamesInArchive, normalizeRef } from "./archive.ts";
+import { archiveHolds, type ArchiveImages, imagesInArchive, normalizeRef } from "./archive.ts";
 import { companionProblem } from "./companions.ts";
 import { type ManifestSource, renderManifests } from "./render.ts";
 import { REQUEST_METHODS, REQUESTS_ENV, type RequestSpec, SECRET_ENV_PREFIX, statusesFrom } from "../../scenarios/lib/requests.ts";
@@ -46,6 +46,8 @@ export interface UserApp {
   podHeader: string;
   /** The objects beside the Deployment (userapp/companions.ts), as the user wrote them. */
   extras: Array<Record<string, unknown>>;
+  /** scenario: the user's own k6 scenario in TypeScript (absolute path), bundled instead of nodrop's. */
+  scenario?: string;
   /** requests: the mix the load sends (scenarios/lib/requests.ts); absent: config.method to `path`, 200 only. */
   requests?: RequestSpec[];
   /** versions: the app container's image for v1, v2, … (normalised); absent: the Deployment's image for every version. */
@@ -88,6 +90,7 @@ const AppFile = z
       .optional(),
     kustomize: z.string().min(1, "the overlay's folder").optional(),
     requests: z.array(RequestEntry).min(1).max(50).optional(),
+    scenario: z.string().regex(/\.ts$/, "a TypeScript file (*.ts)").optional(),
     versions: z.array(VersionEntry).min(2, "at least two versions (v1 is what runs before the first rollout, v2 what it rolls to)").optional(),
   })
   .strict();
@@ -108,7 +111,7 @@ async function readAppFile(dir: string): Promise<z.infer<typeof AppFile>> {
     fail(dir, `${APP_FILE} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }
   const r = AppFile.safeParse(doc);
-  if (!r.success) fail(dir, `${APP_FILE}: ${r.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")} (allowed keys: archive, build, container, port, path, versionHeader, podHeader, helm, kustomize, requests, versions)`);
+  if (!r.success) fail(dir, `${APP_FILE}: ${r.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")} (allowed keys: archive, build, container, port, path, versionHeader, podHeader, helm, kustomize, requests, scenario, versions)`);
   return r.data!;
 }
 
@@ -132,6 +135,9 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
   if (!(await exists(dir))) fail(folder, "no such folder");
   const opts = await readAppFile(dir);
   const requests = opts.requests ? requestSpecs(folder, opts.requests) : undefined;
+  if (opts.requests && opts.scenario) fail(folder, `${APP_FILE}: requests and scenario both set: a scenario of your own sends its own requests`);
+  const scenario = opts.scenario ? (isAbsolute(opts.scenario) ? opts.scenario : join(dir, opts.scenario)) : undefined;
+  if (scenario && !(await exists(scenario))) fail(folder, `${APP_FILE}: scenario: ${opts.scenario} not found`);
   if (opts.helm && opts.kustomize) fail(folder, `${APP_FILE}: helm and kustomize both set: the manifests come from one of them`);
   const source: ManifestSource = opts.helm
     ? { kind: "helm", helm: { chart: opts.helm.chart, values: opts.helm.values, release: opts.helm.release } }
@@ -173,17 +179,17 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
     });
   }
   if (!(await exists(archive))) fail(folder, `image archive ${opts.archive} not found${opts.build ? " after the build" : ` (write it with \`docker save\` or an OCI layout tar, or set 'build' in ${APP_FILE})`}`);
-  let held: string[] = [];
+  let held: ArchiveImages = { names: [], digestRefs: [] };
   try {
-    held = await imageNamesInArchive(archive);
+    held = await imagesInArchive(archive);
   } catch (e) {
     fail(folder, `${opts.archive}: ${(e as Error).message}`);
   }
   // With versions, the app container's own image in the manifest is replaced: only the others must be in the archive.
   const others = opts.versions ? containers.filter((c) => c !== container) : containers;
   const images = [...new Set([...others, ...(deployment.spec?.template?.spec?.initContainers ?? [])].map((c) => normalizeRef(c.image!)))];
-  const absent = images.filter((i) => !held.includes(i));
-  if (absent.length) fail(folder, `${opts.archive} does not hold ${absent.join(", ")} (it holds: ${held.join(", ") || "no named image"}); nothing can be pulled here`);
+  const absent = images.filter((i) => !archiveHolds(held, i));
+  if (absent.length) fail(folder, `${opts.archive} does not hold ${absent.join(", ")} (it holds: ${held.names.join(", ") || "no named image"}); nothing can be pulled here`);
   const imports = images.map((ref) => ({ archive, ref }));
   let versionImages: string[] | undefined;
   if (opts.versions) {
@@ -192,14 +198,14 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
       const file = v.archive ? (isAbsolute(v.archive) ? v.archive : join(dir, v.archive)) : archive;
       const name = v.archive ?? opts.archive;
       if (!(await exists(file))) fail(folder, `versions[${i}].archive: ${name} not found`);
-      let has: string[] = [];
+      let has: ArchiveImages = { names: [], digestRefs: [] };
       try {
-        has = file === archive ? held : await imageNamesInArchive(file);
+        has = file === archive ? held : await imagesInArchive(file);
       } catch (e) {
         fail(folder, `versions[${i}].archive: ${name}: ${(e as Error).message}`);
       }
       const ref = normalizeRef(v.image);
-      if (!has.includes(ref)) fail(folder, `versions[${i}].image: ${name} does not hold ${ref} (it holds: ${has.join(", ") || "no named image"}); nothing can be pulled here`);
+      if (!archiveHolds(has, ref)) fail(folder, `versions[${i}].image: ${name} does not hold ${ref} (it holds: ${has.names.join(", ") || "no named image"}); nothing can be pulled here`);
       versionImages.push(ref);
       if (!imports.some((x) => x.ref === ref)) imports.push({ archive: file, ref });
     }
@@ -214,6 +220,7 @@ export async function loadUserApp(folder: string): Promise<UserApp> {
     imports,
     ...(versionImages ? { versionImages } : {}),
     ...(requests ? { requests } : {}),
+    ...(scenario ? { scenario } : {}),
     deployment,
     container: container!.name,
     port: port!,

@@ -24,6 +24,7 @@ import { interruptedEvidence } from "./evidence/interrupted.ts";
 import { faultEvidence } from "./evidence/fault.ts";
 import { k6Evidence } from "./evidence/k6.ts";
 import { malformedEvidence } from "./evidence/malformed.ts";
+import { recordedEvidence } from "./evidence/recorded.ts";
 import { podsEvidence } from "./evidence/pods.ts";
 import { windowRateEvidence, windowRates } from "./evidence/window-rate.ts";
 import { countList, formatOffset, inc, plural, seconds } from "./format.ts";
@@ -373,6 +374,7 @@ export function judge(input: JudgeInput): Verdict {
   const k6 = k6Evidence(evidence);
   const extra = [
     malformedEvidence(malformed),
+    ...(input.recorded ? [recordedEvidence(input.recorded.sent, input.recorded.lines)] : []),
     dropped.finding,
     windowRateEvidence(rates, config.targetRate, origin),
     gapEvidence(gapScan.gaps, gapScan.longestMs, wins.length > 0, config.targetRate, origin),

@@ -168,6 +168,8 @@ export interface JudgeInput {
   cancelledAtStop?: Record<string, number>;
   /** How the samples' versions were known when the app sends no version header (verdict/attribution.ts). */
   attribution?: AttributionStats;
+  /** k6's own request count (http_reqs) against the sample lines recorded (cancelled ones included); absent: not compared. */
+  recorded?: { sent: number | null; lines: number };
 }
 
 export interface BlastRadius {

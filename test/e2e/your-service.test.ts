@@ -120,3 +120,33 @@ describe("manifests as users keep them", () => {
     expect([...namespaces]).toEqual([`nodrop-${s.runId}`]);
   });
 });
+
+describe("requests as users send them", () => {
+  it("examples/requests: a weighted mix with a Host header, a token from the environment, a body and 201 as success passes; the token is in no file", async () => {
+    process.env["SHOP_API_AUTH"] = "Bearer example-token";
+    const { exitCode, s, explain, runDir } = await runApp(join(PROJECT_ROOT, "examples", "requests"));
+    expect(exitCode, explain).toBe(0);
+    expect(s.verdict).toBe("pass");
+    const lines = readFileSync(join(runDir, "samples.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { q?: string; s: number; ok?: boolean });
+    const home = lines.filter((l) => l.q === "home").length;
+    const orders = lines.filter((l) => l.q === "create order");
+    // Weights 3:1, and every order answered 201 (a success by its own rule).
+    expect(home / orders.length).toBeGreaterThan(2.5);
+    expect(home / orders.length).toBeLessThan(3.5);
+    expect(orders.every((o) => o.s === 201 && o.ok === true), explain).toBe(true);
+    // Neither the header's value nor the Secret's is written into the run's files.
+    const { stdout } = await run(["grep", "-rl", "example-token", runDir], { reject: false });
+    expect(stdout.trim(), "files holding the token").toBe("");
+  });
+
+  it("examples/custom-scenario: a TypeScript scenario of your own (two requests per iteration) runs, and every request it sent is in samples.ndjson", async () => {
+    const { exitCode, s, explain, runDir } = await runApp(join(PROJECT_ROOT, "examples", "custom-scenario"), ["rate=150"]);
+    expect(exitCode, explain).toBe(0);
+    expect(s.verdict).toBe("pass");
+    const lines = readFileSync(join(runDir, "samples.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { q?: string });
+    const sent = (JSON.parse(readFileSync(join(runDir, "k6-summary.json"), "utf8")) as { metrics: { http_reqs: { count: number } } }).metrics.http_reqs.count;
+    expect(lines.length, `k6 counted ${sent} requests`).toBeGreaterThanOrEqual(sent);
+    expect(new Set(lines.map((l) => l.q))).toEqual(new Set(["browse", "order"]));
+    expect(s.evidence.find((e) => e.check === "every request recorded")?.ok, explain).toBe(true);
+  });
+});
