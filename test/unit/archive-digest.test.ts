@@ -51,3 +51,11 @@ describe("digest references", () => {
     expect(await imagesInArchive(join(dir, "multi.tar"))).toEqual({ names: ["example.com/multi:2"], digestRefs: [`example.com/multi@${digest}`] });
   });
 });
+
+describe("hostPlatform", () => {
+  it("names the host's platform as OCI does (the local provider imports only that one's layers)", async () => {
+    const { hostPlatform } = await import("../../harness/cluster/local.ts");
+    expect(hostPlatform("x64")).toBe("linux/amd64");
+    expect(hostPlatform("arm64")).toBe("linux/arm64");
+  });
+});
