@@ -190,10 +190,17 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           // Which pod each of k6's connections went to: versions without the app's header.
           if (canTrackConnections(provider) && config.load !== "operator" && !front) {
             const hostPort = provider.hostPortFor(nodePort);
-            const t = (tracking = await step(`connection tracking for port ${hostPort} (conntrack: the pod behind each connection)`, () =>
+            // Without it the run goes on: versions then come from headers only, and the gate judges every request (deploy/strategy.ts).
+            tracking = await step(`connection tracking for port ${hostPort} (conntrack: the pod behind each connection)`, () =>
               startConnectionTracking(provider.connectionEventsArgv(hostPort), hostPort, runDir, events),
-            ));
-            cleanup.defer("stop connection tracking", () => t.stop(), { always: true });
+            ).catch((e: Error) => {
+              if (e instanceof RunAbortedError) throw e;
+              events.record("connection-tracking-unavailable", { message: e.message });
+              log.warn(`connection tracking unavailable, versions come from response headers only: ${e.message.split("\n")[0]}`);
+              return undefined;
+            });
+            const t = tracking;
+            if (t) cleanup.defer("stop connection tracking", () => t.stop(), { always: true });
           }
 
           const script = app?.scenario

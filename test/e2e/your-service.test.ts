@@ -81,14 +81,15 @@ describe("a service that names no version (no X-App-Version, no X-Pod-Name)", ()
 });
 
 describe("two images: the release and the candidate", () => {
-  it("rolls from the first image to the second and passes", async () => {
+  it("rolls from the first image to the second (pinned by digest) and passes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "nodrop-two-images-"));
-    // The same service under two names in two archives, as a release and tonight's build would be.
-    await packBinary({ binary: join(EXAMPLE, ".build", "server"), name: "nodrop.example/go-http:2.0-rc1", out: join(dir, "candidate.tar"), port: 8080 });
+    // The same service as tonight's candidate in an archive of its own (packed without the
+    // exposed port, so its manifest and digest differ), pinned by digest as a release pipeline would.
+    const candidate = await packBinary({ binary: join(EXAMPLE, ".build", "server"), name: "nodrop.example/go-http:2.0-rc1", out: join(dir, "candidate.tar") });
     writeFileSync(join(dir, "deployment.yaml"), readFileSync(join(EXAMPLE, "deployment.yaml"), "utf8"));
     writeFileSync(
       join(dir, "nodrop-app.yaml"),
-      `archive: ${ARCHIVE}\nversions:\n  - image: nodrop.example/go-http:1.0\n  - image: nodrop.example/go-http:2.0-rc1\n    archive: candidate.tar\n`,
+      `archive: ${ARCHIVE}\nversions:\n  - image: nodrop.example/go-http:1.0\n  - image: nodrop.example/go-http@${candidate.manifestDigest}\n    archive: candidate.tar\n`,
     );
     const { exitCode, s, explain, runDir } = await runApp(dir);
     expect(exitCode, explain).toBe(0);
@@ -97,7 +98,7 @@ describe("two images: the release and the candidate", () => {
     // v1's pods ran the release, v2's the candidate.
     const manifests = readFileSync(join(runDir, "manifests.yaml"), "utf8");
     expect(manifests).toMatch(/image: nodrop\.example\/go-http:1\.0\b/);
-    expect(manifests).toMatch(/image: nodrop\.example\/go-http:2\.0-rc1\b/);
+    expect(manifests).toContain(`image: nodrop.example/go-http@${candidate.manifestDigest}`);
   });
 });
 
