@@ -90,6 +90,8 @@ export interface Summary extends VerdictEvidence {
   migrations: MigrationStep[];
   /** Where versions came from when the app named none: its connections (conntrack); null: not traced (harness/verdict/attribution.ts). */
   attribution: AttributionStats | null;
+  /** The live gate's passed analyses: by version, or every request where no response named one. */
+  gates: NonNullable<Verdict["gates"]>;
   rollback: { happened: boolean; at: string | null; reason: string | null };
   blastRadius: BlastRadius | null;
   malformedLines: number;
@@ -138,6 +140,7 @@ export function buildSummary(input: ReportInput): Summary {
     database: v.database ?? null,
     migrations: v.migrations ?? [],
     attribution: v.attribution ?? null,
+    gates: v.gates ?? [],
     rollback: {
       happened: v.rollback.happened,
       at: v.rollback.at === null ? null : iso(v.rollback.at),

@@ -281,6 +281,11 @@ export function markdownReport(input: ReportInput): string {
     out.push(attributionText(v.attribution));
     out.push("");
   }
+  const blind = (v.gates ?? []).filter((g) => g.mode === "every-request");
+  if (blind.length) {
+    out.push(`No response named its version and the connections could not be traced here, so the live gate judged every request sent while the new version's pods were serving (old version's included): ${blind.map((g) => `${g.version}: ${g.reason}`).join("; ")}.`);
+    out.push("");
+  }
 
   out.push("## Outages");
   out.push("");

@@ -212,7 +212,10 @@ export async function guard<T>(ctx: DeployContext, version: string, until: Promi
       if (a?.verdict === "fail") throw new AnalysisFailedError(a.reason);
       if (done) {
         bakeStart ??= clock.now();
-        if (!a || a.verdict === "pass") return;
+        if (!a || a.verdict === "pass") {
+          if (a) ctx.events?.record("analysis", { version, outcome: "pass", mode: unnamed ? "every-request" : "by-version", reason: a.reason });
+          return;
+        }
         if (clock.now() - bakeStart >= bakeTimeoutMs) {
           // No evidence is not a pass: the gate stays shut.
           throw new AnalysisFailedError(`analysis inconclusive after ${bakeTimeoutMs / 1000} s: ${a.reason.replace(/^analysis pending: /, "")}`);

@@ -532,5 +532,14 @@ export function judge(input: JudgeInput): Verdict {
     interrupted: evidence.interrupted ?? null,
     evidence: ordered.flatMap((f) => f.checks),
     ...(input.attribution ? { attribution: input.attribution } : {}),
+    ...gatesOf(events),
   };
+}
+
+/** The live gate's passed analyses, from the "analysis" events. */
+function gatesOf(events: readonly RunEvent[]): { gates?: NonNullable<Verdict["gates"]> } {
+  const gates = events
+    .filter((e) => e.kind === "analysis" && e["outcome"] === "pass")
+    .map((e) => ({ version: String(e["version"] ?? ""), mode: e["mode"] === "every-request" ? ("every-request" as const) : ("by-version" as const), reason: String(e["reason"] ?? "") }));
+  return gates.length ? { gates } : {};
 }

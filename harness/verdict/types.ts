@@ -283,4 +283,6 @@ export interface Verdict {
   evidence: EvidenceCheck[];
   /** Versions from the requests' connections (conntrack) where the app named none; absent: not tracked. */
   attribution?: AttributionStats;
+  /** The live gate's passed analyses ("analysis" events): by version, or every request where no response named one. */
+  gates?: { version: string; mode: "by-version" | "every-request"; reason: string }[];
 }

@@ -49,6 +49,7 @@ export interface SummaryJson {
   database: DatabaseErrors | null;
   migrations: MigrationStep[];
   attribution: { method: string; byHeader: number; byConnection: number; unattributed: number } | null;
+  gates: { version: string; mode: string; reason: string }[];
   ingressLag: { controller: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number; cutShort: number } | null;
 }
 

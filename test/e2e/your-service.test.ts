@@ -69,6 +69,16 @@ describe("a service that names no version (no X-App-Version, no X-Pod-Name)", ()
     expect(s.rollback.happened).toBe(false);
   });
 
+  it("through an ingress controller (connections not traceable) the gate judges every request sent while v2 serves, and the report says so", async () => {
+    const { exitCode, s, explain, runDir } = await runApp(headerless("go-http"), ["path=ingress"]);
+    expect(exitCode, explain).toBe(0);
+    expect(s.verdict).toBe("pass");
+    expect(s.attribution).toBeNull();
+    expect(s.gates.map((g) => `${g.version} ${g.mode}`), explain).toEqual(["v2 every-request"]);
+    expect(s.gates[0]!.reason).toMatch(/^analysis passed: 0 of \d+ requests sent while v2's pods were serving failed/);
+    expect(readFileSync(join(runDir, "report.md"), "utf8")).toMatch(/the live gate judged every request sent while the new version's pods were serving/);
+  });
+
   it("the broken configuration (no preStop, exits at once on SIGTERM) is caught, its failures traced to the old version", async () => {
     const { exitCode, s, explain } = await runApp(headerless("go-http-broken"));
     expect([1, 4], explain).toContain(exitCode);

@@ -86,3 +86,19 @@ describe("guard with an app that names no version", () => {
     expect((err as Error).message).toBe("analysis inconclusive after 5 s: v2's pods are not serving yet");
   });
 });
+
+describe("the gate's passed analyses in the verdict", () => {
+  it("records the mode so the report can say the gate judged every request", async () => {
+    const { judge } = await import("../../harness/verdict/analyze.ts");
+    const v = judge({
+      samples: [],
+      events: [{ t: 1, kind: "analysis", version: "v2", outcome: "pass", mode: "every-request", reason: "analysis passed: 0 of 600 requests …" }],
+      evidence: { podsReplaced: true, k6ExitCode: 0 },
+      config: { minRequestsInWindow: 1, targetRate: 1 },
+      startedAt: 0,
+      endedAt: 10,
+      dropped: { total: 0, series: [] },
+    });
+    expect(v.gates).toEqual([{ version: "v2", mode: "every-request", reason: "analysis passed: 0 of 600 requests …" }]);
+  });
+});
