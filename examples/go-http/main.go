@@ -49,6 +49,19 @@ func main() {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+	// Every answer: WORK_MS of work, the two headers (unless switched off), the body.
+	answer := func(w http.ResponseWriter, status int, body string) {
+		if work > 0 {
+			time.Sleep(time.Duration(work) * time.Millisecond)
+		}
+		if headers {
+			w.Header().Set("X-App-Version", version)
+			w.Header().Set("X-Pod-Name", pod)
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}
+
 	// An API beside "/" for nodrop's request mixes (examples/requests): POST
 	// /api/orders answers 201; with API_TOKEN set, /api/ wants
 	// "Authorization: Bearer $API_TOKEN" and answers 401 without it.
@@ -66,26 +79,10 @@ func main() {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		if work > 0 {
-			time.Sleep(time.Duration(work) * time.Millisecond)
-		}
-		if headers {
-			w.Header().Set("X-App-Version", version)
-			w.Header().Set("X-Pod-Name", pod)
-		}
-		w.WriteHeader(http.StatusCreated)
-		_, _ = w.Write([]byte(`{"order":"created"}` + "\n"))
+		answer(w, http.StatusCreated, `{"order":"created"}`+"\n")
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		if work > 0 {
-			time.Sleep(time.Duration(work) * time.Millisecond)
-		}
-		if headers {
-			w.Header().Set("X-App-Version", version)
-			w.Header().Set("X-Pod-Name", pod)
-		}
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write([]byte("ok " + version + "\n"))
+		answer(w, http.StatusOK, "ok "+version+"\n")
 	})
 	drain, _ := strconv.Atoi(env("DRAIN_SECONDS", "2"))
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
