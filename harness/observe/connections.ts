@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { ConnectionAttributor } from "../verdict/attribution.ts";
 import type { Sample } from "../verdict/types.ts";
 import { ownSourceAddressOfVu } from "../load/sources.ts";
+import { findSetpriv } from "../load/k6.ts";
 import { waitFor } from "../wait.ts";
 import type { EventLog } from "./events.ts";
 import { watchConntrack } from "./conntrack.ts";
@@ -43,7 +44,8 @@ function touch(port: number, source: string): Promise<void> {
  * TRACKING_PROBE_SOURCE shows up), or rejects with what went wrong.
  */
 export async function startConnectionTracking(argv: string[], hostPort: number, runDir: string, events: EventLog): Promise<ConnectionTracking> {
-  const watch = watchConntrack(argv, join(runDir, CONNTRACK_FILE));
+  // Like k6, conntrack gets a signal if the harness dies (kill -9): it must not outlive the run.
+  const watch = watchConntrack([findSetpriv(), "--pdeathsig", "TERM", "--", ...argv], join(runDir, CONNTRACK_FILE));
   const attributor = new ConnectionAttributor(ownSourceAddressOfVu);
   watch.onConnection = (c) => attributor.addConnection(c);
   try {

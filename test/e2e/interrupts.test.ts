@@ -25,7 +25,7 @@ const isOurK6 = (psLine: string) => /\bk6 run\b/.test(psLine) && psLine.includes
  * Service holds its NodePort, and on kind those are fixed slots the next run
  * asks for), and k6 processes.
  */
-async function inventory(): Promise<{ namespaces: string[]; terminating: string[]; pods: string[]; services: string[]; k6: string[] }> {
+async function inventory(): Promise<{ namespaces: string[]; terminating: string[]; pods: string[]; services: string[]; k6: string[]; conntrack: string[] }> {
   const ns = await kubectl("get", "ns", "-l", "app.kubernetes.io/managed-by=nodrop", "-o", "jsonpath={range .items[*]}{.metadata.name} {.metadata.deletionTimestamp}{\"\\n\"}{end}");
   const nsRows = ns.stdout.split("\n").filter(Boolean).map((l) => l.trim().split(" "));
   const pods = await kubectl("get", "pods", "-A", "-o", "name");
@@ -38,6 +38,8 @@ async function inventory(): Promise<{ namespaces: string[]; terminating: string[
     pods: pods.stdout.split("\n").filter(Boolean).sort(),
     services: svc.stdout.split("\n").filter((l) => ours.has(l.split("/")[0]!)).sort(),
     k6: ps.stdout.split("\n").filter(isOurK6),
+    // A run's connection tracking (observe/conntrack.ts): it must end with the run, however the run ends.
+    conntrack: ps.stdout.split("\n").filter((l) => /\/conntrack -E .*--orig-port-dst /.test(l) && !/setpriv/.test(l)).map((l) => l.trim().split(/\s+/).slice(1).join(" ")),
   };
 }
 
@@ -125,8 +127,8 @@ describe("kill -9 of the harness itself", () => {
     const r = await runAndDisturb(/• warm-up/, (child) => void child.kill("SIGKILL"));
     expect(r.acted, r.out).toBe(true);
     const t0 = Date.now();
-    await waitFor("k6 to stop after its harness was killed", async () => (await inventory()).k6.length === 0, { timeoutMs: 30_000, intervalMs: 100 });
-    console.log(`kill -9 of the harness: k6 gone ${((Date.now() - t0) / 1000).toFixed(1)} s later`);
+    await waitFor("k6 and conntrack to stop after their harness was killed", async () => { const i = await inventory(); return i.k6.length === 0 && i.conntrack.length === before.conntrack.length; }, { timeoutMs: 30_000, intervalMs: 100 });
+    console.log(`kill -9 of the harness: k6 and conntrack gone ${((Date.now() - t0) / 1000).toFixed(1)} s later`);
     const left = await inventory();
     expect(left.namespaces.length, JSON.stringify(left)).toBe(before.namespaces.length + 1);
     const c = await nodrop(["cleanup"]);

@@ -18,7 +18,8 @@ import { packBinary } from "../../harness/images/pack.ts";
 import { run } from "../../harness/exec.ts";
 import { nodrop, reportHead, runDirsIn, summaryOf, type SummaryJson } from "./helpers.ts";
 
-const SHORT = ["--set", "rollouts=1", "--set", "warmup=3", "--set", "cooldown=3"];
+// cooldown must be at least requestTimeout (5 s by default): in-flight requests finish before k6 stops.
+const SHORT = ["--set", "rollouts=1", "--set", "warmup=3", "--set", "cooldown=5"];
 const EXAMPLE = join(PROJECT_ROOT, "examples", "go-http");
 const ARCHIVE = join(EXAMPLE, ".build", "image.tar");
 
