@@ -15,7 +15,7 @@
 import http from "k6/http";
 import exec from "k6/execution";
 import type { Options } from "k6/options";
-import { baseOptions, params as P, record, requestParams } from "./lib/k6.ts";
+import { baseOptions, params as P, record, requestParams, url } from "./lib/k6.ts";
 import { formatSample, phaseAt, sampleRecord } from "./lib/sample.ts";
 import { streamFate, streamUrl } from "./lib/stream.ts";
 import { okField, parseRequests, pickRequest } from "./lib/requests.ts";
@@ -46,7 +46,6 @@ const HEADERS = { version: P.versionHeader, pod: P.podHeader };
 // nodrop-app.yaml `requests` (lib/requests.ts): the mix users send, each
 // judged by its own success statuses. Absent: METHOD to TARGET, 200 only.
 const REQUESTS = parseRequests(__ENV);
-const ORIGIN = (/^https?:\/\/[^/]+/.exec(P.target) ?? [""])[0];
 // k6 builds response callbacks in the init context only.
 const CALLBACKS = REQUESTS.map((r) => http.expectedStatuses(...r.ok));
 
@@ -55,7 +54,7 @@ export default function (): void {
   if (REQUESTS.length) {
     const spec = pickRequest(REQUESTS, exec.scenario.iterationInTest);
     const params = requestParams(t, { headers: spec.headers, tags: { request: spec.name }, responseCallback: CALLBACKS[REQUESTS.indexOf(spec)] });
-    const res = http.request(spec.method, `${ORIGIN}${spec.path}`, spec.body ?? null, params);
+    const res = http.request(spec.method, url(spec.path), spec.body ?? null, params);
     const ok = okField(spec, res.status);
     record(t, res, { name: spec.name, ...(ok === undefined ? {} : { ok }) });
     return;

@@ -7,6 +7,7 @@
 // TrackedConnection for verdict/attribution.ts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { TrackedConnection } from "../verdict/attribution.ts";
 
@@ -89,7 +90,6 @@ export function watchConntrack(argv: readonly string[], file: string): Conntrack
 
 /** conntrack.ndjson of a finished run (none: an empty list). */
 export async function readConnections(file: string): Promise<TrackedConnection[]> {
-  const { readFile } = await import("node:fs/promises");
   const text = await readFile(file, "utf8").catch(() => "");
   const out: TrackedConnection[] = [];
   for (const line of text.split("\n")) {
