@@ -261,9 +261,12 @@ export function outages(samples: readonly Sample[], mergeGapMs = 1000): Outage[]
   return runs.map((run) => {
     const start = run[0]!.t;
     const end = run[run.length - 1]!.t;
+    let doneAt = end;
+    for (const s of run) doneAt = Math.max(doneAt, s.t + (s.d > 0 ? s.d : 0));
     return {
       start,
       end,
+      doneAt,
       durationMs: end - start,
       failed: run.length,
       requests: upperBound(ts, end) - lowerBound(ts, start),

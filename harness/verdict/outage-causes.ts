@@ -123,13 +123,24 @@ function readyEndpointsAt(events: readonly RunEvent[], t: number): number | null
 }
 
 const LOOKBACK_MS = 10_000;
+/**
+ * How long after a failure a deletion that caused it may still be first
+ * seen. The pod watch reports a deletion when the API server sends it to the
+ * harness, which shares the machine with the cluster and the load; the
+ * kubelet acts on its own watch. A CI run on kind (3 node containers on 2
+ * cores) found a one-request outage with 4 endpoints ready and no deletion
+ * in the 10 s before it: a kept-alive request to a pod that shut down before
+ * the harness saw it deleted.
+ */
+const WATCH_DELAY_MS = 1_000;
 
 /**
  * The cause of one outage. `app-answered-errors`: at least half of its
  * failed requests got an HTTP answer (non-200) from a pod. `proxy-upstream-closed`:
  * the proxy's 502s, with its log saying the app closed connections it reused
  * (upstream-close-cause.ts). `stopped-before-traffic`: a pod got its deletion
- * timestamp at most 10 s before the first failed request and its endpoint was
+ * timestamp from 10 s before the first failed request to 1 s after the
+ * last one ended (WATCH_DELAY_MS), and its endpoint was
  * still listed (not yet removed) when requests began to fail — traffic was
  * still sent to a pod that had stopped serving. `no-ready-endpoint`: no ready
  * endpoint at all when the outage began.
@@ -153,8 +164,9 @@ export function outageCause(outage: Outage, exits: readonly PodExit[], events: r
   }
   const closed = ingress ? upstreamCloseCause(outage, events, origin, ingress) : null;
   if (closed) return closed;
+  const seenBy = Math.max(outage.end, outage.doneAt ?? outage.end) + WATCH_DELAY_MS;
   const near = exits
-    .filter((e) => e.deletedAt! <= outage.end && e.deletedAt! >= outage.start - LOOKBACK_MS)
+    .filter((e) => e.deletedAt! <= seenBy && e.deletedAt! >= outage.start - LOOKBACK_MS)
     .filter((e) => e.endpointRemovedAt === null || e.endpointRemovedAt >= outage.start - 1000)
     .sort((a, b) => a.deletedAt! - b.deletedAt!);
   if (near.length > 0) {
@@ -185,5 +197,5 @@ export function outageCause(outage: Outage, exits: readonly PodExit[], events: r
   if (ready === 0) {
     return { rule: "no-ready-endpoint", pods: [], text: `requests failed from ${at(outage.start)} to ${at(outage.end)}: no endpoint of the Service was ready when they began` };
   }
-  return { rule: null, pods: [], text: `no rule matched: no pod was deleted in the ${LOOKBACK_MS / 1000} s before or during the outage (${at(outage.start)} to ${at(outage.end)}), and ${ready === null ? "no EndpointSlice was seen" : `${ready} endpoint(s) were ready`}` };
+  return { rule: null, pods: [], text: `no rule matched: no pod was deleted from ${LOOKBACK_MS / 1000} s before the outage to ${WATCH_DELAY_MS / 1000} s after its last failed request ended (${at(outage.start)} to ${at(outage.end)}), and ${ready === null ? "no EndpointSlice was seen" : `${ready} endpoint(s) were ready`}` };
 }

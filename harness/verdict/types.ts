@@ -114,6 +114,8 @@ export interface Outage {
   start: number;
   /** Send time of the last failed request of the run. */
   end: number;
+  /** When the last of its failed requests ended (send time + duration); absent in outages recorded before it was kept. */
+  doneAt?: number;
   durationMs: number;
   failed: number;
   /** All requests sent in [start, end] (failed + ok). */

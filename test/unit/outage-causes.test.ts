@@ -58,6 +58,18 @@ describe("outage causes", () => {
     expect(c.text).toMatch(/preStop sleep longer than deletion → endpoint removal \(up to 0\.28 s here\)/);
   });
 
+  it("blames a pod whose deletion the watch reported just after the request it broke: the kubelet had acted on it already", () => {
+    // One kept-alive request sent at +28.4 s failed 12 ms later; the watch saw the pod deleted at +28.45 s.
+    const ev = [slice(20_000, [["app-a", true], ["app-b", true]]), pod(28_450, "app-a", { terminating: true }), slice(28_480, [["app-a", false, true], ["app-b", true]])];
+    const o = { ...outage(28_400, 28_400), doneAt: T + 28_412, failed: 1, requests: 3 };
+    const c = outageCause(o, podExits(ev), ev, T);
+    expect(c.rule).toBe("stopped-before-traffic");
+    expect(c.pods).toEqual(["app-a"]);
+    // A deletion seen more than a second after the last failure ended is not its cause.
+    const late = [slice(20_000, [["app-a", true], ["app-b", true]]), pod(29_500, "app-a", { terminating: true })];
+    expect(outageCause(o, podExits(late), late, T).rule).toBeNull();
+  });
+
   it("says no ready endpoint when none was ready and no pod was being deleted", () => {
     const ev = [slice(-3000, [["app-a", false], ["app-b", false]])];
     const c = outageCause(outage(0, 2000), podExits(ev), ev, T);
