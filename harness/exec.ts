@@ -34,7 +34,7 @@ export interface RunResult {
 }
 
 /** A process runner; unit tests inject a fake one. */
-export type Runner = (argv: string[], opts?: { input?: string; env?: Record<string, string>; reject?: boolean; timeoutMs?: number; cwd?: string }) => Promise<RunResult>;
+export type Runner = (argv: string[], opts?: { input?: string; inputFile?: string; env?: Record<string, string>; reject?: boolean; timeoutMs?: number; cwd?: string }) => Promise<RunResult>;
 
 export const run: Runner = async (argv, opts = {}) => {
   const [file, ...args] = argv;
@@ -42,7 +42,7 @@ export const run: Runner = async (argv, opts = {}) => {
   const options: Options = {
     reject: false,
     all: true,
-    stdin: opts.input === undefined ? "ignore" : "pipe",
+    ...(opts.inputFile !== undefined ? { stdin: { file: opts.inputFile } } : { stdin: opts.input === undefined ? "ignore" : "pipe" }),
     ...(opts.input !== undefined ? { input: opts.input } : {}),
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),

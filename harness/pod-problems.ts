@@ -9,7 +9,8 @@ export const FATAL_WAITING = ["ErrImageNeverPull", "ErrImagePull", "ImagePullBac
 const ADVICE: Record<string, string> = {
   ErrImageNeverPull:
     "the image is not on the node, and nothing is ever pulled here: `nodrop run --app DIR` imports the app folder's archive itself; " +
-    "on provider=existing load it onto every node yourself (e.g. `kind load image-archive FILE`, or `ctr -n k8s.io images import FILE` on the node)",
+    "on provider=existing load it onto every node yourself (e.g. `kind load image-archive FILE`, or `ctr -n k8s.io images import FILE` on the node); " +
+    "an image pinned by digest (repo@sha256:…) is found only by that name: `ctr -n k8s.io images tag REPO:TAG REPO@DIGEST` on each node",
   ErrImagePull: "the pod tried to pull its image; nothing can be pulled here: set imagePullPolicy Never and load the image (see ErrImageNeverPull)",
   ImagePullBackOff: "the pod tried to pull its image; nothing can be pulled here: set imagePullPolicy Never and load the image",
   InvalidImageName: "the container's image reference is not valid",

@@ -18,6 +18,7 @@ import { kindCreateFailure } from "./kind/create-error.ts";
 import { DockerEngine } from "./kind/docker-engine.ts";
 import { dockerAnswers, engineChoice, type KindEngine } from "./kind/engine.ts";
 import { NerdctlEngine } from "./kind/nerdctl-engine.ts";
+import { loadImageIntoNodes } from "./kind/load-image.ts";
 import { configurePodNetwork, readPodNetworkNodes } from "./kind/pod-network.ts";
 
 export const KIND_CLUSTER = "nodrop";
@@ -170,8 +171,8 @@ export class KindProvider implements ClusterProvider {
     }
   }
 
-  async loadImage(archive: string): Promise<void> {
-    await this.kindCmd(["load", "image-archive", archive, "--name", KIND_CLUSTER], { timeoutMs: 300_000 });
+  async loadImage(archive: string, ref: string): Promise<void> {
+    await loadImageIntoNodes(await this.engine(), await this.nodeNames(), archive, ref);
   }
 
   async status(): Promise<ClusterStatus> {

@@ -3,6 +3,7 @@
 // kube-controller-manager, kube-scheduler, containerd, kubelet, kube-proxy).
 // No container registry and no Docker are needed: the sandbox image is
 // compiled locally and imported into containerd.
+import { importPlatformArgs, nameImported } from "../images/containerd-names.ts";
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -41,11 +42,6 @@ interface Record {
   links?: string[];
 }
 
-/** This machine's platform as OCI names it (linux/amd64, linux/arm64). */
-export function hostPlatform(arch: string = process.arch): string {
-  const oci: { [arch: string]: string } = { x64: "amd64", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" };
-  return `linux/${oci[arch] ?? arch}`;
-}
 
 // Stop order: kubelet first (so it does not restart containers), then the
 // containers and the runtime, then the control plane, etcd last.
@@ -363,18 +359,8 @@ export class LocalProvider implements ClusterProvider, FaultWatchable, Connectio
   }
 
   async loadImage(archive: string, ref: string): Promise<void> {
-    // The host's platform only: a multi-platform archive often carries just that one's layers
-    // (measured: --all-platforms fails on such an archive with "content digest … not found").
-    await this.ctr(["images", "import", "--no-unpack=false", "--platform", hostPlatform(), archive]);
-    const r = await this.ctr(["images", "ls"]);
-    // NAME TYPE DIGEST …: a tag is found by name; a digest reference (repo@sha256:…) by a name of that repository with that digest.
-    const rows = r.stdout.split("\n").slice(1).map((l) => l.split(/\s+/)).filter((c) => c.length >= 3);
-    const at = ref.indexOf("@");
-    const found = at < 0 ? rows.find((c) => c[0] === ref) : rows.find((c) => c[2] === ref.slice(at + 1) && (c[0] === ref || c[0]!.startsWith(`${ref.slice(0, at)}:`)));
-    if (!found) throw new Error(`image ${ref} not present in containerd after importing ${archive} (have: ${rows.map((c) => `${c[0]} ${c[2]}`).join(", ")})`);
-    // The kubelet asks for repo@digest: the CRI finds an imported image by its names only (a pulled
-    // one also gets its digest reference), so name it so too (measured: ErrImageNeverPull without).
-    if (found[0] !== ref) await this.ctr(["images", "tag", "--force", found[0]!, ref]);
+    await this.ctr(["images", "import", "--no-unpack=false", ...importPlatformArgs(), archive]);
+    await nameImported((args) => this.ctr(args), ref, archive, "the local cluster's containerd");
   }
 
   async collectLogs(dir: string): Promise<void> {

@@ -20,6 +20,7 @@ import { run } from "../../harness/exec.ts";
 import { httpProbe } from "../../harness/http.ts";
 import { buildAppImage } from "../../harness/images/app-image.ts";
 import { Kube } from "../../harness/kube.ts";
+import { imagesInArchive } from "../../harness/userapp/archive.ts";
 import { waitFor } from "../../harness/wait.ts";
 import { nodrop, reportHead, runDemo, runDirsIn, summaryOf, unexplainedOutages } from "../e2e/helpers.ts";
 
@@ -56,7 +57,7 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
     await nodrop(["cluster", "down", "--provider", "kind"]);
   });
 
-  it("comes up with 3 nodes, and two replicas answer 200 through the provider's NodePort on 127.0.0.1", async () => {
+  it("comes up with 3 nodes, and two replicas pinned by digest (repo@sha256:…) answer 200 through the provider's NodePort on 127.0.0.1", async () => {
     before = { links: await links(), chains: await chains(), cgroups: cgroupMounts(), ipForward: ipForward() };
     const up = await nodrop(["cluster", "up", "--provider", "kind", "--nodes", "3"]);
     expect(up.exitCode, up.output.slice(-3000)).toBe(0);
@@ -68,10 +69,13 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
     const namespace = `nodrop-${runId}`;
     const config = validateConfig({ replicas: 2, provider: "kind" });
     const img = await buildAppImage(join(PROJECT_ROOT, ".nodrop", "images"));
-    await provider.loadImage(img.archive);
+    // Pinned by digest, as a user's release often is: every node must find it by that name.
+    const [pinned] = (await imagesInArchive(img.archive)).digestRefs;
+    expect(pinned, "the sample app's archive names its digest").toMatch(/@sha256:[0-9a-f]{64}$/);
+    await provider.loadImage(img.archive, pinned!);
     await kube.createNamespace(namespace, runId);
     try {
-      await kube.apply(renderDeployment(config, { runId, namespace, name: "app", version: "v1", image: img.name, replicas: 2 }));
+      await kube.apply(renderDeployment(config, { runId, namespace, name: "app", version: "v1", image: pinned!, replicas: 2 }));
       await kube.apply(renderService(config, { runId, namespace, name: "app", selector: workloadSelector(runId, "app"), nodePort: provider.nodePortFor(0) }));
       await kube.waitRollout(namespace, "app", 180_000);
       const pods = (await kube.pods(namespace, `nodrop.dev/run-id=${runId}`)).map((p) => p.metadata!.name!);

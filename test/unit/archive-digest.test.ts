@@ -54,7 +54,7 @@ describe("digest references", () => {
 
 describe("hostPlatform", () => {
   it("names the host's platform as OCI does (the local provider imports only that one's layers)", async () => {
-    const { hostPlatform } = await import("../../harness/cluster/local.ts");
+    const { hostPlatform } = await import("../../harness/images/containerd-names.ts");
     expect(hostPlatform("x64")).toBe("linux/amd64");
     expect(hostPlatform("arm64")).toBe("linux/arm64");
   });

@@ -37,8 +37,8 @@ export class DockerEngine implements KindEngine {
     return {};
   }
 
-  exec(node: string, argv: string[], opts: { input?: string; reject?: boolean } = {}) {
-    return run(["docker", "exec", ...(opts.input !== undefined ? ["-i"] : []), node, ...argv], { ...opts, timeoutMs: 120_000 });
+  exec(node: string, argv: string[], opts: { input?: string; inputFile?: string; reject?: boolean; timeoutMs?: number } = {}) {
+    return run(["docker", "exec", ...(opts.input !== undefined || opts.inputFile !== undefined ? ["-i"] : []), node, ...argv], { ...opts, timeoutMs: opts.timeoutMs ?? 120_000 });
   }
 
   removeNodes(cluster: string): Promise<string[]> {

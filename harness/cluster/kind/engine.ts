@@ -14,8 +14,8 @@ export interface KindEngine {
   nodeImage(): Promise<{ ref: string; offline?: { etcdTag: string } }>;
   /** Environment for `kind` so that it uses this engine. */
   env(): Record<string, string>;
-  /** Runs a command in a node container. */
-  exec(node: string, argv: string[], opts?: { input?: string; reject?: boolean }): Promise<RunResult>;
+  /** Runs a command in a node container (stdin from `input` or the file `inputFile`). */
+  exec(node: string, argv: string[], opts?: { input?: string; inputFile?: string; reject?: boolean; timeoutMs?: number }): Promise<RunResult>;
   /**
    * Force-removes the node containers of `cluster` that `kind delete` left
    * (kind's nerdctl provider gives up when a node has no running task);

@@ -181,8 +181,8 @@ cgroup_manager = "cgroupfs"
     return { ref: img.ref, offline: { etcdTag: img.etcdTag } };
   }
 
-  exec(node: string, argv: string[], opts: { input?: string; reject?: boolean } = {}) {
-    return run([join(this.dir, "bin", "nerdctl"), "exec", ...(opts.input !== undefined ? ["-i"] : []), node, ...argv], { ...opts, timeoutMs: 120_000 });
+  exec(node: string, argv: string[], opts: { input?: string; inputFile?: string; reject?: boolean; timeoutMs?: number } = {}) {
+    return run([join(this.dir, "bin", "nerdctl"), "exec", ...(opts.input !== undefined || opts.inputFile !== undefined ? ["-i"] : []), node, ...argv], { ...opts, timeoutMs: opts.timeoutMs ?? 120_000 });
   }
 
   /** Called once the kind network exists: node containers may not reach beyond this machine; loopback sources are masqueraded. */
