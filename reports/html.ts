@@ -11,6 +11,7 @@ import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
 import { DATABASE_ERROR_HEADER, databaseErrorRows, MIGRATION_HEADER, migrationRows } from "../harness/verdict/database.ts";
 import { LATENCY_PHASE_HEADER, LATENCY_WINDOW_HEADER, latencyPhaseRows, latencyRuleText, latencyWindowRows } from "../harness/verdict/latency.ts";
 import { SHARE_TOLERANCE_POINTS } from "../harness/verdict/traffic-share.ts";
+import { REQUEST_NAME_HEADER, requestNameRows } from "../harness/verdict/request-names.ts";
 import { chartAssets, chartBlock } from "./chart/html.ts";
 import { chartData } from "./chart/data.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
@@ -98,6 +99,8 @@ ${table(LATENCY_PHASE_HEADER, latencyPhaseRows(v.latency))}
 ${table(LATENCY_WINDOW_HEADER, latencyWindowRows(v.latency))}
 <h2>Versions</h2>
 ${table(["version", "requests", "ok", "failed", "first", "last"], v.versions.map((x) => [versionLabel(x.version), x.requests, x.ok, x.failed, off(x.first), off(x.last)]))}
+${v.byRequest?.length ? `<h2>Requests</h2>
+${table(REQUEST_NAME_HEADER, requestNameRows(v.byRequest, off, histText))}` : ""}
 <h2>Outages</h2>
 ${table(["start", "end", "duration", "failed", "requests", "statuses", "why"], v.outages.map((o) => [off(o.start), off(o.end), secs(o.durationMs), o.failed, o.requests, histText(o.histogram), o.cause?.text ?? "–"]))}
 <p>Deleted pods still answered new connections for ${htmlEscape(lagText(v.lag))} after their deletion. kube-proxy synced its rules ${htmlEscape(proxyLagText(v.proxyLag))} after a deleted pod's endpoint left service (not ready or removed in its EndpointSlice).${v.ingressLag ? ` The ingress controller (${htmlEscape(v.ingressLag.controller)}) still sent requests to a deleted pod ${htmlEscape(ingressLagText(v.ingressLag))} after its endpoint left service.` : ""}</p>

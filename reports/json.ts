@@ -11,6 +11,7 @@ import type { StepShare } from "../harness/verdict/traffic-share.ts";
 import type { LatencyVerdict } from "../harness/verdict/latency.ts";
 import type { DatabaseErrors, MigrationStep } from "../harness/verdict/database.ts";
 import type { AttributionStats } from "../harness/verdict/attribution.ts";
+import type { RequestNameStats } from "../harness/verdict/request-names.ts";
 import type {
   BlastRadius,
   DeployWindow,
@@ -75,6 +76,8 @@ export interface Summary extends VerdictEvidence {
   windows: DeployWindow[];
   phases: PhaseStats[];
   versions: VersionStats[];
+  /** Per request of a mixed load (nodrop-app.yaml `requests:`); [] when the load sends one request. */
+  byRequest: RequestNameStats[];
   outages: Outage[];
   /** How long after their deletion pods still answered requests; null when no deleted pod answered any. */
   lag: LagStats | null;
@@ -131,6 +134,7 @@ export function buildSummary(input: ReportInput): Summary {
     windows: v.windows,
     phases: v.phases,
     versions: v.versions,
+    byRequest: v.byRequest ?? [],
     outages: v.outages,
     lag: v.lag ?? null,
     proxyLag: v.proxyLag ?? null,

@@ -8,6 +8,7 @@ import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
 import { DATABASE_ERROR_HEADER, databaseErrorRows, MIGRATION_HEADER, migrationRows } from "../harness/verdict/database.ts";
 import { LATENCY_PHASE_HEADER, LATENCY_WINDOW_HEADER, latencyPhaseRows, latencyRuleText, latencyWindowRows } from "../harness/verdict/latency.ts";
 import { SHARE_TOLERANCE_POINTS } from "../harness/verdict/traffic-share.ts";
+import { REQUEST_NAME_HEADER, requestNameRows } from "../harness/verdict/request-names.ts";
 import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, runnerGrid, type Grid } from "./evidence.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
 
@@ -284,6 +285,13 @@ export function markdownReport(input: ReportInput): string {
   const blind = (v.gates ?? []).filter((g) => g.mode === "every-request");
   if (blind.length) {
     out.push(`No response named its version and the connections could not be traced here, so the live gate judged every request sent while the new version's pods were serving (old version's included): ${blind.map((g) => `${g.version}: ${g.reason}`).join("; ")}.`);
+    out.push("");
+  }
+
+  if (v.byRequest?.length) {
+    out.push("## Requests");
+    out.push("");
+    out.push(table(REQUEST_NAME_HEADER, requestNameRows(v.byRequest, off, histText)));
     out.push("");
   }
 

@@ -31,6 +31,7 @@ import { countList, formatOffset, inc, plural, seconds } from "./format.ts";
 import { probeStats, streamsNote } from "./probes.ts";
 import { lowerBound, upperBound } from "./sorted.ts";
 import { windowLookup } from "./window-lookup.ts";
+import { byRequestName } from "./request-names.ts";
 import { outageCause, podExits } from "./outage-causes.ts";
 import { deletionToLastAnswer } from "./lag.ts";
 import { removalToProgrammed } from "./proxy-lag.ts";
@@ -325,6 +326,7 @@ export function judge(input: JudgeInput): Verdict {
   const wins = windows(events, samples);
   const phs = phases(events, samples, runEnd);
   const vers = versions(samples);
+  const byRequest = byRequestName(samples);
   const exits = podExits(events);
   const outs = outages(samples).map((o) => ({ ...o, cause: databaseCause(o, samples, events, origin) ?? outageCause(o, exits, events, origin, ingressController(events)) }));
   const db = databaseErrors(samples);
@@ -513,6 +515,7 @@ export function judge(input: JudgeInput): Verdict {
     windows: wins,
     phases: phs,
     versions: vers,
+    ...(byRequest.length ? { byRequest } : {}),
     outages: outs,
     lag: deletionToLastAnswer(exits, samples),
     proxyLag: removalToProgrammed(exits, events),

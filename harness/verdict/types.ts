@@ -7,6 +7,7 @@
 // All times are epoch milliseconds.
 import type { SampleRecord } from "../../scenarios/lib/sample.ts";
 import type { AttributionStats } from "./attribution.ts";
+import type { RequestNameStats } from "./request-names.ts";
 import type { LagStats } from "./lag.ts";
 import type { ProxyLag } from "./proxy-lag.ts";
 import type { IngressLag } from "./ingress-lag.ts";
@@ -251,6 +252,8 @@ export interface Verdict {
   windows: DeployWindow[];
   phases: PhaseStats[];
   versions: VersionStats[];
+  /** Per request of a mixed load (nodrop-app.yaml `requests:`), most sent first; absent when the load sends one request. */
+  byRequest?: RequestNameStats[];
   outages: Outage[];
   /** How long after their deletion pods still answered requests (verdict/lag.ts); null: no deleted pod answered any. */
   lag: LagStats | null;

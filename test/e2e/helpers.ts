@@ -50,6 +50,7 @@ export interface SummaryJson {
   migrations: MigrationStep[];
   attribution: { method: string; byHeader: number; byConnection: number; unattributed: number } | null;
   gates: { version: string; mode: string; reason: string }[];
+  byRequest: { name: string; requests: number; ok: number; failed: number; histogram: Record<string, number>; firstFailure: number | null }[];
   ingressLag: { controller: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number; cutShort: number } | null;
 }
 

@@ -146,6 +146,9 @@ describe("requests as users send them", () => {
     expect(home / orders.length).toBeGreaterThan(2.5);
     expect(home / orders.length).toBeLessThan(3.5);
     expect(orders.every((o) => o.s === 201 && o.ok === true), explain).toBe(true);
+    // The reports count each request of the mix on its own.
+    expect(s.byRequest.map((r) => [r.name, r.requests, r.failed])).toEqual([["home", home, 0], ["create order", orders.length, 0]]);
+    expect(readFileSync(join(runDir, "report.md"), "utf8")).toMatch(/## Requests\n\n\| request \| sent \| ok \| failed \| statuses \| first failure \|\n[^\n]*\n\| home \| /);
     // Neither the header's value nor the Secret's is written into the run's files.
     const { stdout } = await run(["grep", "-rl", "example-token", runDir], { reject: false });
     expect(stdout.trim(), "files holding the token").toBe("");

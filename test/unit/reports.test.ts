@@ -55,7 +55,22 @@ const probed = await (async () => {
   });
 })();
 
-const run = (verdict: Verdict, over: Partial<ReportInput> = {}): ReportInput => ({ runId: "r1", config, verdict, ...over });
+// valid-fail with its samples named alternately: the failures fall on both names.
+const mixed = await (async () => {
+  const s = await readSamples(join(FIXTURE_DIR, "valid-fail.ndjson"));
+  const e = await readEvents(join(FIXTURE_DIR, "valid-fail-events.ndjson"));
+  return judge({
+    samples: s.samples.map((x, i) => ({ ...x, q: i % 3 === 0 ? "POST /api/orders" : "home" })),
+    events: e.events,
+    evidence: { podsReplaced: true, k6ExitCode: 0 },
+    config: { minRequestsInWindow: 1000, targetRate: 80 },
+    startedAt: T0 - 1000,
+    endedAt: T0 + 25_000,
+    dropped: { total: 0, series: [] },
+  });
+})();
+const run = (verdict: Verdict
+, over: Partial<ReportInput> = {}): ReportInput => ({ runId: "r1", config, verdict, ...over });
 
 /**
  * A DOM-less well-formedness check: balanced tags, quoted attributes, no raw
@@ -161,6 +176,26 @@ describe("report.md", () => {
     const out = markdownReport(run(v, { runId: "x|y" }));
     expect(out).toContain("- a | b &lt;script&gt;");
     expect(out).not.toContain("<script>");
+  });
+});
+
+describe("a mixed load (requests:) in the reports", () => {
+  it("summary.json counts each request name, the two adding up to the run", () => {
+    const byRequest = buildSummary(run(mixed)).byRequest;
+    expect(byRequest.map((r) => r.name)).toEqual(["home", "POST /api/orders"]);
+    expect(byRequest.reduce((a, r) => a + r.requests, 0)).toBe(mixed.requests.total);
+    expect(byRequest.reduce((a, r) => a + r.failed, 0)).toBe(mixed.requests.failed);
+    expect(byRequest.every((r) => r.failed > 0 && r.firstFailure !== null)).toBe(true);
+    expect(buildSummary(run(fail)).byRequest).toEqual([]);
+  });
+
+  it("report.md and report.html have a Requests table only when the load mixed several", () => {
+    const md = markdownReport(run(mixed));
+    expect(md).toMatch(/## Requests\n\n\| request \| sent \| ok \| failed \| statuses \| first failure \|/);
+    expect(md).toMatch(/\| POST \/api\/orders \| \d+ \| \d+ \| [1-9]\d* \|/);
+    expect(markdownReport(run(fail))).not.toContain("## Requests");
+    expect(htmlReport(run(mixed))).toContain("<h2>Requests</h2>");
+    expect(htmlReport(run(fail))).not.toContain("<h2>Requests</h2>");
   });
 });
 
