@@ -191,8 +191,8 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           if (canTrackConnections(provider) && config.load !== "operator" && !front) {
             const hostPort = provider.hostPortFor(nodePort);
             // Without it the run goes on: versions then come from headers only, and the gate judges every request (deploy/strategy.ts).
-            tracking = await step(`connection tracking for port ${hostPort} (conntrack: the pod behind each connection)`, () =>
-              startConnectionTracking(provider.connectionEventsArgv(hostPort), hostPort, runDir, events),
+            tracking = await step(`connection tracking for port ${hostPort} (conntrack: the pod behind each connection)`, async () =>
+              startConnectionTracking(await provider.connectionEventsArgv(hostPort), hostPort, runDir, events),
             ).catch((e: Error) => {
               if (e instanceof RunAbortedError) throw e;
               events.record("connection-tracking-unavailable", { message: e.message });

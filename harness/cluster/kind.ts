@@ -19,6 +19,7 @@ import { DockerEngine } from "./kind/docker-engine.ts";
 import { dockerAnswers, engineChoice, type KindEngine } from "./kind/engine.ts";
 import { NerdctlEngine } from "./kind/nerdctl-engine.ts";
 import { loadImageIntoNodes } from "./kind/load-image.ts";
+import { conntrackArgv } from "../observe/conntrack.ts";
 import { configurePodNetwork, readPodNetworkNodes } from "./kind/pod-network.ts";
 
 export const KIND_CLUSTER = "nodrop";
@@ -76,6 +77,20 @@ export class KindProvider implements ClusterProvider {
       const ip = n.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
       return ip ? [`http://${ip.includes(":") ? `[${ip}]` : ip}:${KIND_PROXY_METRICS_PORT}/metrics`] : [];
     });
+  }
+
+  /**
+   * Two hops (observe/conntrack-join.ts): this machine DNATs 127.0.0.1:port
+   * to the control plane's container and masquerades k6's addresses; the
+   * control plane's kube-proxy DNATs to a pod. The second conntrack runs on
+   * this machine inside that container's network namespace (nsenter -n:
+   * nothing of the node's filesystem or processes), read-only like the first.
+   * Behind Docker's userland proxy (docker-proxy relays loopback ports with
+   * connections of its own) the hops do not join, and the run says so.
+   */
+  async connectionEventsArgv(hostPort: number): Promise<string[][]> {
+    const pid = await (await this.engine()).pid(`${KIND_CLUSTER}-control-plane`);
+    return [conntrackArgv(hostPort, "/usr/sbin/conntrack"), ["nsenter", "-t", String(pid), "-n", ...conntrackArgv(hostPort, "/usr/sbin/conntrack")]];
   }
 
   hostPortFor(nodePort: number): number {

@@ -72,8 +72,8 @@ export class LocalProvider implements ClusterProvider, FaultWatchable, Connectio
   }
 
   /** kube-proxy's NAT is in this machine's own network namespace: conntrack sees k6's addresses and the pods'. */
-  connectionEventsArgv(hostPort: number): string[] {
-    return conntrackArgv(hostPort, "/usr/sbin/conntrack");
+  async connectionEventsArgv(hostPort: number): Promise<string[][]> {
+    return [conntrackArgv(hostPort, "/usr/sbin/conntrack")];
   }
 
   /** kube-proxy runs on this machine with its metrics on loopback (local-config.ts). */

@@ -74,14 +74,16 @@ export interface KubeProxyObservable {
 }
 
 /**
- * Optional capability: the DNAT of load connections to pods happens in a
- * network namespace this machine can watch, so each connection's pod is known
- * (observe/conntrack.ts, verdict/attribution.ts). Returns the argv of a
- * `conntrack -E` that prints NEW connections to `hostPort` there, with k6's
- * own source addresses still in them.
+ * Optional capability: the DNAT of load connections to pods happens in
+ * network namespaces this machine can watch, so each connection's pod is
+ * known (observe/conntrack.ts, verdict/attribution.ts). Returns the argv of
+ * a `conntrack -E` that prints NEW connections to `hostPort` with k6's own
+ * source addresses and the pods' in them; or two, when a node in between
+ * masquerades k6's addresses: this machine's events, then the node's
+ * (observe/conntrack-join.ts).
  */
 export interface ConnectionTrackable {
-  connectionEventsArgv(hostPort: number): string[];
+  connectionEventsArgv(hostPort: number): Promise<string[][]>;
 }
 
 export function canTrackConnections(p: ClusterProvider): p is ClusterProvider & ConnectionTrackable {

@@ -39,18 +39,20 @@ function touch(port: number, source: string): Promise<void> {
 }
 
 /**
- * Starts `argv` (the provider's conntrack command) and resolves once it
+ * Starts `argvs` (the provider's conntrack commands: one, or the host's and
+ * the node's, observe/conntrack.ts) and resolves once they
  * demonstrably reports connections to `hostPort` (a connection from
  * TRACKING_PROBE_SOURCE shows up), or rejects with what went wrong.
  */
-export async function startConnectionTracking(argv: string[], hostPort: number, runDir: string, events: EventLog): Promise<ConnectionTracking> {
+export async function startConnectionTracking(argvs: string[][], hostPort: number, runDir: string, events: EventLog): Promise<ConnectionTracking> {
   // Like k6, conntrack gets a signal if the harness dies (kill -9): it must not outlive the run.
-  const watch = watchConntrack([findSetpriv(), "--pdeathsig", "TERM", "--", ...argv], join(runDir, CONNTRACK_FILE));
+  const setpriv = findSetpriv();
+  const watch = watchConntrack(argvs.map((argv) => [setpriv, "--pdeathsig", "TERM", "--", ...argv]), join(runDir, CONNTRACK_FILE));
   const attributor = new ConnectionAttributor(ownSourceAddressOfVu);
   watch.onConnection = (c) => attributor.addConnection(c);
   try {
     await waitFor(
-      `conntrack reports a test connection to port ${hostPort} from ${TRACKING_PROBE_SOURCE}`,
+      `conntrack reports a test connection to port ${hostPort} from ${TRACKING_PROBE_SOURCE}, and the pod it went to`,
       async () => {
         if (watch.connections.some((c) => c.src === TRACKING_PROBE_SOURCE)) return true;
         await touch(hostPort, TRACKING_PROBE_SOURCE);

@@ -10,21 +10,40 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { TrackedConnection } from "../verdict/attribution.ts";
+import { TwoHopJoin } from "./conntrack-join.ts";
+
+export interface Tuple {
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+}
+
+/** A NEW event: when it was read, the original direction and the reply direction (after NAT). */
+export interface ConntrackTuples {
+  t: number;
+  orig: Tuple;
+  reply: Tuple;
+}
 
 /**
- * One event line → a connection, or null. The line (conntrack v1.4.7, `-o timestamp`):
+ * One event line → its tuples, or null (not a NEW TCP event). The line (conntrack v1.4.7, `-o timestamp`):
  * `[1733560000.123456]\t    [NEW] tcp      6 120 SYN_SENT src=127.1.0.5 dst=127.0.0.1 sport=40312 dport=30080 [UNREPLIED] src=10.88.0.7 dst=10.88.0.1 sport=8080 dport=40312`
  */
-export function parseConntrackEvent(line: string, sourcePrefix = "127.1."): TrackedConnection | null {
+export function parseConntrackTuples(line: string): ConntrackTuples | null {
   const ts = /^\s*\[(\d+)\.(\d+)\]/.exec(line);
   if (!ts || !/\[NEW\]/.test(line)) return null;
-  const srcs = [...line.matchAll(/\bsrc=(\S+)/g)].map((m) => m[1]!);
-  const sport = /\bsport=(\d+)/.exec(line);
-  if (srcs.length < 2 || !sport) return null;
-  const [src, podIp] = srcs as [string, string];
-  if (!src.startsWith(sourcePrefix)) return null;
+  const tuples = [...line.matchAll(/\bsrc=(\S+) dst=(\S+) sport=(\d+) dport=(\d+)/g)].map((m) => ({ src: m[1]!, dst: m[2]!, sport: Number(m[3]), dport: Number(m[4]) }));
+  if (tuples.length < 2) return null;
   const t = Number(ts[1]) * 1000 + Number(`0.${ts[2]}`) * 1000;
-  return { t: Math.round(t * 1000) / 1000, src, sport: Number(sport[1]), podIp };
+  return { t: Math.round(t * 1000) / 1000, orig: tuples[0]!, reply: tuples[1]! };
+}
+
+/** One event line of the namespace where kube-proxy's DNAT happens → a connection from k6's addresses (`sourcePrefix`), or null. */
+export function parseConntrackEvent(line: string, sourcePrefix = "127.1."): TrackedConnection | null {
+  const e = parseConntrackTuples(line);
+  if (!e || !e.orig.src.startsWith(sourcePrefix)) return null;
+  return { t: e.t, src: e.orig.src, sport: e.orig.sport, podIp: e.reply.src };
 }
 
 /** The argv that prints NEW TCP connections to `port` (the destination k6 dials), with timestamps. */
@@ -42,31 +61,12 @@ export interface ConntrackWatch {
   stop(): Promise<void>;
 }
 
-/**
- * Starts `argv` (conntrackArgv, possibly wrapped to enter a node's network
- * namespace) and records its connections in `file` until stop().
- */
-export function watchConntrack(argv: readonly string[], file: string): ConntrackWatch {
-  const out: WriteStream = createWriteStream(file, { flags: "a" });
+/** A line-reading child process: its problem once it ended unasked, and stop(). */
+function spawnLines(argv: readonly string[], onLine: (line: string) => void): { problem: () => string | undefined; stop: () => Promise<void> } {
   const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
   let problem: string | undefined;
   let stopping = false;
   let stderr = "";
-  let stopped: Promise<void> | undefined;
-  const watch: ConntrackWatch = {
-    connections: [],
-    get problem() {
-      return problem;
-    },
-    // Idempotent: the run stops it before judging, the cleanup again.
-    stop: () =>
-      (stopped ??= (async () => {
-        stopping = true;
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-        await exited;
-        await new Promise<void>((r) => out.end(() => r()));
-      })()),
-  };
   const exited = new Promise<void>((r) => {
     child.once("error", (e) => {
       problem = `${argv[0]}: ${e.message}`;
@@ -78,13 +78,59 @@ export function watchConntrack(argv: readonly string[], file: string): Conntrack
     });
   });
   child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    const c = parseConntrackEvent(line);
+  createInterface({ input: child.stdout! }).on("line", onLine);
+  return {
+    problem: () => problem,
+    stop: async () => {
+      stopping = true;
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/**
+ * Records connections in `file` until stop(). One argv (conntrackArgv,
+ * possibly wrapped): its events hold k6's address and the pod's. Two: the
+ * events of this machine's namespace, then of the node's where kube-proxy
+ * DNATs, joined by the port the node sees (conntrack-join.ts).
+ */
+export function watchConntrack(argvs: readonly (readonly string[])[], file: string): ConntrackWatch {
+  if (argvs.length !== 1 && argvs.length !== 2) throw new Error(`watchConntrack: 1 or 2 commands, not ${argvs.length}`);
+  const out: WriteStream = createWriteStream(file, { flags: "a" });
+  let stopped: Promise<void> | undefined;
+  const record = (c: TrackedConnection | null) => {
     if (!c) return;
     watch.connections.push(c);
     out.write(`${JSON.stringify(c)}\n`);
     watch.onConnection?.(c);
-  });
+  };
+  const join = new TwoHopJoin();
+  const procs =
+    argvs.length === 1
+      ? [spawnLines(argvs[0]!, (line) => record(parseConntrackEvent(line)))]
+      : [
+          spawnLines(argvs[0]!, (line) => {
+            const e = parseConntrackTuples(line);
+            if (e) record(join.host(e));
+          }),
+          spawnLines(argvs[1]!, (line) => {
+            const e = parseConntrackTuples(line);
+            if (e) record(join.node(e));
+          }),
+        ];
+  const watch: ConntrackWatch = {
+    connections: [],
+    get problem() {
+      return procs.map((p) => p.problem()).find((p) => p !== undefined);
+    },
+    // Idempotent: the run stops it before judging, the cleanup again.
+    stop: () =>
+      (stopped ??= (async () => {
+        await Promise.all(procs.map((p) => p.stop()));
+        await new Promise<void>((r) => out.end(() => r()));
+      })()),
+  };
   return watch;
 }
 

@@ -2,7 +2,8 @@
 // named no version, from conntrack's NEW events and k6's per-VU addresses.
 import { describe, expect, it } from "vitest";
 import { attributeSamples, ConnectionAttributor, type TrackedConnection } from "../../harness/verdict/attribution.ts";
-import { conntrackArgv, parseConntrackEvent } from "../../harness/observe/conntrack.ts";
+import { conntrackArgv, parseConntrackEvent, parseConntrackTuples } from "../../harness/observe/conntrack.ts";
+import { TwoHopJoin } from "../../harness/observe/conntrack-join.ts";
 import { LOAD_SOURCE_RANGE, ownSourceAddressOfVu, sourceAddressOfVu } from "../../harness/load/sources.ts";
 import type { RunEvent, Sample } from "../../harness/verdict/types.ts";
 
@@ -38,6 +39,41 @@ describe("parseConntrackEvent", () => {
   });
   it("asks for NEW TCP events to the port, with timestamps", () => {
     expect(conntrackArgv(30080)).toEqual(["conntrack", "-E", "-e", "NEW", "-p", "tcp", "--orig-port-dst", "30080", "-o", "timestamp"]);
+  });
+});
+
+describe("two hops (kind): this machine's conntrack joined with the node's by the port the node sees", () => {
+  // k6 at 127.1.0.5:40312 → 127.0.0.1:30080, DNATed to the node 10.89.0.2 and masqueraded to the bridge's 10.89.0.1:40312.
+  const host = (t: string, sport: number, masq: number) =>
+    parseConntrackTuples(`[${t}]\t [NEW] tcp 6 120 SYN_SENT src=127.1.0.5 dst=127.0.0.1 sport=${sport} dport=30080 [UNREPLIED] src=10.89.0.2 dst=10.89.0.1 sport=30080 dport=${masq}`)!;
+  const node = (t: string, masq: number, pod: string) =>
+    parseConntrackTuples(`[${t}]\t [NEW] tcp 6 120 SYN_SENT src=10.89.0.1 dst=10.89.0.2 sport=${masq} dport=30080 [UNREPLIED] src=${pod} dst=10.89.0.2 sport=8080 dport=${masq}`)!;
+
+  it("joins in either order, with k6's address and port, the host's time and the pod's address", () => {
+    const j = new TwoHopJoin();
+    expect(j.host(host("1733560000.100", 40312, 40312))).toBeNull();
+    expect(j.node(node("1733560000.102", 40312, "10.244.1.7"))).toEqual({ t: 1733560000100, src: "127.1.0.5", sport: 40312, podIp: "10.244.1.7" });
+    expect(j.node(node("1733560001.000", 40400, "10.244.2.3"))).toBeNull();
+    expect(j.host(host("1733560001.001", 40400, 40400))).toEqual({ t: 1733560001001, src: "127.1.0.5", sport: 40400, podIp: "10.244.2.3" });
+  });
+
+  it("follows a source port the masquerade changed (two VUs on the same port), and never joins a port's earlier use", () => {
+    const j = new TwoHopJoin();
+    j.host(host("1733560000.000", 40312, 1024));
+    expect(j.node(node("1733560000.001", 40312, "10.244.1.9"))).toBeNull();
+    expect(j.node(node("1733560000.002", 1024, "10.244.1.7"))).toMatchObject({ sport: 40312, podIp: "10.244.1.7" });
+    // The unmatched node hop on 40312 is 40 s old when the port is used again: not this connection's.
+    expect(j.host(host("1733560040.000", 40312, 40312))).toBeNull();
+    expect(j.node(node("1733560040.001", 40312, "10.244.2.2"))).toMatchObject({ podIp: "10.244.2.2" });
+  });
+
+  it("leaves out connections that are not k6's, and their node hop is not left for a later k6 connection on the same port", () => {
+    const j = new TwoHopJoin();
+    const probe = parseConntrackTuples("[1733560000.1]\t [NEW] tcp 6 120 SYN_SENT src=127.0.0.2 dst=127.0.0.1 sport=40312 dport=30080 [UNREPLIED] src=10.89.0.2 dst=10.89.0.1 sport=30080 dport=40312")!;
+    expect(j.node(node("1733560000.099", 40312, "10.244.9.9"))).toBeNull();
+    expect(j.host(probe)).toBeNull();
+    expect(j.host(host("1733560005.000", 40312, 40312))).toBeNull();
+    expect(j.node(node("1733560005.001", 40312, "10.244.1.7"))).toMatchObject({ podIp: "10.244.1.7" });
   });
 });
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { run } from "../../exec.ts";
 import { parseVersionsEnv } from "../../tools.ts";
 import { PROJECT_ROOT } from "../provider.ts";
-import { dockerAnswers, type KindEngine, removeLabelledNodes } from "./engine.ts";
+import { containerPid, dockerAnswers, type KindEngine, removeLabelledNodes } from "./engine.ts";
 
 export function stockNodeImage(): string {
   const file = join(PROJECT_ROOT, "clusters", "kind", "node-image.env");
@@ -39,6 +39,10 @@ export class DockerEngine implements KindEngine {
 
   exec(node: string, argv: string[], opts: { input?: string; inputFile?: string; reject?: boolean; timeoutMs?: number } = {}) {
     return run(["docker", "exec", ...(opts.input !== undefined || opts.inputFile !== undefined ? ["-i"] : []), node, ...argv], { ...opts, timeoutMs: opts.timeoutMs ?? 120_000 });
+  }
+
+  pid(node: string): Promise<number> {
+    return containerPid("docker", node);
   }
 
   removeNodes(cluster: string): Promise<string[]> {

@@ -16,6 +16,8 @@ export interface KindEngine {
   env(): Record<string, string>;
   /** Runs a command in a node container (stdin from `input` or the file `inputFile`). */
   exec(node: string, argv: string[], opts?: { input?: string; inputFile?: string; reject?: boolean; timeoutMs?: number }): Promise<RunResult>;
+  /** The host PID of a node container's first process (its network namespace is /proc/PID/ns/net). */
+  pid(node: string): Promise<number>;
   /**
    * Force-removes the node containers of `cluster` that `kind delete` left
    * (kind's nerdctl provider gives up when a node has no running task);
@@ -49,4 +51,12 @@ export async function removeLabelledNodes(cli: string, cluster: string): Promise
 export async function dockerAnswers(): Promise<boolean> {
   const r = await run(["docker", "info", "--format", "{{.ServerVersion}}"], { reject: false, timeoutMs: 20_000 }).catch(() => undefined);
   return !!r && r.exitCode === 0 && r.stdout.trim() !== "";
+}
+
+/** `<cli> inspect -f {{.State.Pid}} <node>` → the PID, or an error naming the node. */
+export async function containerPid(cli: string, node: string, env?: Record<string, string>): Promise<number> {
+  const r = await run([cli, "inspect", "-f", "{{.State.Pid}}", node], { reject: false, ...(env ? { env } : {}) });
+  const pid = Number(r.stdout.trim());
+  if (r.exitCode !== 0 || !Number.isInteger(pid) || pid <= 0) throw new Error(`could not read the PID of node container ${node}: ${(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`);
+  return pid;
 }

@@ -25,7 +25,7 @@ import { waitFor } from "../../wait.ts";
 import { type ChainSnapshot, removeClusterChains, restoreSysctls, setSysctls, snapshotChains } from "../local-host.ts";
 import { findProcesses, isAlive, mountsUnder, stopProcess, tail } from "../procs.ts";
 import { stateDir } from "../provider.ts";
-import { type KindEngine, removeLabelledNodes } from "./engine.ts";
+import { containerPid, type KindEngine, removeLabelledNodes } from "./engine.ts";
 import { mountMissingCgroups, unmountCgroup } from "./cgroups.ts";
 import { ensureNodeImage } from "./node-image.ts";
 import { plainContainerdConfig } from "./preload.ts";
@@ -220,6 +220,10 @@ cgroup_manager = "cgroupfs"
     if ((await run(["iptables", "-w", "-t", "nat", "-C", "POSTROUTING", "-j", MASQ_CHAIN], { reject: false })).exitCode !== 0) {
       await run(["iptables", "-w", "-t", "nat", "-I", "POSTROUTING", "1", "-j", MASQ_CHAIN]);
     }
+  }
+
+  pid(node: string): Promise<number> {
+    return containerPid(join(this.dir, "bin", "nerdctl"), node);
   }
 
   removeNodes(cluster: string): Promise<string[]> {
