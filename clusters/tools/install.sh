@@ -56,13 +56,34 @@ install_debian_packages() {
     as_root chmod +x $policy
     created_policy=1
   fi
+  # Which daemons ran before: those are the machine's own and are never touched.
+  local was_active=()
+  for svc in etcd containerd; do
+    if command -v systemctl >/dev/null && systemctl is-active -q "$svc" 2>/dev/null; then was_active+=("$svc"); fi
+  done
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # Never at the cost of a package the machine has (Docker's containerd.io
+  # conflicts with Debian's containerd): apt's plan must remove nothing.
+  local removes
+  removes=$(apt-get install -s --no-install-recommends "${missing[@]}" 2>/dev/null | sed -n 's/^Remv \([^ ]*\).*/\1/p' | tr '\n' ' ')
+  if [ -n "$removes" ]; then
+    [ -n "$created_policy" ] && as_root rm -f $policy
+    die "installing ${missing[*]} would remove ${removes}(apt-get install -s); nodrop removes nothing of this machine's. Use --provider kind on this machine's Docker, or install those packages yourself"
+  fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ -n "$created_policy" ] && as_root rm -f $policy
-  # Debian's packages may still have started a daemon on a host with an init
-  # system; stop the distribution's etcd/containerd if so.
+  # A package this run installed may still have started its daemon (a
+  # policy-rc.d of the machine's own that allows it): stop only a daemon that
+  # was not running before and whose package was installed just now.
+  local svc pkg
   for svc in etcd containerd; do
-    if command -v systemctl >/dev/null && systemctl is-active -q "$svc" 2>/dev/null; then as_root systemctl disable --now "$svc" || true; fi
+    pkg=$svc; [ "$svc" = etcd ] && pkg=etcd-server
+    [[ " ${was_active[*]} " == *" $svc "* ]] && continue
+    [[ " ${missing[*]} " == *" $pkg "* ]] || continue
+    if command -v systemctl >/dev/null && systemctl is-active -q "$svc" 2>/dev/null; then
+      say "stopping $svc, which installing $pkg just started (nodrop runs its own, on its own socket)"
+      as_root systemctl disable --now "$svc" || true
+    fi
   done
   ok "Debian packages installed"
 }
