@@ -4,7 +4,7 @@
 # container registry, no prebuilt binary downloads.
 #
 # Idempotent and cached by version: a second run only checks markers and
-# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|browser|traefik|nginx|postgres|k6-operator|debian|kubernetes|kubeadm|nerdctl|helm|k6|kind|pause]
+# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|browser|clients|traefik|nginx|postgres|k6-operator|debian|kubernetes|kubeadm|nerdctl|helm|k6|kind|pause]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -361,6 +361,12 @@ case $what in
   nerdctl) install_nerdctl ;;
   helm) install_go_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" ;;
   browser) install_browser ;;
+  # bench/upstream-service.sh's independent clients: httperf (Debian's, C; a
+  # new connection per request) and hey (Go; keep-alive).
+  clients)
+    install_debian_packages $CLIENT_PACKAGES
+    install_go_tool hey github.com/rakyll/hey "$HEY_VERSION"
+    ;;
   traefik)
     install_go_module_build traefik github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" ./cmd/traefik
     install_gateway_crds
@@ -384,6 +390,6 @@ case $what in
     install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION"
     install_kubernetes
     ;;
-  *) die "unknown target '$what' (allowed: all, kind-all, browser, traefik, nginx, postgres, k6-operator, debian, kubernetes, kubeadm, nerdctl, helm, pause, k6, kind)" ;;
+  *) die "unknown target '$what' (allowed: all, kind-all, browser, clients, traefik, nginx, postgres, k6-operator, debian, kubernetes, kubeadm, nerdctl, helm, pause, k6, kind)" ;;
 esac
 ok "tools ready in $CACHE_DIR ($(( $(ts) - start_all )) s)"
