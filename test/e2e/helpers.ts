@@ -1,7 +1,10 @@
 // Shared helpers for the e2e tests: run the real CLI, read a run's summary.
 import { execa } from "execa";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 import type { DrainReport } from "../../reports/json.ts";
 import type { LatencyVerdict } from "../../harness/verdict/latency.ts";
@@ -125,3 +128,18 @@ export async function runWithSets(sets: string[]) {
   return { exitCode: r.exitCode, dir, s: await summaryOf(dir), explain };
 }
 
+/** A copy of an example's manifests in a temp folder, headers off, using the example's built archive. */
+export function headerless(example: string): string {
+  const ARCHIVE = join(PROJECT_ROOT, "examples", "go-http", ".build", "image.tar");
+  const dir = mkdtempSync(join(tmpdir(), "nodrop-headerless-"));
+  const src = join(PROJECT_ROOT, "examples", example);
+  const deployment = readFileSync(join(src, "deployment.yaml"), "utf8").replace(
+    '- { name: WORK_MS, value: "20" }',
+    '- { name: WORK_MS, value: "20" }\n            - { name: VERSION_HEADERS, value: "false" }',
+  );
+  expect(deployment).toContain("VERSION_HEADERS");
+  writeFileSync(join(dir, "deployment.yaml"), deployment);
+  writeFileSync(join(dir, "service.yaml"), readFileSync(join(src, "service.yaml"), "utf8"));
+  writeFileSync(join(dir, "nodrop-app.yaml"), `archive: ${ARCHIVE}\n`);
+  return dir;
+}

@@ -16,27 +16,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 import { packBinary } from "../../harness/images/pack.ts";
 import { run } from "../../harness/exec.ts";
-import { nodrop, reportHead, runDirsIn, summaryOf, type SummaryJson } from "./helpers.ts";
+import { headerless, nodrop, reportHead, runDirsIn, summaryOf, type SummaryJson } from "./helpers.ts";
 
 // cooldown must be at least requestTimeout (5 s by default): in-flight requests finish before k6 stops.
 const SHORT = ["--set", "rollouts=1", "--set", "warmup=3", "--set", "cooldown=5"];
 const EXAMPLE = join(PROJECT_ROOT, "examples", "go-http");
 const ARCHIVE = join(EXAMPLE, ".build", "image.tar");
-
-/** A copy of an example's manifests in a temp folder, headers off, using the example's built archive. */
-function headerless(example: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "nodrop-headerless-"));
-  const src = join(PROJECT_ROOT, "examples", example);
-  const deployment = readFileSync(join(src, "deployment.yaml"), "utf8").replace(
-    '- { name: WORK_MS, value: "20" }',
-    '- { name: WORK_MS, value: "20" }\n            - { name: VERSION_HEADERS, value: "false" }',
-  );
-  expect(deployment).toContain("VERSION_HEADERS");
-  writeFileSync(join(dir, "deployment.yaml"), deployment);
-  writeFileSync(join(dir, "service.yaml"), readFileSync(join(src, "service.yaml"), "utf8"));
-  writeFileSync(join(dir, "nodrop-app.yaml"), `archive: ${ARCHIVE}\n`);
-  return dir;
-}
 
 async function runApp(dir: string, sets: string[] = []): Promise<{ exitCode: number; s: SummaryJson; explain: string; runDir: string }> {
   const r = await nodrop(["run", "--app", dir, ...SHORT, ...sets.flatMap((x) => ["--set", x])]);

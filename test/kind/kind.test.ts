@@ -22,7 +22,7 @@ import { buildAppImage } from "../../harness/images/app-image.ts";
 import { Kube } from "../../harness/kube.ts";
 import { imagesInArchive } from "../../harness/userapp/archive.ts";
 import { waitFor } from "../../harness/wait.ts";
-import { nodrop, reportHead, runDemo, runDirsIn, summaryOf, unexplainedOutages } from "../e2e/helpers.ts";
+import { headerless, nodrop, reportHead, runDemo, runDirsIn, summaryOf, unexplainedOutages } from "../e2e/helpers.ts";
 
 const links = async () => (await run(["ip", "-o", "link"])).stdout.split("\n").map((l) => l.split(": ")[1]?.split("@")[0] ?? "").filter(Boolean);
 const chains = async () => {
@@ -108,15 +108,32 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
 
   // 150 req/s on kind: 3 node containers, the cluster and k6 share 2 cores,
   // and latency spikes reach 1.2 s there (≈ 21 ms typical).
-  for (const strategy of ["blue-green", "canary"]) {
-    it(`${strategy} with a good version passes on kind, on the provider's NodePorts`, async () => {
-      const { r, s, explain } = await runOnKind(["--set", "provider=kind", "--set", `strategy=${strategy}`, "--set", "preStopSleep=5", "--set", "warmup=10", "--set", "cooldown=5", "--set", "requestTimeout=3", "--set", "canaryPause=10", "--set", "rate=150"]);
-      expect(r.exitCode, explain).toBe(0);
-      expect(s.verdict).toBe("pass");
-      expect(s.requests.inDeployWindow).toBeGreaterThanOrEqual(1000);
-      expect(s.versions.map((v) => v.version).sort()).toEqual(["v1", "v2"]);
-    });
-  }
+  const onKind = ["--set", "provider=kind", "--set", "warmup=10", "--set", "cooldown=5", "--set", "requestTimeout=3", "--set", "canaryPause=10", "--set", "rate=150"];
+
+  it("blue-green with a good version passes on kind, on the provider's NodePorts", async () => {
+    const { r, s, explain } = await runOnKind([...onKind, "--set", "strategy=blue-green", "--set", "preStopSleep=5"]);
+    expect(r.exitCode, explain).toBe(0);
+    expect(s.verdict).toBe("pass");
+    expect(s.requests.inDeployWindow).toBeGreaterThanOrEqual(1000);
+    expect(s.versions.map((v) => v.version).sort()).toEqual(["v1", "v2"]);
+  });
+
+  // A service that names no version (the Go example, headers off): each
+  // connection is followed through two network namespaces, this machine's
+  // (k6's address → the control plane, masqueraded) and the control plane's
+  // (→ a pod), joined by the port the node sees.
+  it("canary of a service that names no version passes on kind: versions from each request's connection, the gate by version", async () => {
+    const b = await run(["sh", join(PROJECT_ROOT, "examples", "go-http", "build.sh")], { reject: false, timeoutMs: 600_000 });
+    expect(b.exitCode, b.stderr || b.stdout).toBe(0);
+    const { r, s, explain } = await runOnKind(["--app", headerless("go-http"), ...onKind, "--set", "strategy=canary", "--set", "canarySteps=25,100"]);
+    expect(r.exitCode, explain).toBe(0);
+    expect(s.verdict).toBe("pass");
+    expect(s.attribution, explain).not.toBeNull();
+    expect(s.attribution!.byHeader).toBe(0);
+    expect(s.attribution!.byConnection / s.requests.total, explain).toBeGreaterThanOrEqual(0.99);
+    expect(s.versions.map((v) => v.version).filter(Boolean).sort(), explain).toEqual(["v1", "v2"]);
+    expect(s.gates.map((g) => g.mode), explain).not.toContain("every-request");
+  });
 
   // Node maintenance on 1 control plane + 2 workers: every worker drained in
   // turn, the next one straight after the last (like a node-pool upgrade).
