@@ -2,7 +2,8 @@
 // one cluster (brought up or reused), judges each against its baseline from
 // the history (baseline.ts), appends tonight's records to the history, and
 // writes reports/nightly/<night>/{report.md, junit.xml, nightly.json}.
-// Exit: 0 no regression, 1 a regression, 3 inconclusive (nothing regressed,
+// Exit: 0 every scenario passed (ok or new), 1 a scenario failed requests
+// (beyond its budget) or regressed, 3 inconclusive (nothing regressed,
 // but some scenario's evidence was not enough), 130/143 interrupted.
 import { wantedNodes } from "../config.ts";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -49,12 +50,12 @@ export async function nightlyCommand(file: string, opts: { history?: string; now
           break;
         }
         const numbers = numbersFrom(r.verdict, r.exitCode);
-        const judgement = judgeNight(numbers, records);
-        entries.push({ scenario: sc.name, runId: r.runId, runDir: r.runDir, numbers, judgement });
+        const judgement = judgeNight(numbers, records, sc.maxFailedRequests);
+        entries.push({ scenario: sc.name, runId: r.runId, runDir: r.runDir, numbers, judgement, budget: sc.maxFailedRequests });
         // Tonight joins the history after it was judged: it is never its own baseline.
         await appendRecord(history, { ...numbers, scenario: sc.name, night, at: new Date().toISOString(), runId: r.runId, result: judgement.result });
         const line = `${sc.name}: ${judgement.result}${judgement.problems.length ? ` — ${judgement.problems.join("; ")}` : ""}`;
-        if (judgement.result === "regression") log.error(line);
+        if (judgement.result === "regression" || judgement.result === "failed") log.error(line);
         else log.info(line);
       }
       await mkdir(outDir, { recursive: true });

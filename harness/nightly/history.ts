@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { NightNumbers } from "./numbers.ts";
 
-export const RESULTS = ["new", "ok", "regression", "inconclusive"] as const;
+export const RESULTS = ["new", "ok", "regression", "failed", "inconclusive"] as const;
 export type Result = (typeof RESULTS)[number];
 
 export interface NightRecord extends NightNumbers {

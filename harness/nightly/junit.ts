@@ -1,6 +1,8 @@
 // junit.xml of a night: a <testsuite> per scenario; in it a <testcase> per
 // rollout ("<scenario> · <label>") and one for the whole run ("<scenario> ·
 // whole run"), classname "nodrop.nightly.<suite>".
+//   failed:       like a regression: the whole-run case fails, and every
+//                 rollout case with failed requests;
 //   regression:   the whole-run case fails (every problem in its body); a
 //                 rollout case fails when it has a problem of its own (rule
 //                 (c): the problem starts with "<label>: ") or failed requests;
@@ -23,12 +25,13 @@ function casesOf(e: NightlyEntry): Case[] {
   const inconclusive = j.result === "inconclusive" ? { error: j.problems.join("\n") || "inconclusive" } : {};
   const cases: Case[] = e.numbers.rollouts.map((r) => {
     const mine = j.problems.filter((p) => p.startsWith(`${r.label}: `));
-    const failing = j.result === "regression" && (mine.length > 0 || r.failed > 0);
-    const failure = mine.join("\n") || `${r.label}: ${reqs(r.failed)} (the scenario regressed)`;
+    const bad = j.result === "regression" || j.result === "failed";
+    const failing = bad && (mine.length > 0 || r.failed > 0);
+    const failure = mine.join("\n") || `${r.label}: ${reqs(r.failed)} (the scenario ${j.result === "failed" ? "failed" : "regressed"})`;
     return { name: `${e.scenario} · ${r.label}`, ...(failing ? { failure } : {}), ...inconclusive };
   });
   const whole: Case = { name: `${e.scenario} · whole run`, ...inconclusive };
-  if (j.result === "regression") whole.failure = j.problems.join("\n");
+  if (j.result === "regression" || j.result === "failed") whole.failure = j.problems.join("\n");
   return [...cases, whole];
 }
 

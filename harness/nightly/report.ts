@@ -18,11 +18,13 @@ export interface NightlyEntry {
   runDir: string;
   numbers: NightNumbers;
   judgement: ReturnType<typeof judgeNight>;
+  /** The scenario's accepted failed requests per night (maxFailedRequests; 0: none). */
+  budget?: number;
 }
 
-/** 1 a regression; else 3 an inconclusive scenario; else 0. */
+/** 1 a failed or regressed scenario; else 3 an inconclusive one; else 0. */
 export function overallExit(entries: readonly NightlyEntry[]): 0 | 1 | 3 {
-  if (entries.some((e) => e.judgement.result === "regression")) return 1;
+  if (entries.some((e) => e.judgement.result === "regression" || e.judgement.result === "failed")) return 1;
   if (entries.some((e) => e.judgement.result === "inconclusive")) return 3;
   return 0;
 }
@@ -30,7 +32,7 @@ export function overallExit(entries: readonly NightlyEntry[]): 0 | 1 | 3 {
 const s1 = (n: number) => `${n.toFixed(1)} s`;
 // A difference that rounds to 0 reads "+0", never "−0".
 const signed = (n: number, f: (x: number) => string) => `${n < 0 && f(-n) !== f(0) ? "−" : "+"}${f(Math.abs(n))}`;
-const MARK: Record<string, string> = { new: "🆕 new", ok: "✅ ok", regression: "❌ regression", inconclusive: "⚠️ inconclusive" };
+const MARK: Record<string, string> = { new: "🆕 new", ok: "✅ ok", regression: "❌ regression", failed: "❌ failed", inconclusive: "⚠️ inconclusive" };
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 export function baselineCell(e: NightlyEntry): string {
@@ -50,8 +52,10 @@ function headline(entries: readonly NightlyEntry[]): string {
   if (!entries.length) return "**NOTHING RAN**: no scenario finished";
   const inconclusive = count("inconclusive") ? `; ${count("inconclusive")} inconclusive` : "";
   switch (overallExit(entries)) {
-    case 1:
-      return `**REGRESSION** in ${count("regression")} ${of}${inconclusive}`;
+    case 1: {
+      const bad = [count("failed") ? `${count("failed")} failed` : "", count("regression") ? `${count("regression")} regressed` : ""].filter(Boolean).join(", ");
+      return `**${count("failed") ? "FAILED" : "REGRESSION"}**: ${bad} ${of}${inconclusive}`;
+    }
     case 3:
       return `**INCONCLUSIVE**: ${count("inconclusive")} ${of} (no regression)`;
     default:
@@ -63,6 +67,7 @@ function section(e: NightlyEntry): string {
   const n = e.numbers;
   const lines = [`### ${mdText(e.scenario)}: ${e.judgement.result}`, ""];
   lines.push(`${n.failed} of ${n.requests} requests failed; disruption ${s1(n.disruptionSeconds)}; verdict ${n.verdict}${n.headline ? ` (${mdText(n.headline)})` : ""}`);
+  if (e.budget) lines.push("", `Accepted risk: up to ${plural(e.budget, "failed request")} a night (maxFailedRequests in the suite), not a pass of nodrop's rule.`);
   if (n.rollouts.length) lines.push("", ...n.rollouts.map((r) => `- ${mdText(r.label)}: ${r.failed} failed, disruption ${s1(r.disruptionSeconds)}${r.p99Ms === undefined ? "" : `, p99 ${r.p99Ms} ms`}`));
   if (e.judgement.problems.length) lines.push("", "Problems:", "", ...e.judgement.problems.map((p) => `- **${mdText(p)}**`));
   lines.push("", `Run ${mdText(e.runId)}: \`${e.runDir.replace(/`/g, "'")}/report.md\``);
@@ -83,7 +88,7 @@ export function nightlyMarkdown(suite: string, night: string, entries: readonly 
     "|---|---|---|---|---|---|---|",
     ...rows,
     "",
-    "Regression: failed requests where the baseline's median was 0; disruption above the baseline's P99 + max(5 s, 20 %); the same per rollout; a rollback the baseline never had.",
+    "Failed: any failed request (beyond a scenario's declared budget), whatever the baseline. Regression, for a run that passed: disruption above the baseline's P99 + max(5 s, 20 %); the same per rollout; a rollout's p99 latency above the baseline's; a rollback the baseline never had.",
     "",
     ...entries.flatMap((e) => [section(e), ""]),
   ].join("\n");

@@ -6,6 +6,7 @@
 //   scenarios:
 //     - name: web-rolling      # SCENARIO_NAME, unique: the key of its history folder
 //       config: { strategy: rolling, preStopSleep: 5 }   # RunConfig fields
+//       maxFailedRequests: 0   # optional; an accepted risk per night, shown in every report
 //
 // A scenario's config is validateConfig({ ...defaults, ...config }). Not
 // allowed: runId (every run gets its own), and scenarios on different clusters
@@ -24,6 +25,8 @@ export interface Scenario {
   config: RunConfig;
   /** The scenario's own config as written in the file (no defaults). */
   overrides: Record<string, unknown>;
+  /** Failed requests a night may have and still pass (an explicit, accepted risk; default 0). */
+  maxFailedRequests: number;
 }
 
 export interface Suite {
@@ -44,7 +47,13 @@ const SuiteFile = z.object({
   defaults: mapping.nullish(),
   scenarios: z.array(z.unknown(), { error: "a list of { name, config }" }).min(1, "at least one scenario: [{ name, config }]"),
 });
-const ScenarioEntry = z.object({ name: z.string({ error: "a name (string)" }), config: mapping.nullish() }).strict();
+const ScenarioEntry = z
+  .object({
+    name: z.string({ error: "a name (string)" }),
+    config: mapping.nullish(),
+    maxFailedRequests: z.number({ error: "a whole number ≥ 0 (failed requests a night may have: an accepted risk)" }).int("a whole number ≥ 0").min(0, "a whole number ≥ 0").optional(),
+  })
+  .strict();
 
 const indent = (s: string) => s.replace(/^/gm, "  ");
 
@@ -55,7 +64,7 @@ function fail(source: string, problems: string[]): never {
 
 const issueText = (i: z.core.$ZodIssue, prefix = ""): string =>
   i.code === "unrecognized_keys"
-    ? `${prefix}unknown key(s) ${i.keys.join(", ")} (a scenario has name and config)`
+    ? `${prefix}unknown key(s) ${i.keys.join(", ")} (a scenario has name, config and maxFailedRequests)`
     : `${prefix}${i.path.map(String).join(".") || "(file)"}: ${i.message}`;
 
 /** Validates a suite document (already parsed from YAML/JSON). Throws ConfigError listing every problem. */
@@ -88,7 +97,7 @@ export function parseSuite(doc: unknown, source: string): Suite {
     seen.add(name);
     if ("runId" in overrides) problems.push(`${where}: config.runId: not allowed (every run gets its own id)`);
     try {
-      scenarios.push({ name, overrides, config: validateConfig({ ...defaults, ...overrides }) });
+      scenarios.push({ name, overrides, config: validateConfig({ ...defaults, ...overrides }), maxFailedRequests: entry.data.maxFailedRequests ?? 0 });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       problems.push(`${where} is invalid:\n${indent(e.message.replace(/^invalid configuration:\n/, ""))}`);

@@ -114,6 +114,15 @@ describe("an invalid suite", () => {
     expect(() => parseSuiteText("scenarios: [ {name: a", "bad.yaml")).toThrow(/suite file 'bad\.yaml': not valid YAML or JSON/);
   });
 
+  it("maxFailedRequests: an explicit budget per scenario, 0 unless declared; a bad value names the key", () => {
+    const suite = parseSuite({ scenarios: [{ name: "a" }, { name: "b", maxFailedRequests: 3 }] }, "s.yaml");
+    expect(suite.scenarios.map((x) => x.maxFailedRequests)).toEqual([0, 3]);
+    const m = problemsOf({ scenarios: [{ name: "a", maxFailedRequests: -1 }, { name: "b", maxFailedRequests: "some" }, { name: "c", maxFailedRequests: 1.5 }] });
+    expect(m).toMatch(/scenarios\[0\]: maxFailedRequests: a whole number ≥ 0/);
+    expect(m).toMatch(/scenarios\[1\]: maxFailedRequests: a whole number ≥ 0 \(failed requests a night may have: an accepted risk\)/);
+    expect(m).toMatch(/scenarios\[2\]: maxFailedRequests: a whole number ≥ 0/);
+  });
+
   it("an invalid default is reported for the scenarios it reaches, a cross-field rule too", () => {
     const m = problemsOf({ defaults: { terminationGracePeriod: 3 }, scenarios: [{ name: "a", config: { preStopSleep: 5 } }, { name: "b" }] });
     expect(m).toMatch(/^suite file 'suites\/s\.yaml': scenarios\[0\] 'a' is invalid:\n/);

@@ -92,24 +92,26 @@ describe("the baseline rules", () => {
     expect(judgeNight(numbers(0, 0), [rec(1, numbers(0, 0)), rec(2, numbers(0, 0))])).toMatchObject({ result: "ok", problems: [] });
   });
 
-  it("failures where the baseline had none are a regression, named with the numbers, also per rollout", () => {
+  it("failed requests fail the night, named with the numbers, also per rollout, whatever the baseline", () => {
     const j = judgeNight(numbers(3, 0.4), [rec(1, numbers(0, 0)), rec(2, numbers(0, 0))]);
-    expect(j.result).toBe("regression");
-    expect(j.problems).toEqual(["3 failed requests; the baseline (2 nights) had none", "rollout-1: 3 failed requests; the baseline (2 nights) had none"]);
+    expect(j.result).toBe("failed");
+    expect(j.problems).toEqual(["3 failed requests of 1000: h", "rollout-1: 3 failed requests"]);
+    expect(judgeNight(numbers(3, 0.4), [rec(1, numbers(4, 1)), rec(2, numbers(3, 1))]).result).toBe("failed");
+    expect(judgeNight(numbers(3, 0.4), []).result).toBe("failed");
   });
 
-  it("failures where the baseline had some too are judged by disruption only: limit P99 + max(5 s, 20 %), both sides of it", () => {
+  it("within a declared budget, failures are judged by disruption only: limit P99 + max(5 s, 20 %), both sides of it", () => {
     const base = [rec(1, numbers(4, 10)), rec(2, numbers(6, 20)), rec(3, numbers(5, 30))];
-    expect(judgeNight(numbers(9, 36), base).result).toBe("ok"); // limit 30 + 6 = 36
-    const j = judgeNight(numbers(9, 36.1), base);
+    expect(judgeNight(numbers(9, 36), base, 9).result).toBe("ok"); // limit 30 + 6 = 36
+    const j = judgeNight(numbers(9, 36.1), base, 9);
     expect(j.result).toBe("regression");
     expect(j.problems[0]).toBe("disruption 36.1 s above the limit 36.0 s (baseline P99 30.0 s + max(5 s, 20 %))");
-    expect(judgeNight(numbers(1, 4.9), [rec(1, numbers(1, 0))]).result).toBe("ok"); // limit 0 + 5
+    expect(judgeNight(numbers(1, 4.9), [rec(1, numbers(1, 0))], 1).result).toBe("ok"); // limit 0 + 5
   });
 
-  it("regressions and inconclusive nights never join the baseline; an inconclusive night is never ok", () => {
-    const history = [rec(1, numbers(0, 0)), rec(2, numbers(50, 20), "regression"), rec(3, numbers(0, 0, { verdict: "inconclusive" }), "inconclusive")];
-    const j = judgeNight(numbers(30, 10), history);
+  it("regressions, failed and inconclusive nights never join the baseline; an inconclusive night is never ok", () => {
+    const history = [rec(1, numbers(0, 0)), rec(2, numbers(50, 20), "regression"), rec(4, numbers(2, 1), "failed"), rec(3, numbers(0, 0, { verdict: "inconclusive" }), "inconclusive")];
+    const j = judgeNight(numbers(30, 10), history, 30);
     expect(j.baseline).toMatchObject({ nights: 1, failedMedian: 0 });
     expect(j.result).toBe("regression");
     expect(judgeNight(numbers(0, 0, { verdict: "inconclusive", headline: "too few requests" }), history)).toMatchObject({ result: "inconclusive", problems: ["inconclusive: too few requests"] });
@@ -144,29 +146,30 @@ describe("the history folder", () => {
 });
 
 describe("the night's reports", () => {
-  const entry = (scenario: string, n: NightNumbers, history: NightRecord[]): NightlyEntry => ({ scenario, runId: `r-${scenario}`, runDir: `reports/runs/r-${scenario}`, numbers: n, judgement: judgeNight(n, history) });
+  const entry = (scenario: string, n: NightNumbers, history: NightRecord[], budget = 0): NightlyEntry => ({ scenario, runId: `r-${scenario}`, runDir: `reports/runs/r-${scenario}`, numbers: n, judgement: judgeNight(n, history, budget) });
   const quiet = [rec(1, numbers(0, 0)), rec(2, numbers(0, 0))];
   const entries = [entry("web", numbers(12, 2.5), quiet), entry("api", numbers(0, 0), quiet), entry("a<b", numbers(0, 0), [])];
 
-  it("exit 1 on a regression, else 3 on an inconclusive scenario, else 0", () => {
+  it("exit 1 on a failed or regressed scenario, else 3 on an inconclusive scenario, else 0", () => {
     expect(overallExit(entries)).toBe(1);
+    expect(overallExit([entry("slow", numbers(2, 9), quiet, 5)])).toBe(1);
     expect(overallExit([entries[1]!, entry("x", numbers(0, 0, { verdict: "inconclusive" }), quiet)])).toBe(3);
     expect(overallExit([entries[1]!, entries[2]!])).toBe(0);
   });
 
   it("report.md: a table row per scenario with result, failures, disruption, baseline and change", () => {
     const md = nightlyMarkdown("nightly", "n1", entries);
-    expect(md).toMatch(/\*\*REGRESSION\*\* in 1 of 3 scenarios/);
-    expect(md).toContain("| web | ❌ regression | fail | 12 | 2.5 s | 2 nights: median 0 failed, P99 0.0 s (limit 5.0 s) | +12 failed, +2.5 s |");
+    expect(md).toMatch(/\*\*FAILED\*\*: 1 failed of 3 scenarios/);
+    expect(md).toContain("| web | ❌ failed | fail | 12 | 2.5 s | 2 nights: median 0 failed, P99 0.0 s (limit 5.0 s) | +12 failed, +2.5 s |");
     expect(md).toContain("| api | ✅ ok | pass | 0 | 0.0 s |");
-    expect(md).toMatch(/- \*\*12 failed requests; the baseline \(2 nights\) had none\*\*/);
+    expect(md).toMatch(/- \*\*12 failed requests of 1000: h\*\*/);
   });
 
   it("junit.xml: a suite per scenario, a case per rollout + the whole run, counts on both levels, escaped", () => {
     const xml = nightlyJunit("nightly", "n1", entries);
     expect(xml).toMatch(/<testsuites name="nodrop nightly nightly n1" tests="6" failures="2" errors="0">/);
     expect(xml).toMatch(/<testsuite name="web" tests="2" failures="2" errors="0">/);
-    expect(xml).toMatch(/<testcase name="web · rollout-1" classname="nodrop.nightly.nightly"><failure message="rollout-1: 12 failed requests; the baseline \(2 nights\) had none">/);
+    expect(xml).toMatch(/<testcase name="web · rollout-1" classname="nodrop.nightly.nightly"><failure message="rollout-1: 12 failed requests">/);
     expect(xml).toMatch(/<testsuite name="api" tests="2" failures="0" errors="0">/);
     expect(xml).toContain('<testsuite name="a&lt;b"');
     const inc = nightlyJunit("n", "n1", [entry("x", numbers(0, 0, { verdict: "inconclusive", headline: "k6 died" }), quiet)]);
