@@ -30,6 +30,7 @@ import { serviceTarget } from "./load/operator/target.ts";
 import { log, step } from "./log.ts";
 import { EventLog } from "./observe/events.ts";
 import { watchNamespace } from "./observe/watch.ts";
+import { clusterVersions, nodropVersion, type RunVersions } from "./run-versions.ts";
 import { CONNTRACK_FILE, type ConnectionTracking, startConnectionTracking } from "./observe/connections.ts";
 import { readConnections } from "./observe/conntrack.ts";
 import { ownSourceAddressOfVu } from "./load/sources.ts";
@@ -77,6 +78,8 @@ export interface RunResult {
   chart?: ChartData;
   /** Set when a signal ended the run early (the caller should stop too). */
   interrupted?: "SIGINT" | "SIGTERM";
+  /** What the run ran on (summary.json `ranOn`). */
+  ranOn: RunVersions;
 }
 
 export const RUNS_DIR = join(PROJECT_ROOT, "reports", "runs");
@@ -113,6 +116,8 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
       let proxyWatch: ProxyWatch | undefined;
       let collectFront: (() => Promise<void>) | undefined;
       let tracking: ConnectionTracking | undefined;
+      const tools = toolPaths().versions;
+      const ranOn: RunVersions = { nodrop: nodropVersion(), kubernetes: null, nodes: [], k6: tools.k6, kind: config.provider === "kind" ? tools.kind : null, app: [] };
 
       // The body: every wait inside it ends at once when the run is aborted.
       try {
@@ -125,17 +130,20 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
           abort.throwIfAborted();
 
           const kube = new Kube(provider.kubeconfigPath(), provider.context());
+          Object.assign(ranOn, await clusterVersions(kube));
           const reaped = await reapOrphans(kube);
           if (reaped.length) log.warn(`deleted ${reaped.length} namespace(s) left by runs whose harness died: ${reaped.map((r) => `${r.name} (owner ${r.owner})`).join(", ")}`);
 
           const image = app
             ? await step(`app image${app.versionImages ? `s ${app.versionImages.join(", ")}` : ` ${app.image}`} (from ${[...new Set(app.imports.map((x) => relative(process.cwd(), x.archive) || x.archive))].join(", ")}, imported)`, async () => {
                 for (const x of app.imports) await provider.loadImage(x.archive, x.ref);
+                ranOn.app = app.versionImages ?? [app.image];
                 return app.image;
               })
             : await step("sample app image (built locally, imported)", async () => {
                 const img = await buildAppImage(join(PROJECT_ROOT, ".nodrop", "images"));
                 await provider.loadImage(img.archive, img.name);
+                ranOn.app = [img.name];
                 return img.name;
               });
           abort.throwIfAborted();
@@ -349,6 +357,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         ...(opts.label || config.scenario !== "deploy" ? { strategy: `${config.scenario === "drain" ? `node drain${config.pdb ? " with a PDB" : ", no PDB"}` : config.strategy}${opts.label ? ` — ${opts.label}` : ""}` } : {}),
         config,
         verdict,
+        ranOn,
         ...(opts.expectRollback !== undefined ? { expectRollback: opts.expectRollback } : {}),
         artifacts: ["samples.ndjson", "events.ndjson", ...(tracking ? [CONNTRACK_FILE] : []), "k6.log", "k6-summary.json", "scenario.js", "manifests.yaml", "config.json", ...(config.path === "ingress" ? ["ingress.log"] : []), ...(config.load === "operator" ? ["k6-operator.log"] : [])],
       });
@@ -366,6 +375,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         exitCode,
         reportPath: join(runDir, "report.md"),
         chart,
+        ranOn,
         ...(cause?.kind === "signal" ? { interrupted: cause.signal } : {}),
       };
     },

@@ -1,5 +1,6 @@
 // summary.json: the machine-readable result of one run.
 import type { RunConfig } from "../harness/config.ts";
+import { SCHEMA_VERSION, type RunVersions } from "../harness/run-versions.ts";
 import type { ChartData } from "./chart/data.ts";
 import { exitCodeFor } from "../harness/verdict/analyze.ts";
 import type { DrainSummary } from "../harness/verdict/drain.ts";
@@ -43,6 +44,8 @@ export interface ReportInput {
   loadRunners?: LoadRunners;
   /** report.html's chart at fine resolution with pod marks (default: from the verdict's timeline, no marks). */
   chart?: ChartData;
+  /** What the run ran on (harness/run-versions.ts); absent when re-judged from files alone. */
+  ranOn?: RunVersions;
 }
 
 export type DrainReport = DrainSummary & { explanation: string };
@@ -60,6 +63,10 @@ export const REPORT_FILES = {
 type VerdictEvidence = Pick<Verdict, "evidence" | "probes" | "dropped" | "cancelledAtStop" | "windowRates" | "gaps" | "interrupted">;
 
 export interface Summary extends VerdictEvidence {
+  /** The shape of this file (harness/run-versions.ts SCHEMA_VERSION). */
+  schemaVersion: number;
+  /** What the run ran on: nodrop, Kubernetes, the nodes, k6, kind, the app's images; null when unknown (re-judged from files). */
+  ranOn: RunVersions | null;
   verdict: Outcome;
   exitCode: number;
   reasons: string[];
@@ -118,6 +125,8 @@ export function strategyOf(input: ReportInput): string {
 export function buildSummary(input: ReportInput): Summary {
   const v = input.verdict;
   return {
+    schemaVersion: SCHEMA_VERSION,
+    ranOn: input.ranOn ?? null,
     verdict: v.outcome,
     exitCode: exitCodeFor(v.outcome),
     reasons: v.reasons,

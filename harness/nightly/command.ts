@@ -15,7 +15,8 @@ import { PROJECT_ROOT } from "../cluster/provider.ts";
 import { log } from "../log.ts";
 import { runPipeline } from "../run.ts";
 import { appOption, preloadApps } from "../userapp/load.ts";
-import { judgeNight } from "./baseline.ts";
+import { baselineOf, judgeNight } from "./baseline.ts";
+import { SCHEMA_VERSION, toolChanges } from "../run-versions.ts";
 import { appendRecord, nightId, readHistory } from "./history.ts";
 import { nightlyJunit } from "./junit.ts";
 import { numbersFrom } from "./numbers.ts";
@@ -51,9 +52,12 @@ export async function nightlyCommand(file: string, opts: { history?: string; now
         }
         const numbers = numbersFrom(r.verdict, r.exitCode);
         const judgement = judgeNight(numbers, records, sc.maxFailedRequests);
-        entries.push({ scenario: sc.name, runId: r.runId, runDir: r.runDir, numbers, judgement, budget: sc.maxFailedRequests });
+        const base = baselineOf(records) ?? [];
+        const toolsChanged = toolChanges(r.ranOn, base.map((b) => b.ranOn));
+        entries.push({ scenario: sc.name, runId: r.runId, runDir: r.runDir, numbers, judgement, budget: sc.maxFailedRequests, ranOn: r.ranOn, toolsChanged });
         // Tonight joins the history after it was judged: it is never its own baseline.
-        await appendRecord(history, { ...numbers, scenario: sc.name, night, at: new Date().toISOString(), runId: r.runId, result: judgement.result });
+        await appendRecord(history, { ...numbers, schemaVersion: SCHEMA_VERSION, ranOn: r.ranOn, scenario: sc.name, night, at: new Date().toISOString(), runId: r.runId, result: judgement.result });
+        for (const c of toolsChanged) log.warn(`${sc.name}: tonight's ${c} (not the baseline nights')`);
         const line = `${sc.name}: ${judgement.result}${judgement.problems.length ? ` — ${judgement.problems.join("; ")}` : ""}`;
         if (judgement.result === "regression" || judgement.result === "failed") log.error(line);
         else log.info(line);
@@ -62,7 +66,7 @@ export async function nightlyCommand(file: string, opts: { history?: string; now
       const md = nightlyMarkdown(suite.name, night, entries);
       await writeFile(join(outDir, "report.md"), md);
       await writeFile(join(outDir, "junit.xml"), nightlyJunit(suite.name, night, entries));
-      await writeFile(join(outDir, "nightly.json"), JSON.stringify({ suite: suite.name, source: suite.source, night, history, interrupted: interrupted ?? null, entries }, null, 2) + "\n");
+      await writeFile(join(outDir, "nightly.json"), JSON.stringify({ schemaVersion: SCHEMA_VERSION, suite: suite.name, source: suite.source, night, history, interrupted: interrupted ?? null, entries }, null, 2) + "\n");
       process.stdout.write(`\n${md}\n`);
       log.info(`report: ${relative(process.cwd(), join(outDir, "report.md"))}, ${relative(process.cwd(), join(outDir, "junit.xml"))}`);
       if (interrupted) return signalExitCode(interrupted);

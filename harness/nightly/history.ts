@@ -12,11 +12,16 @@ import { access, link, mkdir, readdir, readFile, rename, rm, writeFile } from "n
 import { join } from "node:path";
 import { z } from "zod";
 import type { NightNumbers } from "./numbers.ts";
+import type { RunVersions } from "../run-versions.ts";
 
 export const RESULTS = ["new", "ok", "regression", "failed", "inconclusive"] as const;
 export type Result = (typeof RESULTS)[number];
 
 export interface NightRecord extends NightNumbers {
+  /** The record's shape (run-versions.ts SCHEMA_VERSION); absent in records written before it was kept. */
+  schemaVersion?: number;
+  /** What the night ran on; absent in older records. */
+  ranOn?: RunVersions;
   scenario: string;
   night: string;
   /** ISO time the record was written. */
@@ -40,6 +45,10 @@ const RecordSchema: z.ZodType<NightRecord> = z.object({
   disruptionSeconds: seconds,
   rollouts: z.array(z.object({ label: z.string(), failed: count, disruptionSeconds: seconds, p99Ms: z.number().nonnegative().optional() })),
   headline: z.string(),
+  schemaVersion: z.number().int().positive().optional(),
+  ranOn: z
+    .object({ nodrop: z.string(), kubernetes: z.string().nullable(), nodes: z.array(z.string()), k6: z.string(), kind: z.string().nullable(), app: z.array(z.string()) })
+    .optional(),
 });
 
 /** A file or folder name: no separators, no leading dot. */

@@ -11,6 +11,7 @@
 import { mdCell, mdText } from "../../reports/markdown.ts";
 import type { judgeNight } from "./baseline.ts";
 import type { NightNumbers } from "./numbers.ts";
+import type { RunVersions } from "../run-versions.ts";
 
 export interface NightlyEntry {
   scenario: string;
@@ -20,6 +21,10 @@ export interface NightlyEntry {
   judgement: ReturnType<typeof judgeNight>;
   /** The scenario's accepted failed requests per night (maxFailedRequests; 0: none). */
   budget?: number;
+  /** What tonight ran on. */
+  ranOn?: RunVersions;
+  /** Tools tonight that no baseline night ran on ("k6: v1.8.1 → v1.9.0"): a change may be theirs, not the service's. */
+  toolsChanged?: string[];
 }
 
 /** 1 a failed or regressed scenario; else 3 an inconclusive one; else 0. */
@@ -67,6 +72,7 @@ function section(e: NightlyEntry): string {
   const n = e.numbers;
   const lines = [`### ${mdText(e.scenario)}: ${e.judgement.result}`, ""];
   lines.push(`${n.failed} of ${n.requests} requests failed; disruption ${s1(n.disruptionSeconds)}; verdict ${n.verdict}${n.headline ? ` (${mdText(n.headline)})` : ""}`);
+  if (e.toolsChanged?.length) lines.push("", `Tools changed since the baseline nights: ${e.toolsChanged.map(mdText).join("; ")}.`);
   if (e.budget) lines.push("", `Accepted risk: up to ${plural(e.budget, "failed request")} a night (maxFailedRequests in the suite), not a pass of nodrop's rule.`);
   if (n.rollouts.length) lines.push("", ...n.rollouts.map((r) => `- ${mdText(r.label)}: ${r.failed} failed, disruption ${s1(r.disruptionSeconds)}${r.p99Ms === undefined ? "" : `, p99 ${r.p99Ms} ms`}`));
   if (e.judgement.problems.length) lines.push("", "Problems:", "", ...e.judgement.problems.map((p) => `- **${mdText(p)}**`));

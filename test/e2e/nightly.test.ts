@@ -92,6 +92,12 @@ describe("nodrop nightly", () => {
     // The failed night is recorded, and never becomes the baseline.
     const web = readdirSync(join(history, "web")).sort();
     expect(web).toHaveLength(3);
-    expect(JSON.parse(readFileSync(join(history, "web", web[2]!), "utf8")).result).toBe("failed");
+    const night3 = JSON.parse(readFileSync(join(history, "web", web[2]!), "utf8"));
+    expect(night3.result).toBe("failed");
+    // Versioned: what the night ran on, so a tool upgrade is told from a regression.
+    expect(night3.schemaVersion).toBe(1);
+    expect(night3.ranOn.kubernetes).toMatch(/^v1\.\d+\.\d+/);
+    expect(night3.ranOn.nodes[0]).toMatch(/^kubelet v1\./);
+    expect(JSON.parse(readFileSync(join(out, "nightly.json"), "utf8")).schemaVersion).toBe(1);
   });
 });

@@ -1,3 +1,4 @@
+import type { RunVersions } from "../../harness/run-versions.ts";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,6 +10,8 @@ import { formatDuration, loadWindowMs, readRunState, rowFromSummary, runExperime
 import { planRuns } from "../../harness/experiment/schedule.ts";
 import type { RunResult } from "../../harness/run.ts";
 import type { Outcome, Verdict } from "../../harness/verdict/types.ts";
+
+const RAN_ON: RunVersions = { nodrop: "0.1.0", kubernetes: "v1.34.4", nodes: [], k6: "v1.8.1", kind: null, app: [] };
 
 // base + preStopSleep=5, 2 repetitions: 4 runs.
 const EXP = parseExperiment({ name: "runner", base: {}, factors: { preStopSleep: [0, 5] }, repeat: 2 }, "runner.yaml");
@@ -53,7 +56,7 @@ function fake(runsDir: string, o: { interruptAt?: number; signal?: "SIGINT" | "S
     await mkdir(runDir, { recursive: true });
     const { outcome: verdictField, ...rest } = verdict;
     await writeFile(join(runDir, "summary.json"), JSON.stringify({ runId, verdict: verdictField, exitCode: EXIT[outcome], ...rest }));
-    return { runId, runDir, verdict, exitCode: interrupted ? (interrupted === "SIGINT" ? 130 : 143) : EXIT[outcome], reportPath: join(runDir, "report.md"), ...(interrupted ? { interrupted } : {}) };
+    return { runId, runDir, verdict, exitCode: interrupted ? (interrupted === "SIGINT" ? 130 : 143) : EXIT[outcome], reportPath: join(runDir, "report.md"), ranOn: RAN_ON, ...(interrupted ? { interrupted } : {}) };
   };
   return { pipeline, calls, clock: () => now };
 }

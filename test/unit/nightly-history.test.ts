@@ -103,3 +103,25 @@ describe("readHistory", () => {
     expect(h.skipped[2]).toMatch(/n4\.json: a record of scenario 'api', not 'web'/);
   });
 });
+
+describe("versioned records (schemaVersion, ranOn)", () => {
+  const ranOn = (k6: string) => ({ nodrop: "0.1.0+abc", kubernetes: "v1.34.4", nodes: ["kubelet v1.34.4, containerd://1.6.20, Debian GNU/Linux 12 (bookworm)"], k6, kind: null, app: ["nodrop.local/sample-app:1"] });
+
+  it("reads records with them and records written before them side by side", async () => {
+    const dir = await tmp();
+    await appendRecord(dir, rec("n20261120T000000Z"));
+    await appendRecord(dir, rec("n20261121T000000Z", { schemaVersion: 1, ranOn: ranOn("v1.8.1") }));
+    const h = await readHistory(dir, "web");
+    expect(h.skipped).toEqual([]);
+    expect(h.records.map((r) => r.ranOn?.k6 ?? null)).toEqual([null, "v1.8.1"]);
+    expect(h.records[1]!.schemaVersion).toBe(1);
+  });
+
+  it("names the tools tonight ran on that no baseline night did; app images and unknown nights are not a change", async () => {
+    const { toolChanges } = await import("../../harness/run-versions.ts");
+    expect(toolChanges(ranOn("v1.9.0"), [ranOn("v1.8.1"), undefined, ranOn("v1.8.1")])).toEqual(["k6: v1.8.1 → v1.9.0"]);
+    expect(toolChanges({ ...ranOn("v1.8.1"), app: ["other:2"] }, [ranOn("v1.8.1")])).toEqual([]);
+    expect(toolChanges(ranOn("v1.9.0"), [undefined])).toEqual([]);
+    expect(toolChanges(undefined, [ranOn("v1.8.1")])).toEqual([]);
+  });
+});

@@ -180,6 +180,12 @@ describe("report.md", () => {
 });
 
 describe("a mixed load (requests:) in the reports", () => {
+  it("summary.json names its schema and what the run ran on (null when judged from files alone)", () => {
+    const ranOn = { nodrop: "0.1.0+abc", kubernetes: "v1.34.4", nodes: ["kubelet v1.34.4, containerd://1.6.20, Debian GNU/Linux 12 (bookworm)"], k6: "v1.8.1", kind: null, app: ["nodrop.local/sample-app:1"] };
+    expect(buildSummary(run(mixed, { ranOn }))).toMatchObject({ schemaVersion: 1, ranOn });
+    expect(buildSummary(run(mixed)).ranOn).toBeNull();
+  });
+
   it("summary.json counts each request name, the two adding up to the run", () => {
     const byRequest = buildSummary(run(mixed)).byRequest;
     expect(byRequest.map((r) => r.name)).toEqual(["home", "POST /api/orders"]);
