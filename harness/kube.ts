@@ -32,7 +32,33 @@ export class Kube {
     return this.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
   }
 
-  async createNamespace(name: string, runId: string, annotations: Record<string, string> = {}): Promise<void> {
+  /**
+   * A namespace of its own for the run. One of the same name still being
+   * deleted (a resumed or retried run has the interrupted run's id) is waited
+   * out first: the API refuses new objects in it (403 "being terminated").
+   * One that exists and is not being deleted belongs to a run still going:
+   * never taken over.
+   */
+  async createNamespace(name: string, runId: string, annotations: Record<string, string> = {}, timeoutMs = 180_000): Promise<void> {
+    const existing = await this.core.readNamespace({ name }).catch((e: unknown) => {
+      if (isNotFound(e)) return null;
+      throw e;
+    });
+    if (existing && !existing.metadata?.deletionTimestamp) {
+      throw new Error(`namespace ${name} already exists and is not being deleted (run id ${runId} is in use by another run, or was left with --keep): delete it, or give this run another id`);
+    }
+    if (existing) {
+      log.info(`namespace ${name} is still being deleted (an earlier run with id ${runId}): waiting for it to go`);
+      await waitFor(`namespace ${name} (an earlier run's, being deleted) to be gone before this run creates its own`, async () => {
+        try {
+          await this.core.readNamespace({ name });
+          return false;
+        } catch (e) {
+          if (isNotFound(e)) return true;
+          throw e;
+        }
+      }, { timeoutMs, intervalMs: 200, diagnose: async () => this.describeEvents(name, 20) });
+    }
     await this.apply({
       apiVersion: "v1",
       kind: "Namespace",

@@ -30,6 +30,7 @@ import { serviceTarget } from "./load/operator/target.ts";
 import { log, step } from "./log.ts";
 import { EventLog } from "./observe/events.ts";
 import { watchNamespace } from "./observe/watch.ts";
+import { apiErrorText } from "./api-error.ts";
 import { clusterVersions, nodropVersion, type RunVersions } from "./run-versions.ts";
 import { CONNTRACK_FILE, type ConnectionTracking, startConnectionTracking } from "./observe/connections.ts";
 import { readConnections } from "./observe/conntrack.ts";
@@ -80,6 +81,13 @@ export interface RunResult {
   interrupted?: "SIGINT" | "SIGTERM";
   /** What the run ran on (summary.json `ranOn`). */
   ranOn: RunVersions;
+  /**
+   * Set when an error, not the service, ended the run (a refused API call, an
+   * image that would not import, a dead cluster component) and no request
+   * failed: the run is no result (summary.json `error`). Experiments retry it;
+   * it is never counted as a repetition.
+   */
+  broken?: string;
 }
 
 export const RUNS_DIR = join(PROJECT_ROOT, "reports", "runs");
@@ -281,10 +289,12 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         if (cause) abort.abort(cause);
       }
       const cause: AbortCause | undefined = abort.cause ?? (failure instanceof RunAbortedError ? failure.abortCause : undefined);
+      let broken: string | undefined;
       if (failure) {
-        const message = cause ? describeCause(cause) : failure.message;
+        const message = cause ? describeCause(cause) : apiErrorText(failure);
+        if (cause?.kind !== "signal") broken = message.split("\n")[0];
         events.record("run-error", { message, ...(cause ? { cause } : {}) });
-        log.error(`run aborted: ${cause ? message : failure.message}`);
+        log.error(`run aborted: ${message}`);
       }
       if (k6) stopResult ??= await step("stop k6", () => k6!.stop());
       if (failure && logsOnFailure && cause?.kind !== "signal") {
@@ -358,6 +368,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         config,
         verdict,
         ranOn,
+        ...(broken && verdict.outcome !== "fail" ? { error: broken } : {}),
         ...(opts.expectRollback !== undefined ? { expectRollback: opts.expectRollback } : {}),
         artifacts: ["samples.ndjson", "events.ndjson", ...(tracking ? [CONNTRACK_FILE] : []), "k6.log", "k6-summary.json", "scenario.js", "manifests.yaml", "config.json", ...(config.path === "ingress" ? ["ingress.log"] : []), ...(config.load === "operator" ? ["k6-operator.log"] : [])],
       });
@@ -376,6 +387,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
         reportPath: join(runDir, "report.md"),
         chart,
         ranOn,
+        ...(broken && verdict.outcome !== "fail" ? { broken } : {}),
         ...(cause?.kind === "signal" ? { interrupted: cause.signal } : {}),
       };
     },
@@ -386,7 +398,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
 /** What went wrong with the load, for the verdict (undefined: nothing). */
 function k6Error(failure: Error | undefined, cause: AbortCause | undefined, stop: K6StopResult | undefined): string | undefined {
   if (cause) return `run aborted: ${describeCause(cause).split("\n")[0]}`;
-  if (failure) return `run aborted: ${failure.message.split("\n")[0]}`;
+  if (failure) return `run aborted: ${apiErrorText(failure).split("\n")[0]}`;
   if (!stop) return "k6 never started";
   if (!stop.clean && stop.problem) return stop.problem;
   if (!stop.clean) return `k6 ended with exit code ${stop.exitCode ?? "?"} (signal ${stop.signal ?? "none"}, via ${stop.via})`;

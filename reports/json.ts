@@ -46,6 +46,8 @@ export interface ReportInput {
   chart?: ChartData;
   /** What the run ran on (harness/run-versions.ts); absent when re-judged from files alone. */
   ranOn?: RunVersions;
+  /** The error (not the service) that ended the run, when no request failed: the run is no result. */
+  error?: string;
 }
 
 export type DrainReport = DrainSummary & { explanation: string };
@@ -67,6 +69,8 @@ export interface Summary extends VerdictEvidence {
   schemaVersion: number;
   /** What the run ran on: nodrop, Kubernetes, the nodes, k6, kind, the app's images; null when unknown (re-judged from files). */
   ranOn: RunVersions | null;
+  /** The error that ended the run (the API's own words), when no request failed: then the run is no result, and experiments do not count it. */
+  error: string | null;
   verdict: Outcome;
   exitCode: number;
   reasons: string[];
@@ -127,6 +131,7 @@ export function buildSummary(input: ReportInput): Summary {
   return {
     schemaVersion: SCHEMA_VERSION,
     ranOn: input.ranOn ?? null,
+    error: input.error ?? null,
     verdict: v.outcome,
     exitCode: exitCodeFor(v.outcome),
     reasons: v.reasons,

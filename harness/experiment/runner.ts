@@ -2,9 +2,13 @@
 // pipeline, in plan order, one at a time. After every run it rewrites
 // results.csv, report.md, report.html and experiment.json in the output folder, so an
 // interrupt loses nothing; `resume` picks up the runs that have no complete
-// summary.json yet. The exit code says whether every run finished (0) or a
-// signal stopped the experiment (130/143), not how the runs came out: an
-// experiment compares, it does not judge.
+// summary.json yet. A run that an error ended before any request failed (a
+// refused API call, an image that would not import: summary.json `error`) is
+// no result: it is set aside and run again, up to MAX_ATTEMPTS times, and
+// never counted as a repetition. The exit code says whether every run
+// finished (0), some run kept breaking (3), or a signal stopped the
+// experiment (130/143), not how the runs came out: an experiment compares,
+// it does not judge.
 import { access, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
@@ -18,6 +22,9 @@ import { experimentHtml } from "./html.ts";
 import { experimentReport } from "./report.ts";
 import { aggregate, resultRow, spread, toCsv, type RunRow, type VerdictLike } from "./results.ts";
 import { planRuns, remaining, type Plan, type PlannedRun } from "./schedule.ts";
+
+/** Attempts at a planned run whose every attempt broke (RunResult.broken) before it is left without a result. */
+export const MAX_ATTEMPTS = 3;
 
 export const OUTPUT_FILES = { csv: "results.csv", report: "report.md", html: "report.html", experiment: "experiment.json" } as const;
 
@@ -38,6 +45,8 @@ export interface ExperimentResult {
   interrupted?: "SIGINT" | "SIGTERM";
   /** Median of (wall time − load window) over the runs timed here, s; null when none was. */
   overheadSeconds: number | null;
+  /** Planned runs left without a result: every attempt broke ("<runId>: <error>"). */
+  broken: string[];
 }
 
 // ---------------------------------------------------------------------------
@@ -81,6 +90,8 @@ export async function readRunState(runsDir: string, run: PlannedRun): Promise<Ru
   }
   const interrupted = (doc as { interrupted?: unknown } | null)?.interrupted;
   if (typeof interrupted === "string" && interrupted) return { state: "incomplete", why: `the run was interrupted (${interrupted})` };
+  const error = (doc as { error?: unknown } | null)?.error;
+  if (typeof error === "string" && error) return { state: "incomplete", why: `an error ended it, so it is no result (${error})` };
   try {
     return { state: "complete", row: rowFromSummary(run, doc) };
   } catch (e) {
@@ -189,6 +200,7 @@ export async function runExperiment(exp: Experiment, opts: ExperimentOptions): P
   await writeOutputs(exp, plan, ordered(), opts.outDir);
 
   const wall: number[] = [];
+  const broken: string[] = [];
   const overheads: number[] = [];
   const overhead = (): number | null => {
     const m = spread(overheads)?.median;
@@ -210,12 +222,24 @@ export async function runExperiment(exp: Experiment, opts: ExperimentOptions): P
         `elapsed ${formatDuration(clock() - t0)}, left ${mean === null ? "?" : `~${roughDuration(mean * (todo.length - k))}`}`,
     );
 
-    const start = clock();
-    const result = await opts.pipeline({ ...exp.variants[run.variantIndex]!.config, runId: run.runId }, { label });
-    const took = clock() - start;
-    if (result.runId !== run.runId) throw new Error(`internal: the pipeline ran '${result.runId}' instead of the planned run '${run.runId}'`);
+    let result: RunResult | undefined;
+    let took = 0;
+    for (let attempt = 1; ; attempt++) {
+      const start = clock();
+      result = await opts.pipeline({ ...exp.variants[run.variantIndex]!.config, runId: run.runId }, { label });
+      took = clock() - start;
+      if (result.runId !== run.runId) throw new Error(`internal: the pipeline ran '${result.runId}' instead of the planned run '${run.runId}'`);
+      if (result.interrupted || !result.broken) break;
+      const moved = await moveAside(opts.runsDir, run.runId);
+      if (attempt >= MAX_ATTEMPTS) {
+        broken.push(`${run.runId}: ${result.broken}`);
+        say(`run ${run.runId} (${label}) broke ${attempt} times (${result.broken}): no result for it, not counted; folders kept, the last as ${moved}`);
+        break;
+      }
+      say(`run ${run.runId} (${label}) broke (${result.broken}): no result, not counted; its folder is now ${moved}; attempt ${attempt + 1} of ${MAX_ATTEMPTS}`);
+    }
 
-    if (!result.interrupted) {
+    if (!result.interrupted && !result.broken) {
       rows.set(run.runId, resultRow(run, result.verdict, result.exitCode));
       wall.push(took);
       overheads.push(took - loadWindowMs(result.verdict));
@@ -224,11 +248,15 @@ export async function runExperiment(exp: Experiment, opts: ExperimentOptions): P
 
     if (result.interrupted) {
       say(`${result.interrupted}: experiment '${exp.name}' stopped in run ${run.seq + 1}/${total}; ${rows.size} of ${total} runs complete. Run it again with --resume to continue.`);
-      return { rows: ordered(), exitCode: signalExitCode(result.interrupted), interrupted: result.interrupted, overheadSeconds: overhead() };
+      return { rows: ordered(), exitCode: signalExitCode(result.interrupted), interrupted: result.interrupted, overheadSeconds: overhead(), broken };
     }
   }
 
   const overheadSeconds = overhead();
+  if (broken.length) {
+    say(`experiment '${exp.name}': ${total - broken.length} of ${total} runs complete; ${broken.length} kept breaking and have no result (--resume tries them again): ${broken.join("; ")}`);
+    return { rows: ordered(), exitCode: 3, overheadSeconds, broken };
+  }
   say(`experiment '${exp.name}': all ${total} runs complete (${total - todo.length} from before); results in ${join(opts.outDir, OUTPUT_FILES.csv)}`);
-  return { rows: ordered(), exitCode: 0, overheadSeconds };
+  return { rows: ordered(), exitCode: 0, overheadSeconds, broken };
 }

@@ -28,7 +28,7 @@ interface Call {
  * (60 s by default), its load window is 52.8 s (overhead 7.2 s), and it writes
  * a minimal summary.json. preStopSleep=5 fails with 3 failures, base passes.
  */
-function fake(runsDir: string, o: { interruptAt?: number; signal?: "SIGINT" | "SIGTERM"; wallMs?: (n: number) => number; before?: (n: number) => Promise<void> } = {}) {
+function fake(runsDir: string, o: { interruptAt?: number; signal?: "SIGINT" | "SIGTERM"; wallMs?: (n: number) => number; before?: (n: number) => Promise<void>; brokenAt?: number[] } = {}) {
   let now = 1_000_000;
   const calls: Call[] = [];
   const pipeline = async (config: RunConfig, runOpts: { label: string }): Promise<RunResult> => {
@@ -37,7 +37,8 @@ function fake(runsDir: string, o: { interruptAt?: number; signal?: "SIGINT" | "S
     await o.before?.(n);
     const runId = config.runId!;
     const interrupted = n === o.interruptAt ? (o.signal ?? "SIGINT") : undefined;
-    const outcome: Outcome = interrupted ? "inconclusive" : config.preStopSleep === 5 ? "fail" : "pass";
+    const broken = o.brokenAt?.includes(n) ? `deployments.apps "app" is forbidden: unable to create new content in namespace nodrop-${config.runId} because it is being terminated (HTTP 403)` : undefined;
+    const outcome: Outcome = interrupted || broken ? "inconclusive" : config.preStopSleep === 5 ? "fail" : "pass";
     const failed = outcome === "fail" ? 3 : 0;
     const startedAt = now;
     now += o.wallMs?.(n) ?? 60_000;
@@ -55,8 +56,8 @@ function fake(runsDir: string, o: { interruptAt?: number; signal?: "SIGINT" | "S
     const runDir = join(runsDir, runId);
     await mkdir(runDir, { recursive: true });
     const { outcome: verdictField, ...rest } = verdict;
-    await writeFile(join(runDir, "summary.json"), JSON.stringify({ runId, verdict: verdictField, exitCode: EXIT[outcome], ...rest }));
-    return { runId, runDir, verdict, exitCode: interrupted ? (interrupted === "SIGINT" ? 130 : 143) : EXIT[outcome], reportPath: join(runDir, "report.md"), ranOn: RAN_ON, ...(interrupted ? { interrupted } : {}) };
+    await writeFile(join(runDir, "summary.json"), JSON.stringify({ runId, verdict: verdictField, exitCode: EXIT[outcome], error: broken ?? null, ...rest }));
+    return { runId, runDir, verdict, exitCode: interrupted ? (interrupted === "SIGINT" ? 130 : 143) : EXIT[outcome], reportPath: join(runDir, "report.md"), ranOn: RAN_ON, ...(interrupted ? { interrupted } : {}), ...(broken ? { broken } : {}) };
   };
   return { pipeline, calls, clock: () => now };
 }
@@ -120,6 +121,29 @@ describe("runExperiment", () => {
       expect(await csvRows(d.outDir)).toHaveLength(1);
       expect(lines.join("\n")).toMatch(new RegExp(`${signal}: experiment 'runner' stopped in run 2/4; 1 of 4 runs complete.*--resume`));
     }
+  });
+
+  it("a run an error broke is no result: set aside, run again, never counted; after 3 broken attempts the experiment exits 3 naming it", async () => {
+    const d = await dirs();
+    const lines: string[] = [];
+    // Run 2's first attempt broke (its namespace was still being deleted), the second one worked.
+    const f = fake(d.runsDir, { brokenAt: [2] });
+    const res = await runExperiment(EXP, { ...d, resume: false, pipeline: f.pipeline, clock: f.clock, log: (l) => lines.push(l) });
+    expect(f.calls.map((c) => c.config.runId)).toEqual([PLAN.runs[0]!.runId, PLAN.runs[1]!.runId, PLAN.runs[1]!.runId, PLAN.runs[2]!.runId, PLAN.runs[3]!.runId]);
+    expect([res.exitCode, res.broken, res.rows.length]).toEqual([0, [], 4]);
+    expect(lines.join("\n")).toMatch(new RegExp(`run ${PLAN.runs[1]!.runId} \\(.*\\) broke \\(deployments.apps "app" is forbidden: .* being terminated \\(HTTP 403\\)\\): no result, not counted; its folder is now ${PLAN.runs[1]!.runId}.incomplete-1; attempt 2 of 3`));
+    expect(existsSync(join(d.runsDir, `${PLAN.runs[1]!.runId}.incomplete-1`, "summary.json"))).toBe(true);
+
+    const d2 = await dirs();
+    const lines2: string[] = [];
+    const g = fake(d2.runsDir, { brokenAt: [1, 2, 3] });
+    const res2 = await runExperiment(EXP, { ...d2, resume: false, pipeline: g.pipeline, clock: g.clock, log: (l) => lines2.push(l) });
+    expect(res2.exitCode).toBe(3);
+    expect(res2.rows.map((r) => r.runId)).toEqual(PLAN.runs.slice(1).map((r) => r.runId));
+    expect(res2.broken).toEqual([`${PLAN.runs[0]!.runId}: deployments.apps "app" is forbidden: unable to create new content in namespace nodrop-${PLAN.runs[0]!.runId} because it is being terminated (HTTP 403)`]);
+    expect(lines2.join("\n")).toMatch(/3 of 4 runs complete; 1 kept breaking and have no result \(--resume tries them again\)/);
+    // --resume takes it up again: a summary with an error is no result.
+    expect(await readRunState(d2.runsDir, PLAN.runs[0]!)).toEqual({ state: "absent" });
   });
 
   it("resume: keeps complete runs, reruns interrupted and half-written ones (moved aside, logged)", async () => {
@@ -238,6 +262,8 @@ describe("experiment runner helpers", () => {
     expect(await readRunState(runsDir, run)).toMatchObject({ state: "complete", row: { outcome: "pass", requestsNew: 0 } });
     await writeFile(join(dir, "summary.json"), JSON.stringify({ ...ok, verdict: "inconclusive", interrupted: "SIGTERM" }));
     expect(await readRunState(runsDir, run)).toEqual({ state: "incomplete", why: "the run was interrupted (SIGTERM)" });
+    await writeFile(join(dir, "summary.json"), JSON.stringify({ ...ok, verdict: "inconclusive", error: "namespace is being terminated (HTTP 403)" }));
+    expect(await readRunState(runsDir, run)).toEqual({ state: "incomplete", why: "an error ended it, so it is no result (namespace is being terminated (HTTP 403))" });
   });
 
   it("measures the load window from the first phase, else from the start", () => {
