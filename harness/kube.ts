@@ -49,15 +49,7 @@ export class Kube {
     }
     if (existing) {
       log.info(`namespace ${name} is still being deleted (an earlier run with id ${runId}): waiting for it to go`);
-      await waitFor(`namespace ${name} (an earlier run's, being deleted) to be gone before this run creates its own`, async () => {
-        try {
-          await this.core.readNamespace({ name });
-          return false;
-        } catch (e) {
-          if (isNotFound(e)) return true;
-          throw e;
-        }
-      }, { timeoutMs, intervalMs: 200, diagnose: async () => this.describeEvents(name, 20) });
+      await this.namespaceGone(name, `namespace ${name} (an earlier run's, being deleted) to be gone before this run creates its own`, timeoutMs);
     }
     await this.apply({
       apiVersion: "v1",
@@ -103,7 +95,11 @@ export class Kube {
    */
   async deleteNamespace(name: string, timeoutMs = 120_000): Promise<void> {
     await this.releaseNamespace(name);
-    await waitFor(`namespace ${name} to be deleted`, async () => {
+    await this.namespaceGone(name, `namespace ${name} to be deleted`, timeoutMs);
+  }
+
+  private async namespaceGone(name: string, what: string, timeoutMs: number): Promise<void> {
+    await waitFor(what, async () => {
       try {
         await this.core.readNamespace({ name });
         return false;
@@ -111,7 +107,7 @@ export class Kube {
         if (isNotFound(e)) return true;
         throw e;
       }
-    }, { timeoutMs, intervalMs: 200 });
+    }, { timeoutMs, intervalMs: 200, diagnose: async () => this.describeEvents(name, 20) });
   }
 
   /**
