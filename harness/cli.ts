@@ -1,7 +1,7 @@
 // nodrop's command line: arguments → typed config → pipeline; outcome → exit code.
 //   0 pass · 1 fail · 2 invalid input · 3 inconclusive or infrastructure failure · 4 rolled back
 import { parseArgs } from "node:util";
-import { ConfigError, PROVIDERS, resolveConfig } from "./config.ts";
+import { ConfigError, parseSets, PROVIDERS, resolveConfig } from "./config.ts";
 import { providerFor } from "./cluster/index.ts";
 import type { ProviderName } from "./cluster/provider.ts";
 import { log } from "./log.ts";
@@ -10,17 +10,44 @@ export const EXIT = { pass: 0, fail: 1, invalid: 2, inconclusive: 3, rolledBack:
 
 const USAGE = `usage:
   nodrop cluster up|down|status|kubeconfig [--provider local|kind|existing] [--nodes N (kind)] [--kubeconfig F] [--context C]
-  nodrop run  [--config FILE] [--app DIR] [--set key=value ...]
-  nodrop demo [--set key=value ...]        the preStop comparison (variant A vs B)
-  nodrop experiment FILE [--resume]        every variant × repeat, interleaved; reports/experiments/<name>/
-  nodrop nightly SUITE [--history DIR]     every scenario against its baseline (default history: reports/history)
+  nodrop run  [--config FILE] [--app DIR] [--set key=value ...] [--provider P]
+  nodrop demo [--config FILE] [--set key=value ...] [--provider P]   the preStop comparison (variant A vs B)
+  nodrop experiment FILE [--resume] [--set key=value ...] [--provider P]   every variant × repeat, interleaved; reports/experiments/<name>/
+  nodrop nightly SUITE [--history DIR] [--set key=value ...] [--provider P]   every scenario against its baseline (default history: reports/history)
+  (--provider P, --kubeconfig F, --context C are --set provider=P, kubeconfig=F, context=C; they win over the files)
   nodrop cleanup [--run-id ID] [--provider P]   delete what runs left behind (by label)
   nodrop image pack BINARY --name REF --out FILE [--port N]   a static binary as an image archive (no Docker)
 
 exit codes: 0 pass, 1 fail (dropped requests), 2 invalid input,
             3 inconclusive or infrastructure failure, 4 rolled back;
             experiment: 0 once every run finished (it compares, it does not judge)
-            nightly: 0 no regression, 1 a regression, 3 inconclusive`;
+            experiment: 3 when a run kept breaking (no result for it)
+            nightly: 0 every scenario ok or new, 1 one failed or regressed, 3 inconclusive`;
+
+/** The options each command reads; any other is refused (exit 2), never silently dropped. */
+const TARGET = ["provider", "kubeconfig", "context"];
+export const COMMAND_OPTIONS: Record<string, string[]> = {
+  cluster: [...TARGET, "nodes"],
+  cleanup: [...TARGET, "run-id"],
+  image: ["name", "out", "port"],
+  run: [...TARGET, "config", "set", "app"],
+  demo: [...TARGET, "config", "set"],
+  experiment: [...TARGET, "set", "resume"],
+  nightly: [...TARGET, "set", "history"],
+};
+
+/** Refuses an option `cmd` does not read, naming it and the ones it does. */
+export function checkOptions(cmd: string, given: Record<string, unknown>): void {
+  const allowed = COMMAND_OPTIONS[cmd];
+  if (!allowed) return;
+  const extra = Object.keys(given).filter((k) => given[k] !== undefined && k !== "help" && !allowed.includes(k));
+  if (extra.length) throw new ConfigError(`${cmd}: ${extra.map((k) => `--${k}`).join(", ")} ${extra.length === 1 ? "is not an option" : "are not options"} of this command (allowed: ${allowed.map((k) => `--${k}`).join(", ")})`);
+}
+
+/** --provider/--kubeconfig/--context as the --set they stand for, after the command's own --set (so they win). */
+function targetSets(values: { provider?: string | undefined; kubeconfig?: string | undefined; context?: string | undefined; set?: string[] | undefined }): string[] {
+  return [...(values.set ?? []), ...TARGET.flatMap((k) => (values[k as "provider"] === undefined ? [] : [`${k}=${values[k as "provider"]}`]))];
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -48,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : EXIT.invalid;
   }
+  checkOptions(cmd, values);
 
   if (cmd === "cluster") {
     const provider = (values.provider ?? "local") as ProviderName;
@@ -107,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (cmd === "run") {
-    const sets = [...(values.set ?? []), ...(values.app ? [`app=${values.app}`] : [])];
+    const sets = [...targetSets(values), ...(values.app ? [`app=${values.app}`] : [])];
     const config = await resolveConfig({ ...(values.config ? { file: values.config } : {}), sets });
     const { runPipeline } = await import("./run.ts");
     const result = await runPipeline(config);
@@ -116,19 +144,19 @@ async function main(argv: string[]): Promise<number> {
 
   if (cmd === "demo") {
     const { runDemo } = await import("./demo.ts");
-    return runDemo({ sets: values.set ?? [], ...(values.config ? { file: values.config } : {}) });
+    return runDemo({ sets: targetSets(values), ...(values.config ? { file: values.config } : {}) });
   }
 
   if (cmd === "experiment") {
     if (!sub) throw new ConfigError("experiment: the experiment file is missing (nodrop experiment FILE [--resume])");
     const { experimentCommand } = await import("./experiment/command.ts");
-    return experimentCommand(sub, { resume: values.resume ?? false });
+    return experimentCommand(sub, { resume: values.resume ?? false, overrides: parseSets(targetSets(values)) });
   }
 
   if (cmd === "nightly") {
     if (!sub) throw new ConfigError("nightly: the suite file is missing (nodrop nightly SUITE [--history DIR])");
     const { nightlyCommand } = await import("./nightly/command.ts");
-    return nightlyCommand(sub, { ...(values.history ? { history: values.history } : {}) });
+    return nightlyCommand(sub, { ...(values.history ? { history: values.history } : {}), overrides: parseSets(targetSets(values)) });
   }
 
   throw new ConfigError(`unknown command '${cmd}' (allowed: cluster, run, demo, experiment, nightly, cleanup, image)\n${USAGE}`);

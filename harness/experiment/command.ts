@@ -1,4 +1,4 @@
-// `nodrop experiment FILE [--resume]`: validates the experiment (exit 2 before
+// `nodrop experiment FILE [--resume] [--set k=v] [--provider P]`: validates the experiment (exit 2 before
 // any cluster work), brings up or reuses one cluster for all its runs, runs
 // the plan through the real pipeline and leaves the results in
 // reports/experiments/<name>/ (results.csv, report.md, report.html,
@@ -17,8 +17,8 @@ import { OUTPUT_FILES, runExperiment } from "./runner.ts";
 
 export const EXPERIMENTS_DIR = join(PROJECT_ROOT, "reports", "experiments");
 
-export async function experimentCommand(file: string, opts: { resume: boolean }): Promise<number> {
-  const exp = await loadExperiment(file);
+export async function experimentCommand(file: string, opts: { resume: boolean; overrides?: Record<string, unknown> }): Promise<number> {
+  const exp = await loadExperiment(file, opts.overrides);
   const outDir = join(EXPERIMENTS_DIR, exp.name);
   const first = exp.variants[0]!.config;
   const apps = await preloadApps(exp.variants.map((v) => v.config));

@@ -222,22 +222,37 @@ function validated(source: string, id: string, input: Record<string, unknown>): 
 }
 
 /** Parses YAML or JSON text (YAML is a superset of JSON), then parseExperiment. */
-export function parseExperimentText(text: string, source: string): Experiment {
+/**
+ * `--set`/`--provider` of the command line over the file's base: they win
+ * over it for every variant. A factor cannot be overridden (its values are
+ * the experiment).
+ */
+export function withOverrides(doc: unknown, overrides: Record<string, unknown>, source: string): unknown {
+  if (!Object.keys(overrides).length || doc === null || typeof doc !== "object" || Array.isArray(doc)) return doc;
+  const d = doc as { base?: unknown; factors?: unknown };
+  const factors = d.factors && typeof d.factors === "object" ? Object.keys(d.factors) : [];
+  const clash = Object.keys(overrides).filter((k) => factors.includes(k));
+  if (clash.length) fail(source, clash.map((k) => `--set ${k}: it is a factor of the experiment (its values come from factors.${k}); change the file instead`));
+  const base = d.base && typeof d.base === "object" && !Array.isArray(d.base) ? d.base : {};
+  return { ...d, base: { ...base, ...overrides } };
+}
+
+export function parseExperimentText(text: string, source: string, overrides: Record<string, unknown> = {}): Experiment {
   let doc: unknown;
   try {
     doc = parseYaml(text, { prettyErrors: true });
   } catch (e) {
     fail(source, [`not valid YAML or JSON: ${(e as Error).message.split("\n")[0]}`]);
   }
-  return parseExperiment(doc, source);
+  return parseExperiment(withOverrides(doc, overrides, source), source);
 }
 
-export async function loadExperiment(path: string): Promise<Experiment> {
+export async function loadExperiment(path: string, overrides: Record<string, unknown> = {}): Promise<Experiment> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
     throw new ConfigError(`experiment file '${path}' cannot be read: ${(e as Error).message}`);
   }
-  return parseExperimentText(text, path);
+  return parseExperimentText(text, path, overrides);
 }

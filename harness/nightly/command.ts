@@ -26,8 +26,8 @@ import { loadSuite } from "./suite.ts";
 export const NIGHTLY_DIR = join(PROJECT_ROOT, "reports", "nightly");
 export const DEFAULT_HISTORY = join(PROJECT_ROOT, "reports", "history");
 
-export async function nightlyCommand(file: string, opts: { history?: string; now?: Date }): Promise<number> {
-  const suite = await loadSuite(file);
+export async function nightlyCommand(file: string, opts: { history?: string; now?: Date; overrides?: Record<string, unknown> }): Promise<number> {
+  const suite = await loadSuite(file, opts.overrides);
   const history = resolve(opts.history ?? DEFAULT_HISTORY);
   const night = nightId(opts.now ?? new Date());
   const outDir = join(NIGHTLY_DIR, `${suite.name}-${night}`);

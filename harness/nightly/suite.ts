@@ -68,7 +68,7 @@ const issueText = (i: z.core.$ZodIssue, prefix = ""): string =>
     : `${prefix}${i.path.map(String).join(".") || "(file)"}: ${i.message}`;
 
 /** Validates a suite document (already parsed from YAML/JSON). Throws ConfigError listing every problem. */
-export function parseSuite(doc: unknown, source: string): Suite {
+export function parseSuite(doc: unknown, source: string, cli: Record<string, unknown> = {}): Suite {
   if (doc === null || doc === undefined || typeof doc !== "object" || Array.isArray(doc)) {
     fail(source, [`must hold a mapping with ${TOP_KEYS.join(", ")} (got ${Array.isArray(doc) ? "a list" : doc == null ? "nothing" : typeof doc})`]);
   }
@@ -97,7 +97,8 @@ export function parseSuite(doc: unknown, source: string): Suite {
     seen.add(name);
     if ("runId" in overrides) problems.push(`${where}: config.runId: not allowed (every run gets its own id)`);
     try {
-      scenarios.push({ name, overrides, config: validateConfig({ ...defaults, ...overrides }), maxFailedRequests: entry.data.maxFailedRequests ?? 0 });
+      // The command line's --set/--provider win over the file, for every scenario.
+      scenarios.push({ name, overrides, config: validateConfig({ ...defaults, ...overrides, ...cli }), maxFailedRequests: entry.data.maxFailedRequests ?? 0 });
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       problems.push(`${where} is invalid:\n${indent(e.message.replace(/^invalid configuration:\n/, ""))}`);
@@ -119,22 +120,22 @@ export function parseSuite(doc: unknown, source: string): Suite {
 }
 
 /** Parses YAML or JSON text, then parseSuite. */
-export function parseSuiteText(text: string, source: string): Suite {
+export function parseSuiteText(text: string, source: string, cli: Record<string, unknown> = {}): Suite {
   let doc: unknown;
   try {
     doc = parseYaml(text, { prettyErrors: true });
   } catch (e) {
     fail(source, [`not valid YAML or JSON: ${(e as Error).message.split("\n")[0]}`]);
   }
-  return parseSuite(doc, source);
+  return parseSuite(doc, source, cli);
 }
 
-export async function loadSuite(path: string): Promise<Suite> {
+export async function loadSuite(path: string, cli: Record<string, unknown> = {}): Promise<Suite> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
     throw new ConfigError(`suite file '${path}' cannot be read: ${(e as Error).message}`);
   }
-  return parseSuiteText(text, path);
+  return parseSuiteText(text, path, cli);
 }

@@ -81,6 +81,30 @@ describe("nodrop CLI input validation (exit 2, no cluster work)", () => {
     expect(r.out).not.toMatch(/cluster \(local\)|namespace|kube-apiserver/);
   }, 2 * PER_RUN_MS);
 
+  it("refuses an option a command does not use, naming it and the allowed ones", async () => {
+    const demo = await nodrop("demo", "--app", "examples/go-http");
+    expect(demo.code, demo.out).toBe(2);
+    expect(demo.out).toMatch(/demo: --app is not an option of this command \(allowed: --provider, --kubeconfig, --context, --config, --set\)/);
+    const nightly = await nodrop("nightly", "suites/nightly.yaml", "--resume");
+    expect(nightly.code, nightly.out).toBe(2);
+    expect(nightly.out).toMatch(/nightly: --resume is not an option/);
+    expect((await nodrop("cluster", "status", "--set", "rate=1")).out).toMatch(/cluster: --set is not an option/);
+  }, 3 * PER_RUN_MS);
+
+  it("--provider (and --set) reach run, demo, experiment and nightly, and win over their files", async () => {
+    for (const cmd of [["run"], ["demo"], ["experiment", "experiments/prestop.yaml"], ["nightly", "suites/nightly.yaml"]]) {
+      const r = await nodrop(...cmd, "--provider", "cloud");
+      expect(r.code, `${cmd.join(" ")}: ${r.out}`).toBe(2);
+      expect(r.out, cmd.join(" ")).toMatch(/provider: .*allowed: local, kind, existing/);
+    }
+    const dir = await mkdtemp(join(tmpdir(), "nodrop-cli-"));
+    const file = join(dir, "exp.yaml");
+    await writeFile(file, "repeat: 2\nfactors:\n  preStopSleep: [0, 5]\n");
+    const factor = await nodrop("experiment", file, "--set", "preStopSleep=3");
+    expect(factor.code, factor.out).toBe(2);
+    expect(factor.out).toMatch(/--set preStopSleep: it is a factor of the experiment/);
+  }, 6 * PER_RUN_MS);
+
   it("prints the kubeconfig path without touching ~/.kube/config", async () => {
     const r = await execa("node", [CLI, "cluster", "kubeconfig"], { reject: false, timeout: PER_RUN_MS });
     expect(r.exitCode).toBe(0);
