@@ -3,6 +3,7 @@
 // not exist before, the network namespaces attached to its bridge, and the
 // sysctls it changed (restored). Another cluster, container engine or test
 // on the same machine keeps its own processes, chains and namespaces.
+import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "../exec.ts";
@@ -10,6 +11,26 @@ import { run } from "../exec.ts";
 /** kubelet's cgroupRoot: every pod (and so every container process) lives below it. */
 export const CGROUP_ROOT = "nodrop";
 const CGROUP_FS = "/sys/fs/cgroup";
+
+/**
+ * Which cgroup layout the host has: "v2" when /sys/fs/cgroup is the unified
+ * hierarchy (it holds cgroup.controllers: Ubuntu 22.04+, Debian 12 installs
+ * with systemd, GitHub's runners), else "v1" (a folder per controller, with
+ * or without a unified/ beside them).
+ */
+export function cgroupLayout(root: string = CGROUP_FS): "v1" | "v2" {
+  return existsSync(join(root, "cgroup.controllers")) ? "v2" : "v1";
+}
+
+/** Why the local provider cannot run on this layout, or undefined. */
+export function cgroupProblem(layout: "v1" | "v2"): string | undefined {
+  if (layout === "v1") return undefined;
+  return (
+    "this host runs cgroup v2 (/sys/fs/cgroup is the unified hierarchy); the local provider's kubelet " +
+    "(cgroupfs driver, a cgroup root per controller) and its teardown are built for cgroup v1. " +
+    "Use --provider kind (kind on Docker, or on nodrop's own containerd), which runs the nodes in containers on either layout"
+  );
+}
 
 async function cgroupMounts(): Promise<string[]> {
   try {

@@ -18,7 +18,7 @@ import { waitFor } from "../wait.ts";
 import { containerdToml, cniConflist, kubeconfig, kubeletConfig, kubeProxyConfig, LOCAL, localPaths, RESOLV_CONF, type LocalPaths } from "./local-config.ts";
 import { createPki } from "./pki.ts";
 import { findProcesses, isAlive, mountsUnder, stopProcess, tail } from "./procs.ts";
-import { bridgeNetns, cgroupRootProcesses, type ChainSnapshot, ensureNetnsMountPoint, prepareCgroupRoot, removeCgroupRoot, removeClusterChains, restoreSysctls, setSysctls, snapshotChains } from "./local-host.ts";
+import { bridgeNetns, cgroupLayout, cgroupProblem, cgroupRootProcesses, type ChainSnapshot, ensureNetnsMountPoint, prepareCgroupRoot, removeCgroupRoot, removeClusterChains, restoreSysctls, setSysctls, snapshotChains } from "./local-host.ts";
 import { type ClusterProvider, type ClusterStatus, type ComponentFault, type ConnectionTrackable, type FaultWatchable, ProviderUnavailableError, stateDir } from "./provider.ts";
 import { conntrackArgv } from "../observe/conntrack.ts";
 
@@ -84,6 +84,8 @@ export class LocalProvider implements ClusterProvider, FaultWatchable, Connectio
   async preflight(): Promise<void> {
     if (process.getuid?.() !== 0) throw new ProviderUnavailableError("local", "it must run as root (it starts a kubelet, containerd and kube-proxy)");
     if (process.platform !== "linux") throw new ProviderUnavailableError("local", "it needs Linux");
+    const cgroups = cgroupProblem(cgroupLayout());
+    if (cgroups) throw new ProviderUnavailableError("local", cgroups);
     const t = toolPaths();
     for (const b of ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy"]) {
       requireTool(join(t.kubernetesBin, b), b);
