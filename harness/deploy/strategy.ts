@@ -147,7 +147,7 @@ export function analyzeVersion(
 /**
  * The live analysis when no response names its version (the app sends no
  * version header and its connections cannot be traced, e.g. through an
- * ingress proxy, on kind or with in-cluster runners): every request sent
+ * ingress proxy, behind docker-proxy or with in-cluster runners): every request sent
  * since `since` (taken when the new version's pods were first ready and
  * serving) counts, whichever pod answered. Stricter than analyzeVersion (the
  * old version's failures count too), never looser: errors alone can fail it,
