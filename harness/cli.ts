@@ -17,6 +17,7 @@ const USAGE = `usage:
   (--provider P, --kubeconfig F, --context C are --set provider=P, kubeconfig=F, context=C; they win over the files)
   nodrop cleanup [--run-id ID] [--provider P]   delete what runs left behind (by label)
   nodrop image pack BINARY --name REF --out FILE [--port N]   a static binary as an image archive (no Docker)
+  nodrop --version | --help
 
 exit codes: 0 pass, 1 fail (dropped requests), 2 invalid input,
             3 inconclusive or infrastructure failure, 4 rolled back;
@@ -40,7 +41,7 @@ export const COMMAND_OPTIONS: Record<string, string[]> = {
 export function checkOptions(cmd: string, given: Record<string, unknown>): void {
   const allowed = COMMAND_OPTIONS[cmd];
   if (!allowed) return;
-  const extra = Object.keys(given).filter((k) => given[k] !== undefined && k !== "help" && !allowed.includes(k));
+  const extra = Object.keys(given).filter((k) => given[k] !== undefined && k !== "help" && k !== "version" && !allowed.includes(k));
   if (extra.length) throw new ConfigError(`${cmd}: ${extra.map((k) => `--${k}`).join(", ")} ${extra.length === 1 ? "is not an option" : "are not options"} of this command (allowed: ${allowed.map((k) => `--${k}`).join(", ")})`);
 }
 
@@ -68,8 +69,14 @@ async function main(argv: string[]): Promise<number> {
       port: { type: "string" },
       nodes: { type: "string" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "V" },
     },
   });
+  if (values.version) {
+    const { nodropVersion } = await import("./run-versions.ts");
+    process.stdout.write(`nodrop ${nodropVersion()}\n`);
+    return 0;
+  }
   const [cmd, sub] = positionals;
   if (values.help || !cmd) {
     process.stdout.write(`${USAGE}\n`);

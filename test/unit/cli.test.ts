@@ -105,6 +105,12 @@ describe("nodrop CLI input validation (exit 2, no cluster work)", () => {
     expect(factor.out).toMatch(/--set preStopSleep: it is a factor of the experiment/);
   }, 6 * PER_RUN_MS);
 
+  it("--version prints nodrop's version (and commit, from a clone), exit 0", async () => {
+    const r = await nodrop("--version");
+    expect(r.code, r.out).toBe(0);
+    expect(r.out.trim()).toMatch(/^nodrop \d+\.\d+\.\d+(\+[0-9a-f]{7,})?$/);
+  }, PER_RUN_MS);
+
   it("prints the kubeconfig path without touching ~/.kube/config", async () => {
     const r = await execa("node", [CLI, "cluster", "kubeconfig"], { reject: false, timeout: PER_RUN_MS });
     expect(r.exitCode).toBe(0);
