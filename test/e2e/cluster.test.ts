@@ -1,7 +1,9 @@
 // Issue: a real cluster with no registry. Given the local cluster, when two
 // replicas of the sample app run behind a NodePort, then both answer 200 on
 // 127.0.0.1; and the cluster's teardown leaves nothing behind.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { startPreloadContainerd } from "../../harness/cluster/kind/preload.ts";
 import { describe, expect, inject, it } from "vitest";
 import { LocalProvider } from "../../harness/cluster/local.ts";
 import { LOCAL } from "../../harness/cluster/local-config.ts";
@@ -51,7 +53,7 @@ describe("local cluster", () => {
 
   // Teardown by record: only what this cluster made goes. Needs a cluster this
   // test run created (global setup): a cluster the user had up is never torn down.
-  it.skipIf(!inject("suiteCreatedCluster"))("cluster down removes only what the cluster made (an unrelated netns with a 10.244.x address and a KUBE-TEST chain stay), and can run twice", async () => {
+  it.skipIf(!inject("suiteCreatedCluster"))("cluster down removes only what the cluster made (an unrelated netns with a 10.244.x address, a KUBE-TEST chain and a containerd of someone else's stay), and can run twice", async () => {
     const record = JSON.parse(readFileSync("/run/nodrop-local/cluster.json", "utf8")) as { sysctls?: Record<string, string> };
     const kube = new Kube(provider.kubeconfigPath());
     const runId = `e2e-down-${Date.now().toString(36)}`;
@@ -70,6 +72,10 @@ describe("local cluster", () => {
     await run(["ip", "-n", unrelated, "addr", "add", "10.244.0.250/24", "dev", "br-test"]);
     await run(["iptables", "-w", "-N", "KUBE-TEST"]);
     await run(["iptables", "-w", "-A", "KUBE-TEST", "-s", "10.244.0.250", "-j", "RETURN"]);
+    // Someone else's containerd (its own root, state and socket), as on a machine with Docker.
+    const foreignDir = mkdtempSync(join(tmpdir(), "nodrop-e2e-foreign-containerd-"));
+    const foreign = await startPreloadContainerd(join(foreignDir, "root"), join(foreignDir, "state"));
+    const foreignAnswers = async () => (await run(["ctr", "--address", join(foreignDir, "state", "c.sock"), "version"], { reject: false })).exitCode === 0;
     try {
       const down1 = await nodrop(["cluster", "down"]);
       expect(down1.exitCode, down1.output).toBe(0);
@@ -83,7 +89,7 @@ describe("local cluster", () => {
       // pid until PID 1 reaps it, which on these machines can take a moment.
       const procs = await run(["ps", "-eo", "stat=,args="]);
       const living = procs.stdout.split("\n").filter((l) => !/^\s*Z/.test(l)).map((l) => l.trim().replace(/^\S+\s+/, ""));
-      const ours = living.filter((l) => /kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy|\/usr\/bin\/etcd|\/usr\/bin\/containerd|containerd-shim|^\/pause|\/app\/server\.mjs/.test(l));
+      const ours = living.filter((l) => /kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy|\/usr\/bin\/etcd|\/usr\/bin\/containerd|containerd-shim|^\/pause|\/app\/server\.mjs/.test(l) && !l.includes(foreignDir));
       expect(ours, "leftover processes").toEqual([]);
       expect(existsSync("/sys/fs/cgroup/memory/nodrop"), "the cluster's cgroup root").toBe(false);
       const netnsAfter = (await run(["ip", "-j", "netns", "list"])).stdout;
@@ -103,6 +109,7 @@ describe("local cluster", () => {
 
       const down2 = await nodrop(["cluster", "down"]);
       expect(down2.exitCode, down2.output).toBe(0);
+      expect(await foreignAnswers(), "the other containerd still answers after cluster down (twice)").toBe(true);
     } finally {
       await run(["ip", "netns", "delete", unrelated], { reject: false });
       await run(["iptables", "-w", "-F", "KUBE-TEST"], { reject: false });
@@ -110,6 +117,9 @@ describe("local cluster", () => {
       // Leave the cluster up for the other e2e files.
       const up = await nodrop(["cluster", "up"]);
       expect(up.exitCode, up.output).toBe(0);
+      expect(await foreignAnswers(), "the other containerd still answers after cluster up").toBe(true);
+      await foreign.stop();
+      rmSync(foreignDir, { recursive: true, force: true });
     }
     const nodes = await run(["kubectl", "--kubeconfig", provider.kubeconfigPath(), "get", "nodes", "--no-headers"]);
     expect(nodes.stdout).toMatch(/nodrop-local\s+Ready/);
