@@ -2,6 +2,7 @@
 // and one closing line "N passed, N failed, N skipped". A report that is
 // missing (its vitest run never happened) is a failure, not a zero.
 import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 
 let passed = 0;
 let failed = 0;
@@ -52,6 +53,9 @@ for (const f of failures) {
   const text = plain(f.messages.join("\n")).split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("at "));
   const key = text.filter((l, i) => i === 0 || /verdict: |run aborted|^Error|expected .+ to /.test(l));
   for (const l of [...new Set(key)].slice(0, 6)) console.log(`    ${l.slice(0, 240)}`);
+  // The run folders the failure names stay in this clone: the evidence to read.
+  const dirs = [...new Set([...plain(f.messages.join("\n")).matchAll(/reports\/runs\/[A-Za-z0-9._-]+/g)].map((m) => m[0]))];
+  for (const d of dirs.slice(0, 4)) console.log(`    run folder: ${resolve(d)}${existsSync(d) ? "" : " (gone)"}`);
 }
 console.log(`${passed} passed, ${failed + missing} failed, ${skipped} skipped`);
 process.exit(failed + missing > 0 ? 1 : 0);

@@ -3,7 +3,7 @@ import { execa } from "execa";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { expect } from "vitest";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 import type { DrainReport } from "../../reports/json.ts";
@@ -68,10 +68,12 @@ export async function summaryOf(runDir: string): Promise<SummaryJson> {
 
 /** On failure, the test output should explain: print the report's head. */
 export async function reportHead(runDir: string, lines = 40): Promise<string> {
+  // The folder first: .ci/run lists it under the failure, and it stays in the clone.
+  const where = `run folder: ${relative(PROJECT_ROOT, runDir) || runDir}`;
   try {
-    return (await readFile(join(runDir, "report.md"), "utf8")).split("\n").slice(0, lines).join("\n");
+    return `${where}\n${(await readFile(join(runDir, "report.md"), "utf8")).split("\n").slice(0, lines).join("\n")}`;
   } catch {
-    return "(no report)";
+    return `${where}\n(no report)`;
   }
 }
 
