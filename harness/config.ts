@@ -1,6 +1,6 @@
 // The one typed RunConfig: every knob of a run, validated before any cluster
 // work. Keys are flat so that `--set key=value` and config files use the same
-// names; README.md has the reference table (generated from FIELD_DOCS below).
+// names; docs/configuration.md has the reference table.
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -337,7 +337,7 @@ export const MIGRATION_PRESTOP_S = 5;
  * unless maxVUs is set each runner gets the VUs one local k6 has (runners ×
  * 200, at most the field's 2000). With 200 split 3 ways, a ~1 s stall of a
  * 2-core machine as new pods start left a runner without a free VU (the
- * demo's B inconclusive on 17 dropped iterations, see README).
+ * demo's B inconclusive on 17 dropped iterations, see docs/demo.md).
  */
 export const VUS_PER_RUNNER = 200;
 

@@ -3,7 +3,7 @@
 // headers nodrop reads: X-App-Version ($APP_VERSION) and X-Pod-Name ($POD_NAME).
 //
 // VERSION_HEADERS=false: it sends neither header, like most services; nodrop
-// then finds each request's pod from its connection (README "Your own app").
+// then finds each request's pod from its connection (docs/your-app.md).
 //
 // GRACEFUL_SHUTDOWN=true: on SIGTERM it reports not-ready, answers every
 // request with "Connection: close" for DRAIN_SECONDS (default 2) so that

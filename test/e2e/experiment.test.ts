@@ -3,7 +3,7 @@
 // interrupted in its second run and then resumed, then the resumed command
 // finishes the plan without repeating the finished run, keeps the unfinished
 // run's folder aside, and its results show fewer failures with preStop 5 than
-// with 0. (The README shows the real-sized experiment: [0, 2, 5] × 3.)
+// with 0. (docs/experiments.md shows the real-sized experiment: [0, 2, 5] × 3.)
 import { execa } from "execa";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -7,7 +7,7 @@
 //
 // Keep-alive load only (newConnShare=0), as in strategies.test.ts: chosen while
 // rare failures on new connections at the moment old pods exit were open
-// (found and fixed since: README "new connections timing out"); going back to
+// (found and fixed since: docs/design.md "new connections timing out"); going back to
 // both probes needs a series of runs first.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

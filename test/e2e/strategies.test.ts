@@ -9,7 +9,7 @@ import { nodrop, reportHead, runDirsIn, summaryOf, type SummaryJson } from "./he
 // failed once in CI on 2 new connections sent to the old slot's pods the
 // moment they exited, 9 s after the swap (no new connection had reached them
 // since the swap). Its cause (source-port reuse from one load address) is
-// found and fixed since, see README "new connections timing out"; going back
+// found and fixed since, see docs/design.md "new connections timing out"; going back
 // to both probes needs a series of runs first. The demo test and
 // bench/repeat.ts run both probes.
 const BASE = ["--set", "newConnShare=0", "--set", "replicas=4", "--set", "warmup=5", "--set", "cooldown=5", "--set", "preStopSleep=3", "--set", "shutdown=graceful", "--set", "workMs=5"];
