@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { podEvents, type Timed, tileSpan } from "../test/fixtures/tile.ts";
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = join(HERE, "..", "..");
@@ -125,11 +126,9 @@ async function tile(from: string | undefined, want: number, dir: string) {
   const samplesFile = from ? join(from, "samples.ndjson") : join(source, "valid-fail.ndjson");
   const eventsFile = from ? join(from, "events.ndjson") : join(source, "valid-fail-events.ndjson");
   const samples = readFileSync(samplesFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { t: number; p?: string });
-  const events = readFileSync(eventsFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { t: number; kind: string });
+  const events = readFileSync(eventsFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Timed);
   if (!from) events.push(...podEvents(samples));
-  const all = [...samples.map((x) => x.t), ...events.map((e) => e.t)];
-  const t0 = Math.min(...all);
-  const span = Math.max(...all) - t0 + 1000;
+  const { span } = tileSpan(samples, events);
   const tiles = Math.ceil(want / samples.length);
   const out = createWriteStream(join(dir, "samples.ndjson"));
   const evOut = createWriteStream(join(dir, "events.ndjson"));
@@ -155,20 +154,3 @@ async function tile(from: string | undefined, want: number, dir: string) {
 }
 
 /** Pod and EndpointSlice events shaped like a run's (harness/observe), 20–30 per 1,000 samples. */
-function podEvents(samples: { t: number; p?: string }[]): { t: number; kind: string; [k: string]: unknown }[] {
-  const first = new Map<string, number>();
-  const last = new Map<string, number>();
-  for (const x of samples) {
-    if (!x.p) continue;
-    if (!first.has(x.p)) first.set(x.p, x.t);
-    last.set(x.p, x.t);
-  }
-  const out: { t: number; kind: string; [k: string]: unknown }[] = [];
-  const per = Math.max(1, Math.round((samples.length * 0.02) / Math.max(1, first.size) / 2));
-  for (const [pod, t] of first) {
-    for (let i = 0; i < per; i++) out.push({ t: t - 1000 + i, kind: "pod", type: "MODIFIED", pod, version: "v1", phase: "Running", ready: true, terminating: false, node: "nodrop-worker" });
-    const end = last.get(pod)!;
-    for (let i = 0; i < per; i++) out.push({ t: end + i, kind: "endpoints", type: "MODIFIED", slice: "app-x7k2p", service: "app", endpoints: [{ pod, ready: false, serving: true, terminating: true }] });
-  }
-  return out;
-}

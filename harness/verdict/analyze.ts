@@ -328,7 +328,10 @@ export function judge(input: JudgeInput): Verdict {
   const vers = versions(samples);
   const byRequest = byRequestName(samples);
   const exits = podExits(events);
-  const outs = outages(samples).map((o) => ({ ...o, cause: databaseCause(o, samples, events, origin) ?? outageCause(o, exits, events, origin, ingressController(events)) }));
+  // Once per run, not per outage: the database's failures (few) and the ingress controller.
+  const dbSamples = samples.filter((s) => s.db);
+  const controller = ingressController(events);
+  const outs = outages(samples).map((o) => ({ ...o, cause: databaseCause(o, dbSamples, events, origin) ?? outageCause(o, exits, events, origin, controller) }));
   const db = databaseErrors(samples);
   const tl = timeline(samples, 1000, origin);
   const inAnyWindow = windowLookup(wins);

@@ -39,6 +39,7 @@
 //
 // Only requests answered 200 count (failures are judged on their own; timing
 // them would only repeat them), and streams do not (their duration is their length).
+import { lowerBound, upperBound } from "./sorted.ts";
 import { isFailed } from "./counting.ts";
 import type { DeployWindow, PhaseStats, Sample } from "./types.ts";
 
@@ -116,10 +117,35 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
 
 const round = (x: number) => Math.round(x * 10) / 10;
 
+/**
+ * Samples sorted by send time with their times as a typed array: every
+ * statistic of a phase or window reads only its own range (binary search),
+ * so the rule costs O(samples + windows × log samples), never samples × windows.
+ */
+interface TimeIndex {
+  samples: readonly Sample[];
+  ts: Float64Array;
+}
+
+function timeIndex(samples: readonly Sample[]): TimeIndex {
+  let sorted = true;
+  for (let i = 1; i < samples.length && sorted; i++) if (samples[i]!.t < samples[i - 1]!.t) sorted = false;
+  const s = sorted ? samples : [...samples].sort((a, b) => a.t - b.t);
+  return { samples: s, ts: Float64Array.from(s, (x) => x.t) };
+}
+
 /** p50 / p95 / p99 / max of the answered requests sent in [from, to] that `keep` accepts. */
 export function latencyStats(name: string, samples: readonly Sample[], from: number, to: number, keep: (s: Sample) => boolean = () => true): LatencyStats {
+  return statsIn(name, timeIndex(samples), from, to, keep);
+}
+
+function statsIn(name: string, ix: TimeIndex, from: number, to: number, keep?: (s: Sample) => boolean): LatencyStats {
   const d: number[] = [];
-  for (const s of samples) if (s.t >= from && s.t <= to && counted(s) && keep(s)) d.push(s.d);
+  const hi = upperBound(ix.ts, to);
+  for (let i = lowerBound(ix.ts, from); i < hi; i++) {
+    const s = ix.samples[i]!;
+    if (counted(s) && (!keep || keep(s))) d.push(s.d);
+  }
   const sorted = Float64Array.from(d).sort();
   return {
     name,
@@ -132,16 +158,24 @@ export function latencyStats(name: string, samples: readonly Sample[], from: num
 }
 
 /** Versions that answered 200 in [from, to], in order of their first answer. */
-function versionsIn(samples: readonly Sample[], from: number, to: number): string[] {
+function versionsIn(ix: TimeIndex, from: number, to: number): string[] {
   const seen = new Set<string>();
-  for (const s of samples) if (s.t >= from && s.t <= to && counted(s)) seen.add(s.v);
+  const hi = upperBound(ix.ts, to);
+  for (let i = lowerBound(ix.ts, from); i < hi; i++) if (counted(ix.samples[i]!)) seen.add(ix.samples[i]!.v);
   return [...seen];
 }
 
-function answeredBefore(samples: readonly Sample[], t: number): Set<string> {
+/** For each time of `times`, the versions that answered before it: one sweep over the samples. */
+function answeredBeforeEach(ix: TimeIndex, times: readonly number[]): Set<string>[] {
+  const order = times.map((t, i) => [t, i] as const).sort((a, b) => a[0] - b[0]);
+  const out: Set<string>[] = new Array(times.length);
   const seen = new Set<string>();
-  for (const s of samples) if (s.t < t && !isFailed(s)) seen.add(s.v);
-  return seen;
+  let j = 0;
+  for (const [t, i] of order) {
+    for (; j < ix.samples.length && ix.samples[j]!.t < t; j++) if (!isFailed(ix.samples[j]!)) seen.add(ix.samples[j]!.v);
+    out[i] = new Set(seen);
+  }
+  return out;
 }
 
 const list = (xs: readonly string[]) => xs.map((x) => x || "(no version)").join(", ");
@@ -149,7 +183,8 @@ const list = (xs: readonly string[]) => xs.map((x) => x || "(no version)").join(
 export function judgeLatency(samples: readonly Sample[], phases: readonly PhaseStats[], windows: readonly DeployWindow[], rule: LatencyRule): LatencyVerdict {
   const min = rule.minRequests ?? DEFAULT_MIN_LATENCY_REQUESTS;
   const notJudged: string[] = [];
-  const ph = phases.map((p) => latencyStats(p.name, samples, p.start, p.end));
+  const ix = timeIndex(samples);
+  const ph = phases.map((p) => statsIn(p.name, ix, p.start, p.end));
   const warm = ph.find((p) => p.name === "warmup") ?? null;
   const judging = rule.factor > 0;
   let base: LatencyStats | null = null;
@@ -160,15 +195,16 @@ export function judgeLatency(samples: readonly Sample[], phases: readonly PhaseS
   const limit = base ? round(Math.max(base.p99 * rule.factor, base.p99 + rule.floorMs)) : null;
   const medianLimit = base ? round(Math.max(base.p50 * rule.factor, base.p50 + rule.medianFloorMs)) : null;
 
-  const ws: LatencyWindow[] = windows.map((w) => {
-    const before = answeredBefore(samples, w.start);
-    const present = versionsIn(samples, w.start, w.end);
+  const befores = answeredBeforeEach(ix, windows.map((w) => w.start));
+  const ws: LatencyWindow[] = windows.map((w, wi) => {
+    const before = befores[wi]!;
+    const present = versionsIn(ix, w.start, w.end);
     const fresh = present.filter((v) => !before.has(v));
     const judgedSet = new Set(fresh);
-    const judged = latencyStats(w.label, samples, w.start, w.end, fresh.length ? (s) => judgedSet.has(s.v) : undefined);
+    const judged = statsIn(w.label, ix, w.start, w.end, fresh.length ? (s) => judgedSet.has(s.v) : undefined);
     const enough = judged.requests >= min;
     const oldSet = new Set(present.filter((v) => before.has(v)));
-    const old = fresh.length && oldSet.size ? latencyStats(w.label, samples, w.start, w.end, (s) => oldSet.has(s.v)) : null;
+    const old = fresh.length && oldSet.size ? statsIn(w.label, ix, w.start, w.end, (s) => oldSet.has(s.v)) : null;
     const oldMedianLimit = old && old.requests >= min ? round(Math.max(old.p50 * rule.factor, old.p50 + rule.medianFloorMs)) : null;
     const beyondWarmUp = limit !== null && medianLimit !== null && enough && judged.p99 > limit && judged.p50 > medianLimit;
     const slowForAll = beyondWarmUp && oldMedianLimit !== null && judged.p50 <= oldMedianLimit;
@@ -177,8 +213,8 @@ export function judgeLatency(samples: readonly Sample[], phases: readonly PhaseS
     }
     return {
       label: w.label,
-      all: latencyStats(w.label, samples, w.start, w.end),
-      byVersion: present.map((v) => latencyStats(v, samples, w.start, w.end, (s) => s.v === v)),
+      all: statsIn(w.label, ix, w.start, w.end),
+      byVersion: present.map((v) => statsIn(v, ix, w.start, w.end, (s) => s.v === v)),
       judgedVersions: fresh,
       judged,
       old,
