@@ -98,11 +98,13 @@ describe("nodrop experiment", () => {
     expect(new Set(rows.map((r) => r.runId)).size).toBe(4);
     const failed = (v: string) => rows.filter((r) => r.variant === v).reduce((n, r) => n + Number(r.failed), 0);
     expect(failed("preStopSleep=0"), readFileSync(join(outDir, "report.md"), "utf8")).toBeGreaterThan(failed("preStopSleep=5"));
-    // Every counted repetition carries its evidence: no error ended it, its windows hold the floor of requests.
+    // Every counted repetition carries its evidence: no error ended it, and it either
+    // failed requests (failures are evidence) or its windows hold the floor of requests.
     for (const r of rows) {
-      const s = JSON.parse(readFileSync(join(RUNS, r.runId!, "summary.json"), "utf8")) as { error: string | null; requests: { inDeployWindow: number }; config: { minRequestsInWindow: number } };
+      const s = JSON.parse(readFileSync(join(RUNS, r.runId!, "summary.json"), "utf8")) as { verdict: string; error: string | null; requests: { inDeployWindow: number; failed: number }; config: { minRequestsInWindow: number } };
       expect(s.error, r.runId).toBeNull();
-      expect(s.requests.inDeployWindow, r.runId).toBeGreaterThanOrEqual(s.config.minRequestsInWindow);
+      if (s.requests.failed === 0) expect(s.requests.inDeployWindow, r.runId).toBeGreaterThanOrEqual(s.config.minRequestsInWindow);
+      else expect(s.verdict, r.runId).toBe("fail");
     }
 
     const md = readFileSync(join(outDir, "report.md"), "utf8");
