@@ -27,7 +27,7 @@ exit codes: 0 pass, 1 fail (dropped requests), 2 invalid input,
 
 /** The options each command reads; any other is refused (exit 2), never silently dropped. */
 const TARGET = ["provider", "kubeconfig", "context"];
-export const COMMAND_OPTIONS: Record<string, string[]> = {
+const COMMAND_OPTIONS: Record<string, string[]> = {
   cluster: [...TARGET, "nodes"],
   cleanup: [...TARGET, "run-id"],
   image: ["name", "out", "port"],
@@ -38,7 +38,7 @@ export const COMMAND_OPTIONS: Record<string, string[]> = {
 };
 
 /** Refuses an option `cmd` does not read, naming it and the ones it does. */
-export function checkOptions(cmd: string, given: Record<string, unknown>): void {
+function checkOptions(cmd: string, given: Record<string, unknown>): void {
   const allowed = COMMAND_OPTIONS[cmd];
   if (!allowed) return;
   const extra = Object.keys(given).filter((k) => given[k] !== undefined && k !== "help" && k !== "version" && !allowed.includes(k));

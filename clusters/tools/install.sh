@@ -72,17 +72,17 @@ install_debian_packages() {
   fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ -n "$created_policy" ] && as_root rm -f $policy
-  # A package this run installed may still have started its daemon (a
-  # policy-rc.d of the machine's own that allows it): stop only a daemon that
-  # was not running before and whose package was installed just now.
+  # A package may still have started its daemon (a policy-rc.d of the
+  # machine's own that allows it). nodrop never stops what it finds running:
+  # its own etcd and containerd use their own ports and sockets, so it says so
+  # and leaves the daemon be.
   local svc pkg
   for svc in etcd containerd; do
     pkg=$svc; [ "$svc" = etcd ] && pkg=etcd-server
     [[ " ${was_active[*]} " == *" $svc "* ]] && continue
     [[ " ${missing[*]} " == *" $pkg "* ]] || continue
     if command -v systemctl >/dev/null && systemctl is-active -q "$svc" 2>/dev/null; then
-      say "stopping $svc, which installing $pkg just started (nodrop runs its own, on its own socket)"
-      as_root systemctl disable --now "$svc" || true
+      say "installing $pkg started the $svc service; it is left running (nodrop runs its own $svc on its own port and socket; stop it yourself if you do not want it)"
     fi
   done
   ok "Debian packages installed"
