@@ -44,6 +44,7 @@ export interface SummaryJson {
   probes: { conn: string; requests: number; failed: number; inDeployWindow: number; failedInDeployWindow: number }[];
   evidence: { check: string; ok: boolean; detail: string }[];
   dropped: { total: number | null; inWindows: number; outsideWindows: number };
+  cancelledAtStop: Record<string, number>;
   drain: DrainReport | null;
   outages: { start: number; end: number; failed: number; histogram: Record<string, number>; cause?: { rule: string | null; pods: string[]; text: string } }[];
   lag: { requests: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number } | null;

@@ -128,7 +128,7 @@ describe("requests as users send them", () => {
     // Requests in flight when the harness stopped k6 are cancelled by design (s=0, e=1000)
     // and left out of the verdict, each counted in cancelledAtStop (docs/design.md).
     const lines = all.filter((l) => !(l.s === 0 && l.e === 1000));
-    const cancelled = Object.values(s.cancelledAtStop ?? {}).reduce((a, b) => a + b, 0);
+    const cancelled = Object.values(s.cancelledAtStop).reduce((a, b) => a + b, 0);
     expect(all.length - lines.length, explain).toBe(cancelled);
     const home = lines.filter((l) => l.q === "home").length;
     const orders = lines.filter((l) => l.q === "create order");
