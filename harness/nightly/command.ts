@@ -6,6 +6,7 @@
 // (beyond its budget) or regressed, 3 inconclusive (nothing regressed,
 // but some scenario's evidence was not enough), 130/143 interrupted.
 import { wantedNodes } from "../config.ts";
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { signalExitCode, withCleanup } from "../cleanup.ts";
@@ -13,12 +14,14 @@ import { ensureCluster } from "../cluster/ensure.ts";
 import { providerFor } from "../cluster/index.ts";
 import { PROJECT_ROOT } from "../cluster/provider.ts";
 import { log } from "../log.ts";
-import { runPipeline } from "../run.ts";
+import { runPipeline, RUNS_DIR } from "../run.ts";
 import { appOption, preloadApps } from "../userapp/load.ts";
 import { baselineOf, judgeNight } from "./baseline.ts";
 import { SCHEMA_VERSION, toolChanges } from "../run-versions.ts";
 import { appendRecord, nightId, readHistory } from "./history.ts";
 import { nightlyJunit } from "./junit.ts";
+import { historyChartData } from "./history-data.ts";
+import { historyHtml } from "./history-html.ts";
 import { numbersFrom } from "./numbers.ts";
 import { nightlyMarkdown, overallExit, type NightlyEntry } from "./report.ts";
 import { loadSuite } from "./suite.ts";
@@ -67,11 +70,23 @@ export async function nightlyCommand(file: string, opts: { history?: string; now
       await writeFile(join(outDir, "report.md"), md);
       await writeFile(join(outDir, "junit.xml"), nightlyJunit(suite.name, night, entries));
       await writeFile(join(outDir, "nightly.json"), JSON.stringify({ schemaVersion: SCHEMA_VERSION, suite: suite.name, source: suite.source, night, history, interrupted: interrupted ?? null, entries }, null, 2) + "\n");
+      await writeFile(join(outDir, "history.html"), await historyPage(suite, night, history, outDir));
       process.stdout.write(`\n${md}\n`);
-      log.info(`report: ${relative(process.cwd(), join(outDir, "report.md"))}, ${relative(process.cwd(), join(outDir, "junit.xml"))}`);
+      log.info(`report: ${["report.md", "junit.xml", "history.html"].map((f) => relative(process.cwd(), join(outDir, f))).join(", ")}`);
       if (interrupted) return signalExitCode(interrupted);
       return overallExit(entries);
     },
     { keep: first.keep, onSignal: (sig) => (interrupted = sig) },
   );
+}
+
+/** history.html: every scenario of the suite, night by night, tonight included; each night linked to its run folder while it exists. */
+async function historyPage(suite: Awaited<ReturnType<typeof loadSuite>>, night: string, history: string, outDir: string): Promise<string> {
+  const href = (runId: string) => (existsSync(join(RUNS_DIR, runId, "report.html")) ? relative(outDir, join(RUNS_DIR, runId, "report.html")) : null);
+  const data = [];
+  for (const sc of suite.scenarios) {
+    const { records } = await readHistory(history, sc.name);
+    data.push(historyChartData(sc.name, records, { budget: sc.maxFailedRequests, href }));
+  }
+  return historyHtml(suite.name, night, data);
 }

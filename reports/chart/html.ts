@@ -11,22 +11,30 @@ const require = createRequire(import.meta.url);
 const MARK_COLOR: Record<MarkKind, string> = { deleted: "#6a1b9a", "endpoint not ready": "#ef6c00", "endpoint removed": "#1565c0", "kube-proxy synced": "#00897b", exited: "#000000", migration: "#c2185b" };
 
 let assets: string | undefined;
+const read = (p: string) => readFileSync(p, "utf8");
+
+/** uPlot's CSS and JS, inlined: a <style> and a <script>. */
+export function uplotInline(): string {
+  return `<style>${read(require.resolve("uplot/dist/uPlot.min.css"))}</style>
+<script>${inlineScript(read(require.resolve("uplot/dist/uPlot.iife.min.js")))}</script>`;
+}
+
+/** A drawing script of this folder (e.g. "client.js"), inlined. */
+export function clientInline(file: string): string {
+  return `<script>${inlineScript(read(fileURLToPath(new URL(`./${file}`, import.meta.url))))}</script>`;
+}
 
 /** uPlot's JS and CSS and nodrop's drawing code, for the end of <body>. */
 export function chartAssets(): string {
   if (assets) return assets;
-  const read = (p: string) => readFileSync(p, "utf8");
-  const uplotJs = read(require.resolve("uplot/dist/uPlot.iife.min.js"));
-  const uplotCss = read(require.resolve("uplot/dist/uPlot.min.css"));
-  const client = read(fileURLToPath(new URL("./client.js", import.meta.url)));
-  assets = `<style>${uplotCss}
+  assets = `${uplotInline()}
+<style>
 .nodrop-chart{position:relative;margin:8px 0}
 .nodrop-chart .tip{display:none;position:absolute;z-index:10;max-width:360px;background:#fff;border:1px solid #999;border-radius:4px;padding:6px 8px;font-size:12px;box-shadow:0 2px 6px rgba(0,0,0,.2);pointer-events:none}
 .chart-key span{margin-right:14px;font-size:12px}
 .chart-key i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
 </style>
-<script>${inlineScript(uplotJs)}</script>
-<script>${inlineScript(client)}</script>`;
+${clientInline("client.js")}`;
   return assets;
 }
 

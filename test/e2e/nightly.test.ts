@@ -9,12 +9,14 @@
 // rare failures on new connections at the moment old pods exit were open
 // (found and fixed since: docs/design.md "new connections timing out"); going back to
 // both probes needs a series of runs first.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 import { nodrop } from "./helpers.ts";
+import { checkHistoryPage } from "../browser/history-check.ts";
+import { fileURLToPath } from "node:url";
 
 const DEFAULTS = `defaults:
   strategy: rolling
@@ -99,5 +101,23 @@ describe("nodrop nightly", () => {
     expect(night3.ranOn.kubernetes).toMatch(/^v1\.\d+\.\d+/);
     expect(night3.ranOn.nodes[0]).toMatch(/^kubelet v1\./);
     expect(JSON.parse(readFileSync(join(out, "nightly.json"), "utf8")).schemaVersion).toBe(1);
+
+    // history.html: a point per night in each chart, night 3 of 'web' marked, every night linked to its run's report.
+    const page = await checkHistoryPage(join(out, "history.html"), join(out, "history.png"));
+    expect(page.errors, "console errors of history.html").toEqual([]);
+    const pageFacts = JSON.stringify(page, null, 1);
+    for (const scenario of ["web", "api"]) {
+      const charts = page.charts.filter((c) => c.scenario === scenario);
+      expect(charts.map((c) => c.metric), pageFacts).toEqual(["failed", "disruption", "p99"]);
+      for (const c of charts) {
+        expect(c.error, pageFacts).toBeNull();
+        expect(c.nights, pageFacts).toBe(3);
+        expect(c.badDrawn, pageFacts).toBe(scenario === "web" ? 1 : 0);
+      }
+      expect(charts.slice(0, 2).map((c) => c.pointsDrawn), pageFacts).toEqual([3, 3]);
+      expect(page.links[scenario], pageFacts).toHaveLength(3);
+      for (const link of page.links[scenario]!) expect(existsSync(fileURLToPath(link)), link).toBe(true);
+    }
+    expect(page.tip, pageFacts).toMatch(/failed, verdict fail/);
   });
 });
