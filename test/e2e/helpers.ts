@@ -1,4 +1,5 @@
 // Shared helpers for the e2e tests: run the real CLI, read a run's summary.
+import { failedBesideEvents } from "./failed-samples.ts";
 import { execa } from "execa";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -67,15 +68,18 @@ export async function summaryOf(runDir: string): Promise<SummaryJson> {
   return JSON.parse(await readFile(join(runDir, "summary.json"), "utf8")) as SummaryJson;
 }
 
-/** On failure, the test output should explain: print the report's head. */
+/** On failure, the test output should explain: the run folder, the report's head, and the failed samples beside the cluster's events. */
 export async function reportHead(runDir: string, lines = 40): Promise<string> {
   // The folder first: .ci/run lists it under the failure, and it stays in the clone.
   const where = `run folder: ${relative(PROJECT_ROOT, runDir) || runDir}`;
+  const beside = await failedBesideEvents(runDir);
+  let head: string;
   try {
-    return `${where}\n${(await readFile(join(runDir, "report.md"), "utf8")).split("\n").slice(0, lines).join("\n")}`;
+    head = (await readFile(join(runDir, "report.md"), "utf8")).split("\n").slice(0, lines).join("\n");
   } catch {
-    return `${where}\n(no report)`;
+    head = "(no report)";
   }
+  return [where, head, beside].filter(Boolean).join("\n");
 }
 
 /**
