@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 import { packBinary } from "../../harness/images/pack.ts";
 import { nodrop, reportHead, runDirsIn, summaryOf } from "./helpers.ts";
 
-const SHORT = ["--set", "rollouts=1", "--set", "warmup=3", "--set", "cooldown=3", "--set", "requestTimeout=3", "--set", "rate=150", "--set", "newConnShare=0"];
+const SHORT = ["--set", "rollouts=1", "--set", "warmup=3", "--set", "cooldown=3", "--set", "requestTimeout=3", "--set", "rate=150"];
 const example = (name: string) => join(PROJECT_ROOT, "examples", name);
 
 describe("--app: the Go example (examples/go-http)", () => {

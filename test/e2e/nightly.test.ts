@@ -5,10 +5,8 @@
 // and report.md and junit.xml name that scenario and its numbers: any failed
 // request fails a night (zero tolerance, issue 25), whatever the baseline.
 //
-// Keep-alive load only (newConnShare=0), as in strategies.test.ts: chosen while
-// rare failures on new connections at the moment old pods exit were open
-// (found and fixed since: docs/design.md "new connections timing out"); going back to
-// both probes needs a series of runs first.
+// Both probes (new connection per request and keep-alive), as the product
+// runs by default.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,7 +27,6 @@ const DEFAULTS = `defaults:
   requestTimeout: 3
   maxSurge: 1
   maxUnavailable: 0
-  newConnShare: 0
   analysisMaxErrorRate: 1
   minRequestsInWindow: 500
 `;
