@@ -1,19 +1,11 @@
-// junit.xml: one testsuite "nodrop", one testcase per run.
+// junit.xml: one testsuite "nodrop", one testcase per run, written by the
+// one JUnit writer (junit-writer.ts): a run judged bad is a <failure>, an
+// inconclusive one an <error> (it could not be judged).
 import { iso, strategyOf, type ReportInput } from "./json.ts";
+import { junitDocument, type JunitCase } from "./junit-writer.ts";
 import { headline } from "./markdown.ts";
 
-// Characters XML 1.0 does not allow at all (they cannot even be escaped).
-const INVALID_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-export function xmlEscape(s: string): string {
-  return s
-    .replace(INVALID_XML, "\uFFFD")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
-}
+export { xmlEscape } from "./junit-writer.ts";
 
 export interface CaseResult {
   passed: boolean;
@@ -43,54 +35,40 @@ export function caseResult(input: ReportInput): CaseResult {
 
 export function junitXml(runs: ReportInput | ReportInput[]): string {
   const list = Array.isArray(runs) ? runs : [runs];
-  const results = list.map(caseResult);
-  const failures = results.filter((r) => !r.passed).length;
-  const secs = (ms: number) => (Math.max(0, ms) / 1000).toFixed(3);
   const totalMs = list.reduce((n, r) => n + (r.verdict.endedAt - r.verdict.startedAt), 0);
   const first = list.reduce((m, r) => Math.min(m, r.verdict.startedAt), Infinity);
-  const a = (s: string | number) => `"${xmlEscape(String(s))}"`;
-
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites name="nodrop" tests=${a(list.length)} failures=${a(failures)} errors="0" time=${a(secs(totalMs))}>`);
-  out.push(
-    `  <testsuite name="nodrop" tests=${a(list.length)} failures=${a(failures)} errors="0" skipped="0" ` +
-      `time=${a(secs(totalMs))}${Number.isFinite(first) ? ` timestamp=${a(iso(first).replace(/Z$/, ""))}` : ""}>`,
-  );
-  list.forEach((run, i) => {
-    const r = results[i]!;
+  const cases = list.map((run): JunitCase => {
+    const r = caseResult(run);
     const v = run.verdict;
-    const name = `${strategyOf(run)} ${run.runId}`;
-    out.push(`    <testcase name=${a(name)} classname=${a(`nodrop.${strategyOf(run)}`)} time=${a(secs(v.endedAt - v.startedAt))}>`);
-    out.push("      <properties>");
-    const props: Array<[string, string | number]> = [
-      ["outcome", v.outcome],
-      ["requests.total", v.requests.total],
-      ["requests.inDeployWindow", v.requests.inDeployWindow],
-      ["requests.failed", v.requests.failed],
-      ["rate.achieved", v.rate.achieved],
-      ["expectRollback", String(run.expectRollback ?? false)],
-      ...v.probes.flatMap((p): Array<[string, number]> => {
-        const k = `probe.${p.conn || "unknown"}`;
-        return [
-          [`${k}.requests`, p.requests],
-          [`${k}.failed`, p.failed],
-          [`${k}.inDeployWindow`, p.inDeployWindow],
-          [`${k}.failedInDeployWindow`, p.failedInDeployWindow],
-        ];
-      }),
-      ["dropped.total", v.dropped.total ?? "unknown"],
-      ["dropped.inWindows", v.dropped.inWindows],
-      ["evidence.missing", v.evidence.filter((c) => !c.ok).map((c) => c.check).join(", ")],
-    ];
-    for (const [k, val] of props) out.push(`        <property name=${a(k)} value=${a(val)}/>`);
-    out.push("      </properties>");
-    if (!r.passed) {
-      out.push(`      <failure message=${a(r.message ?? "")} type=${a(r.type ?? "fail")}>${xmlEscape(v.reasons.join("\n"))}</failure>`);
-    }
-    out.push(`      <system-out>${xmlEscape([headline(run), ...v.reasons].join("\n"))}</system-out>`);
-    out.push("    </testcase>");
+    const problem = r.passed ? undefined : { message: r.message ?? "", type: r.type ?? "fail", body: v.reasons.join("\n") };
+    return {
+      name: `${strategyOf(run)} ${run.runId}`,
+      classname: `nodrop.${strategyOf(run)}`,
+      time: (v.endedAt - v.startedAt) / 1000,
+      properties: [
+        ["outcome", v.outcome],
+        ["requests.total", v.requests.total],
+        ["requests.inDeployWindow", v.requests.inDeployWindow],
+        ["requests.failed", v.requests.failed],
+        ["rate.achieved", v.rate.achieved],
+        ["expectRollback", String(run.expectRollback ?? false)],
+        ...v.probes.flatMap((p): Array<[string, number]> => {
+          const k = `probe.${p.conn || "unknown"}`;
+          return [
+            [`${k}.requests`, p.requests],
+            [`${k}.failed`, p.failed],
+            [`${k}.inDeployWindow`, p.inDeployWindow],
+            [`${k}.failedInDeployWindow`, p.failedInDeployWindow],
+          ];
+        }),
+        ["dropped.total", v.dropped.total ?? "unknown"],
+        ["dropped.inWindows", v.dropped.inWindows],
+        ["evidence.missing", v.evidence.filter((c) => !c.ok).map((c) => c.check).join(", ")],
+      ],
+      // An inconclusive run was not judged: an error, not a failure.
+      ...(problem ? (r.type === "inconclusive" ? { error: problem } : { failure: problem }) : {}),
+      systemOut: [headline(run), ...v.reasons].join("\n"),
+    };
   });
-  out.push("  </testsuite>");
-  out.push("</testsuites>");
-  return out.join("\n") + "\n";
+  return junitDocument("nodrop", [{ name: "nodrop", time: totalMs / 1000, ...(Number.isFinite(first) ? { timestamp: iso(first).replace(/Z$/, "") } : {}), cases }]);
 }

@@ -104,14 +104,14 @@ describe("junit.xml", () => {
   it("one testsuite per scenario, one testcase per rollout plus the whole run", () => {
     expect(xml.match(/<testsuite /g)).toHaveLength(4);
     expect(xml.match(/<testcase /g)).toHaveLength(12);
-    expect(suiteOf("web")).toContain('<testcase name="web · rollout-1" classname="nodrop.nightly.nightly"></testcase>');
-    expect(suiteOf("web")).toContain('<testcase name="web · whole run" classname="nodrop.nightly.nightly"><failure message="3 failed requests of 4000: the headline">');
+    expect(suiteOf("web")).toContain('<testcase name="web · rollout-1" classname="nodrop.nightly.nightly"/>');
+    expect(suiteOf("web")).toContain('<testcase name="web · whole run" classname="nodrop.nightly.nightly">\n      <failure message="3 failed requests of 4000: the headline">');
   });
 
   it("fails only the rollouts that failed requests, and the whole run with every problem", () => {
     const w = suiteOf("web");
-    expect(w).toMatch(/<testsuite name="web" tests="3" failures="2" errors="0">/);
-    expect(w).toMatch(/<testcase name="web · rollout-2" [^>]*><failure message="rollout-2: 3 failed requests">/);
+    expect(w).toMatch(/<testsuite name="web" tests="3" failures="2" errors="0" skipped="0">/);
+    expect(w).toMatch(/<testcase name="web · rollout-2" [^>]*>\s*<failure message="rollout-2: 3 failed requests">/);
     expect(w).toMatch(/whole run[\s\S]*3 failed requests of 4000: the headline\nrollout-2: 3 failed requests/);
     expect(suiteOf("api")).toMatch(/tests="3" failures="0" errors="0"/);
     expect(suiteOf("db")).toMatch(/tests="3" failures="0" errors="0"/);
@@ -120,7 +120,7 @@ describe("junit.xml", () => {
 
   it("an inconclusive scenario is an error in every case, never a pass", () => {
     const q = suiteOf("queue");
-    expect(q).toMatch(/<testsuite name="queue" tests="3" failures="0" errors="3">/);
+    expect(q).toMatch(/<testsuite name="queue" tests="3" failures="0" errors="3" skipped="0">/);
     expect(q.match(/<error message="inconclusive: only 80 requests in rollout-2">/g)).toHaveLength(3);
   });
 
@@ -133,7 +133,7 @@ describe("junit.xml", () => {
   it("escapes names, messages and bodies", () => {
     const odd = entry(`a<b&"c'`, night(0, 0, 5, 9, { headline: "x" }), history(1, () => night(0, 0, 0, 0)));
     const out = nightlyJunit("s&t", "n1", [odd]);
-    expect(out).toContain('<testsuite name="a&lt;b&amp;&quot;c&apos;" tests="3" failures="2" errors="0">');
+    expect(out).toContain('<testsuite name="a&lt;b&amp;&quot;c&apos;" tests="3" failures="2" errors="0" skipped="0">');
     expect(out).toContain('classname="nodrop.nightly.s&amp;t"');
     expect(out).toContain('name="a&lt;b&amp;&quot;c&apos; · whole run"');
     expect(out).not.toMatch(/name="[^"]*<[^"]*"/);
