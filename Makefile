@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODROP := node bin/nodrop.mjs
 
-.PHONY: help tools tools-kind tools-browser tools-ingress tools-operator tools-apps deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e test-kind typecheck bench clean
+.PHONY: help tools tools-kind tools-browser tools-ingress tools-operator tools-apps deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e test-kind typecheck docs bench clean
 
 help:
 	@echo "make demo          the preStop demo: variant A (no preStop) fails, variant B (preStop sleep) passes"
@@ -64,6 +64,11 @@ demo: tools deps $(if $(filter kind,$(PROVIDER)),tools-kind)
 
 run: tools deps
 	$(NODROP) run $(ARGS)
+
+# The files generated from the config schema: docs/schema/*.schema.json and the
+# reference table in docs/configuration.md (a unit test fails when they are stale).
+docs: deps
+	npx tsx harness/gen-docs.ts
 
 typecheck: deps
 	npx tsc -p tsconfig.json --noEmit

@@ -17,7 +17,7 @@ const USAGE = `usage:
   (--provider P, --kubeconfig F, --context C are --set provider=P, kubeconfig=F, context=C; they win over the files)
   nodrop cleanup [--run-id ID] [--provider P]   delete what runs left behind (by label)
   nodrop image pack BINARY --name REF --out FILE [--port N]   a static binary as an image archive (no Docker)
-  nodrop --version | --help
+  nodrop --version | --help | <command> --help   (a command's options and, for run, demo, experiment, nightly, every config key)
 
 exit codes: 0 pass, 1 fail (dropped requests), 2 invalid input,
             3 inconclusive or infrastructure failure, 4 rolled back;
@@ -74,10 +74,19 @@ async function main(argv: string[]): Promise<number> {
   });
   if (values.version) {
     const { nodropVersion } = await import("./run-versions.ts");
-    process.stdout.write(`nodrop ${nodropVersion()}\n`);
+    const { pinnedVersions } = await import("./tools.ts");
+    process.stdout.write(`nodrop ${nodropVersion()}\npinned tools: ${pinnedVersions()}\n`);
     return 0;
   }
   const [cmd, sub] = positionals;
+  if (values.help && cmd) {
+    const { commandHelp } = await import("./cli-help.ts");
+    const help = commandHelp(cmd, COMMAND_OPTIONS[cmd] ?? []);
+    if (help) {
+      process.stdout.write(`${help}\n`);
+      return 0;
+    }
+  }
   if (values.help || !cmd) {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : EXIT.invalid;

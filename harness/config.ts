@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { KEY_DOCS } from "./config-keys.ts";
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -37,8 +38,21 @@ export const MIGRATIONS = ["none", "contract-in-one-step", "expand-contract"] as
 /** Where k6 runs: one process on this machine, or N runner pods on the cluster through Grafana's k6-operator. */
 export const LOADS = ["local", "operator"] as const;
 
+/** Each key's schema with its meaning and unit (config-keys.ts) attached, for the JSON Schema, the reference and --help. */
+function documented<T extends Record<string, z.ZodType>>(shape: T): T {
+  const out: Record<string, z.ZodType> = {};
+  for (const [key, schema] of Object.entries(shape)) {
+    const doc = KEY_DOCS[key];
+    if (!doc) throw new Error(`config key '${key}' has no entry in harness/config-keys.ts`);
+    out[key] = schema.meta({ description: doc.text, ...(doc.unit ? { unit: doc.unit } : {}) });
+  }
+  const extra = Object.keys(KEY_DOCS).filter((k) => !(k in shape));
+  if (extra.length) throw new Error(`harness/config-keys.ts documents keys the config does not have: ${extra.join(", ")}`);
+  return out as T;
+}
+
 const RunConfigObject = z
-  .object({
+  .object(documented({
     scenario: z.enum(SCENARIOS).default("deploy"),
     strategy: z.enum(STRATEGIES).default("rolling"),
     provider: z.enum(PROVIDERS).default("local"),
@@ -139,10 +153,12 @@ const RunConfigObject = z
     latencyFactor: z.number().min(0).max(100).default(3),
     latencyFloorMs: z.number().min(0).max(60_000).default(150),
     latencyMedianFloorMs: z.number().min(0).max(60_000).default(50),
-  })
+  }))
   .strict();
 
 const SHAPE = RunConfigObject.shape as Record<string, z.ZodType>;
+/** The run config's object schema (input side: every key optional), for the generated JSON Schema and reference. */
+export const RUN_CONFIG_OBJECT: z.ZodType = RunConfigObject;
 export const CONFIG_FIELDS = Object.keys(SHAPE).sort();
 
 export const RunConfigSchema = RunConfigObject.superRefine((c, ctx) => {

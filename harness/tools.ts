@@ -52,6 +52,15 @@ export interface ToolPaths {
   versions: ToolVersions;
 }
 
+/** "Kubernetes v1.34.4, k6 v1.8.1, kind v0.33.0, …": the versions.env pins (no package lists), for `nodrop --version`. */
+export function pinnedVersions(): string {
+  const all = parseVersionsEnv(readFileSync(VERSIONS_FILE, "utf8"));
+  return Object.entries(all)
+    .filter(([k]) => k.endsWith("_VERSION") && k !== "KUBERNETES_STAGING_VERSION")
+    .map(([k, v]) => `${k.replace(/_VERSION$/, "").toLowerCase().replace(/_/g, "-")} ${v}`)
+    .join(", ");
+}
+
 /**
  * Parses the simple shell-variable file versions.env: `KEY=VALUE` lines,
  * optional `export `, values optionally in single or double quotes, `#`

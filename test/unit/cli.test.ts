@@ -108,8 +108,22 @@ describe("nodrop CLI input validation (exit 2, no cluster work)", () => {
   it("--version prints nodrop's version (and commit, from a clone), exit 0", async () => {
     const r = await nodrop("--version");
     expect(r.code, r.out).toBe(0);
-    expect(r.out.trim()).toMatch(/^nodrop \d+\.\d+\.\d+(\+[0-9a-f]{7,})?$/);
+    expect(r.out.trim()).toMatch(/^nodrop \d+\.\d+\.\d+(\+[0-9a-f]{7,})?\npinned tools: kubernetes v1\.\d+\.\d+, k6 v\d+\.\d+\.\d+, kind v/);
   }, PER_RUN_MS);
+
+  it("<command> --help lists that command's options; run --help every config key with its default, within 100 columns", async () => {
+    const run = await nodrop("run", "--help");
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toMatch(/^usage: nodrop run /);
+    expect(run.out).toMatch(/^ {2}--app DIR /m);
+    expect(run.out).not.toMatch(/--history/);
+    expect(run.out).toMatch(/^ {2}preStopSleep +0 \(0–300 s\)$/m);
+    expect(run.out).toMatch(/^ {2}newConnShare +0\.5 \(0–1\)$/m);
+    expect(Math.max(...run.out.split("\n").map((l) => l.length))).toBeLessThanOrEqual(100);
+    const cluster = await nodrop("cluster", "--help");
+    expect(cluster.out).toMatch(/--nodes N/);
+    expect(cluster.out).not.toMatch(/config keys/);
+  }, 2 * PER_RUN_MS);
 
   it("prints the kubeconfig path without touching ~/.kube/config", async () => {
     const r = await execa("node", [CLI, "cluster", "kubeconfig"], { reject: false, timeout: PER_RUN_MS });
