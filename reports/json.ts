@@ -16,6 +16,7 @@ import type { RequestNameStats } from "../harness/verdict/request-names.ts";
 import type {
   BlastRadius,
   DeployWindow,
+  GateRecord,
   ErrorCodeCount,
   Histogram,
   Outage,
@@ -105,7 +106,7 @@ export interface Summary extends VerdictEvidence {
   /** Where versions came from when the app named none: its connections (conntrack); null: not traced (harness/verdict/attribution.ts). */
   attribution: AttributionStats | null;
   /** The live gate's passed analyses: by version, or every request where no response named one. */
-  gates: NonNullable<Verdict["gates"]>;
+  gates: GateRecord[];
   rollback: { happened: boolean; at: string | null; reason: string | null };
   blastRadius: BlastRadius | null;
   malformedLines: number;

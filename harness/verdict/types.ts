@@ -289,5 +289,12 @@ export interface Verdict {
   /** Versions from the requests' connections (conntrack) where the app named none; absent: not tracked. */
   attribution?: AttributionStats;
   /** The live gate's passed analyses ("analysis" events): by version, or every request where no response named one. */
-  gates?: { version: string; mode: "by-version" | "every-request"; reason: string }[];
+  gates?: GateRecord[];
+}
+
+/** A live gate's passed analysis: by version, or every request where no response named one. */
+export interface GateRecord {
+  version: string;
+  mode: "by-version" | "every-request";
+  reason: string;
 }

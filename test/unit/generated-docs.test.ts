@@ -8,6 +8,7 @@ import { parse } from "yaml";
 import { generatedFiles, keyHelp } from "../../harness/config-reference.ts";
 import { CONFIG_FIELDS } from "../../harness/config.ts";
 import { KEY_DOCS } from "../../harness/config-keys.ts";
+import { summaryJsonSchema } from "../../harness/gen-summary-schema.ts";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 
 const read = (p: string) => readFileSync(join(PROJECT_ROOT, p), "utf8");
@@ -18,6 +19,11 @@ describe("generated from the config schema", () => {
   it.each(Object.keys(files))("%s is current (else run `make docs`)", (path) => {
     expect(read(path) === files[path], `${path} is stale: run \`make docs\``).toBe(true);
   });
+
+  it("docs/schema/summary.schema.json is current (else run `make docs`)", () => {
+    const want = JSON.stringify(summaryJsonSchema(), null, 2) + "\n";
+    expect(read("docs/schema/summary.schema.json") === want, "docs/schema/summary.schema.json is stale: run `make docs`").toBe(true);
+  }, 60_000);
 
   it("documents every key, and only keys the config has", () => {
     expect(Object.keys(KEY_DOCS).sort()).toEqual(CONFIG_FIELDS);

@@ -14,6 +14,8 @@ import { buildSummary, summaryJson } from "../../reports/json.ts";
 import { junitXml, xmlEscape } from "../../reports/junit.ts";
 import { bar, markdownReport, textTimeline } from "../../reports/markdown.ts";
 import { FIXTURE_DIR, T0 } from "../fixtures/make-fixtures.ts";
+import { Ajv } from "ajv";
+import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 
 const config = validateConfig({ rate: 80 });
 
@@ -119,6 +121,16 @@ describe("summary.json", () => {
     expect(s.timeline).toHaveLength(25);
     for (const k of ["windows", "phases", "versions", "outages", "reasons"] as const) expect(Array.isArray(s[k])).toBe(true);
     expect(JSON.parse(summaryJson(run(fail)))).toEqual(JSON.parse(JSON.stringify(buildSummary(run(fail)))));
+  });
+
+  it("is valid against docs/schema/summary.schema.json (pass, fail, rolled back, probes, a config)", () => {
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(readFileSync(join(PROJECT_ROOT, "docs", "schema", "summary.schema.json"), "utf8")));
+    for (const r of [run(pass), run(fail), run(rolledBack, { expectRollback: true }), run(probed), run(inconclusive)]) {
+      const ok = validate(JSON.parse(summaryJson(r)));
+      expect(ok, JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
+    }
+    // And it can fail: a field of the wrong type is refused.
+    expect(validate({ ...JSON.parse(summaryJson(run(pass))), requests: { total: "many" } })).toBe(false);
   });
 
   it("records the rollback", () => {
