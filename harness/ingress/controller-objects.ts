@@ -4,6 +4,8 @@ import type { V1Deployment, V1PodSpec, V1Service, V1ServicePort } from "@kuberne
 
 export const INGRESS_NAME = "ingress";
 export const INGRESS_LABELS = { "app.kubernetes.io/name": "nodrop-ingress", "app.kubernetes.io/managed-by": "nodrop" } as const;
+/** The controller's entry point for users' traffic (Traefik's and nginx's alike). */
+export const WEB_PORT = 8000;
 
 export interface ControllerMeta {
   runId: string;

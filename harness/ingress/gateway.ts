@@ -3,7 +3,7 @@
 // run id, selected by Traefik through that label), a Gateway on Traefik's web
 // entry point, and an HTTPRoute whose two backendRefs (the stable Service and
 // the canary Service) carry the weights the strategy sets.
-import { INGRESS_LABELS, INGRESS_NAME, WEB_PORT } from "./traefik.ts";
+import { INGRESS_LABELS, INGRESS_NAME, WEB_PORT } from "./controller-objects.ts";
 
 /** Traefik's controller name for GatewayClasses. */
 export const TRAEFIK_GATEWAY_CONTROLLER = "traefik.io/gateway-controller";

@@ -16,7 +16,8 @@ import { traefikImage } from "./image.ts";
 import { fetchServices } from "./live-weights.ts";
 import { setupNginx } from "./nginx-setup.ts";
 import { reapIngressClusterObjects } from "./reap.ts";
-import { INGRESS_LABELS, INGRESS_NAME, renderIngress } from "./traefik.ts";
+import { renderIngress } from "./traefik.ts";
+import { INGRESS_LABELS, INGRESS_NAME } from "./controller-objects.ts";
 import { weightedRouter } from "./weighted-route.ts";
 
 /** kind maps a few NodePorts to 127.0.0.1: slots 0 and 1 are the app's Services (blue-green's preview too). */

@@ -8,7 +8,7 @@ import { keepControllerLog } from "./controller-log.ts";
 import { nginxImage } from "./nginx-image.ts";
 import { renderNginx } from "./nginx.ts";
 import { parseUpstreamCloses } from "./upstream-closes.ts";
-import { INGRESS_LABELS, INGRESS_NAME } from "./traefik.ts";
+import { INGRESS_LABELS, INGRESS_NAME } from "./controller-objects.ts";
 
 export async function setupNginx(ctx: DeployContext, slot: number): Promise<{ nodePort: number; controller: string; collect: () => Promise<void> }> {
   const img = await nginxImage();

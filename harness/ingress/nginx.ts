@@ -11,7 +11,7 @@
 // Objects only; harness/ingress/index.ts applies them.
 import type { V1ConfigMap } from "@kubernetes/client-node";
 import { controllerDeployment, controllerMeta, controllerService, INGRESS_NAME } from "./controller-objects.ts";
-import { WEB_PORT } from "./traefik.ts";
+import { WEB_PORT } from "./controller-objects.ts";
 import { NGINX_IN_IMAGE } from "./nginx-image.ts";
 
 export const NGINX_READY_PATH = "/nodrop-proxy-ready";

@@ -5,7 +5,7 @@
 // `nodrop cleanup`.
 import * as k8s from "@kubernetes/client-node";
 import { isNotFound, type Kube, LABEL_RUN } from "../kube.ts";
-import { INGRESS_LABELS } from "./traefik.ts";
+import { INGRESS_LABELS } from "./controller-objects.ts";
 
 const SELECTOR = `app.kubernetes.io/name=${INGRESS_LABELS["app.kubernetes.io/name"]}`;
 

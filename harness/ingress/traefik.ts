@@ -10,13 +10,10 @@
 // keeps its own upstream keep-alive connections: the two things that make an
 // ingress drop requests a NodePort does not.
 import type { V1Role, V1RoleBinding, V1ServiceAccount, V1Ingress } from "@kubernetes/client-node";
-import { controllerDeployment, controllerMeta, controllerService, INGRESS_NAME } from "./controller-objects.ts";
+import { controllerDeployment, controllerMeta, controllerService, INGRESS_NAME, WEB_PORT } from "./controller-objects.ts";
 import { GATEWAY_NAMESPACED_RULES, gatewayArgs } from "./gateway.ts";
 
-export { INGRESS_LABELS, INGRESS_NAME } from "./controller-objects.ts";
-
-/** Traefik's entry point for users' traffic, and its ping (readiness) entry point. */
-export const WEB_PORT = 8000;
+/** Traefik's ping (readiness) entry point; users' traffic enters at WEB_PORT (controller-objects.ts). */
 export const PING_PORT = 9000;
 
 export interface IngressParams {

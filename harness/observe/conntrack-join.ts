@@ -8,7 +8,20 @@
 // hop's reply destination is the node hop's original source. Pure: events go
 // in in the order each reader saw them, joined connections come out.
 import type { TrackedConnection } from "../verdict/attribution.ts";
-import type { ConntrackTuples } from "./conntrack.ts";
+
+export interface Tuple {
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+}
+
+/** A NEW event: when it was read, the original direction and the reply direction (after NAT). */
+export interface ConntrackTuples {
+  t: number;
+  orig: Tuple;
+  reply: Tuple;
+}
 
 /** How long an unmatched hop is kept (a hop whose other half never comes: another client's, or a lost event). */
 const KEEP_MS = 30_000;

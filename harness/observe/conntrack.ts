@@ -10,21 +10,7 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { TrackedConnection } from "../verdict/attribution.ts";
-import { TwoHopJoin } from "./conntrack-join.ts";
-
-export interface Tuple {
-  src: string;
-  dst: string;
-  sport: number;
-  dport: number;
-}
-
-/** A NEW event: when it was read, the original direction and the reply direction (after NAT). */
-export interface ConntrackTuples {
-  t: number;
-  orig: Tuple;
-  reply: Tuple;
-}
+import { TwoHopJoin, type ConntrackTuples } from "./conntrack-join.ts";
 
 /**
  * One event line → its tuples, or null (not a NEW TCP event). The line (conntrack v1.4.7, `-o timestamp`):
