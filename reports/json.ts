@@ -5,20 +5,23 @@ import type { ChartData } from "./chart/data.ts";
 import { exitCodeFor } from "../harness/verdict/analyze.ts";
 import type { DrainSummary } from "../harness/verdict/drain.ts";
 import type { LoadRunners } from "../harness/verdict/runners.ts";
-import type { LagStats } from "../harness/verdict/lag.ts";
-import type { ProxyLag } from "../harness/verdict/proxy-lag.ts";
-import type { IngressLag } from "../harness/verdict/ingress-lag.ts";
-import type { StepShare } from "../harness/verdict/traffic-share.ts";
-import type { LatencyVerdict } from "../harness/verdict/latency.ts";
-import type { DatabaseErrors, MigrationStep } from "../harness/verdict/database.ts";
-import type { AttributionStats } from "../harness/verdict/attribution.ts";
-import type { RequestNameStats } from "../harness/verdict/request-names.ts";
+import type {
+  AttributionStats,
+  DatabaseErrors,
+  Histogram,
+  IngressLag,
+  LagStats,
+  LatencyVerdict,
+  MigrationStep,
+  ProxyLag,
+  RequestNameStats,
+  StepShare,
+} from "../harness/verdict/records.ts";
 import type {
   BlastRadius,
   DeployWindow,
   GateRecord,
   ErrorCodeCount,
-  Histogram,
   Outage,
   Outcome,
   PhaseStats,

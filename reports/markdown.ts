@@ -1,7 +1,8 @@
 // report.md: the human-readable result of one run.
 import type { RunConfig } from "../harness/config.ts";
 import { exitCodeFor, formatOffset, versionLabel } from "../harness/verdict/analyze.ts";
-import type { Histogram, TimelineBucket, Verdict } from "../harness/verdict/types.ts";
+import type { Histogram } from "../harness/verdict/records.ts";
+import type { TimelineBucket, Verdict } from "../harness/verdict/types.ts";
 import { lagText } from "../harness/verdict/lag.ts";
 import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
 import { ingressLagText } from "../harness/verdict/ingress-lag.ts";

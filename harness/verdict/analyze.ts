@@ -4,7 +4,6 @@ import type {
   BlastRadius,
   DeployWindow,
   ErrorCodeCount,
-  Histogram,
   JudgeInput,
   Outage,
   Outcome,
@@ -15,6 +14,7 @@ import type {
   Verdict,
   VersionStats,
 } from "./types.ts";
+import type { Histogram } from "./records.ts";
 import { cancelledNote } from "./cancelled.ts";
 import { errorsByCode, histogram, isFailed, k6ErrorName } from "./counting.ts";
 import { coverageEvidence } from "./evidence/coverage.ts";

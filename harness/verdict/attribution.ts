@@ -22,6 +22,7 @@
 //
 // Pure and incremental: the live gate feeds it as events arrive; the verdict
 // feeds it the run's files. Samples with a version header are left alone.
+import type { AttributionStats } from "./records.ts";
 import type { RunEvent, Sample } from "./types.ts";
 
 /** A conntrack NEW event: one connection from `src` that kube-proxy sent to `podIp`. */
@@ -32,17 +33,6 @@ export interface TrackedConnection {
   sport: number;
   /** The reply direction's source: the address the connection was NATed to (a pod's). */
   podIp: string;
-}
-
-export interface AttributionStats {
-  /** How the rest were attributed. */
-  method: "conntrack";
-  /** Requests that carried the version header already. */
-  byHeader: number;
-  /** Requests attributed from their connection. */
-  byConnection: number;
-  /** Requests with neither (no connection found, or a pod address nobody knew). */
-  unattributed: number;
 }
 
 interface PodAt {

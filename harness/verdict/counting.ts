@@ -1,6 +1,7 @@
 // Counting requests: statuses, k6 error codes, failures.
 import { inc } from "./format.ts";
-import type { ErrorCodeCount, Histogram, Sample } from "./types.ts";
+import type { Histogram } from "./records.ts";
+import type { ErrorCodeCount, Sample } from "./types.ts";
 
 // k6 error codes (k6 docs, "Error codes"; lib/netext/httpext/error_codes.go)
 

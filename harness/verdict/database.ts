@@ -6,23 +6,8 @@
 // version got it, and, with the run's "migration" events, which schema
 // change broke the version still serving.
 import { formatOffset } from "./format.ts";
+import type { DatabaseErrorGroup, DatabaseErrors, MigrationStep } from "./records.ts";
 import type { Outage, RunEvent, Sample } from "./types.ts";
-
-export interface DatabaseErrorGroup {
-  version: string;
-  message: string;
-  count: number;
-  first: number;
-  last: number;
-}
-
-export interface DatabaseErrors {
-  /** Failed requests whose answer said the database failed. */
-  failed: number;
-  byVersion: Record<string, number>;
-  /** One per (version, message), most frequent first. */
-  groups: DatabaseErrorGroup[];
-}
 
 export interface DatabaseCause {
   rule: "database-error";
@@ -85,18 +70,6 @@ export function databaseCause(outage: Outage, samples: readonly Sample[], events
       `requests failed from ${formatOffset(outage.start, origin)} to ${formatOffset(outage.end, origin)} because the app's database failed them ` +
       `(${d.failed} of ${outage.failed}: ${databaseErrorsText(d)})${after}`,
   };
-}
-
-export interface MigrationStep {
-  step: string;
-  sql: string;
-  /** When the harness began the step, and when the database had applied it (null: no end recorded). */
-  at: number;
-  doneAt: number | null;
-  /** Answers (any status) by version in the second before the step: who was serving when the schema changed. */
-  servingBefore: Record<string, number>;
-  /** Database errors by version from the step until the next one (or the end of the run). */
-  dbErrorsAfter: Record<string, number>;
 }
 
 /** The run's migration steps ("migration" / "migration-end" events), with the versions serving around each. */

@@ -12,18 +12,8 @@
 // lower bound (counted in `cutShort`).
 import { leftServiceAt, type PodExit } from "./outage-causes.ts";
 import { spread } from "./spread.ts";
+import type { IngressLag } from "./records.ts";
 import type { RunEvent, Sample } from "./types.ts";
-
-export interface IngressLag {
-  controller: string;
-  /** Per deleted pod seen leaving service that answered a request around it. */
-  pods: Array<{ pod: string; ms: number }>;
-  minMs: number;
-  medianMs: number;
-  maxMs: number;
-  /** Measured pods an outage names (they stopped while the controller still sent to them): their figure is a lower bound. */
-  cutShort: number;
-}
 
 /** The controller in front of the app, from the run's "ingress" event; null: the load went to a NodePort. */
 export function ingressController(events: readonly RunEvent[]): string | null {

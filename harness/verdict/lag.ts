@@ -7,23 +7,8 @@
 // runs without preStop show ~0 here: their failures are in the outages.
 import type { PodExit } from "./outage-causes.ts";
 import { spread } from "./spread.ts";
+import type { LagStats } from "./records.ts";
 import type { Sample } from "./types.ts";
-
-export interface PodLag {
-  pod: string;
-  /** Last send time of a request this pod answered, minus its deletion time (ms; ≥ 0). */
-  ms: number;
-}
-
-export interface LagStats {
-  /** Which requests were counted: those on a new connection each ("new"), or all ("all": no new-connection probe ran). */
-  requests: "new" | "all";
-  /** Deleted pods that answered at least one request before or after their deletion. */
-  pods: PodLag[];
-  minMs: number;
-  medianMs: number;
-  maxMs: number;
-}
 
 export function deletionToLastAnswer(exits: readonly PodExit[], samples: readonly Sample[]): LagStats | null {
   const deletedAt = new Map(exits.filter((e) => e.deletedAt !== null).map((e) => [e.pod, e.deletedAt!]));

@@ -41,68 +41,8 @@
 // them would only repeat them), and streams do not (their duration is their length).
 import { lowerBound, upperBound } from "./sorted.ts";
 import { isFailed } from "./counting.ts";
+import type { LatencyRule, LatencyStats, LatencyVerdict, LatencyWindow } from "./records.ts";
 import type { DeployWindow, PhaseStats, Sample } from "./types.ts";
-
-export interface LatencyStats {
-  /** Phase name, window label, or version. */
-  name: string;
-  /** Answered (200) requests counted. */
-  requests: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
-
-export interface LatencyWindow {
-  label: string;
-  /** Every answered request of the window, whichever version served it (shown, not judged). */
-  all: LatencyStats;
-  /** Per version answering in the window. */
-  byVersion: LatencyStats[];
-  /** The versions judged: new in this window; empty = none new, so all requests were judged. */
-  judgedVersions: string[];
-  /** The judged requests' figures. */
-  judged: LatencyStats;
-  /** The old versions' answered requests in the same window (versions that answered before it); null when none answered or nothing new was judged. */
-  old: LatencyStats | null;
-  /** The median the new version had to exceed to be slower than the old one at the same time; null without enough old requests. */
-  oldMedianLimitMs: number | null;
-  /** Over the warm-up's limits, but no slower than the old version in the same window: a note, not a failure. */
-  slowForAll: boolean;
-  /** The p99 above which the window fails (with the median over its own limit); null when it was not judged. */
-  limitMs: number | null;
-  /** The median above which the window fails (with the p99 over its limit); null when it was not judged. */
-  medianLimitMs: number | null;
-  over: boolean;
-}
-
-export interface LatencyRule {
-  /** A window fails when its judged p99 exceeds the warm-up's p99 × factor … (0 = latency is shown, never judged) */
-  factor: number;
-  /** … and is at least this many ms above it … */
-  floorMs: number;
-  /** … and the median too: above the warm-up's median × factor and at least this many ms above it. */
-  medianFloorMs: number;
-  /** Fewer answered requests than this (warm-up, or the judged ones of a window): not judged, and said so. */
-  minRequests?: number;
-}
-
-export interface LatencyVerdict {
-  phases: LatencyStats[];
-  /** The warm-up's figures the windows are judged against; null when there were too few to judge. */
-  baseline: LatencyStats | null;
-  windows: LatencyWindow[];
-  factor: number;
-  floorMs: number;
-  medianFloorMs: number;
-  /** Reported, not failed: a p99 over its limit with the median within its own (a tail), or a window slow for the old version as well. */
-  tails: string[];
-  /** Why latency (or a window) was not judged; empty when everything was. */
-  notJudged: string[];
-  /** One line per window over its limit, each starting with "latency:" and giving the figures. */
-  breaches: string[];
-}
 
 export const DEFAULT_MIN_LATENCY_REQUESTS = 100;
 

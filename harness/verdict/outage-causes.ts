@@ -4,6 +4,7 @@
 // machine's epoch ms). Rules are tried in order; when none matches, the
 // explanation says so rather than guess.
 import { formatOffset } from "./format.ts";
+import type { OutageCause } from "./records.ts";
 import type { Outage, RunEvent } from "./types.ts";
 import { upstreamCloseCause } from "./upstream-close-cause.ts";
 
@@ -33,14 +34,6 @@ export function leftServiceAt(e: PodExit): number | null {
   if (e.endpointNotReadyAt === null) return e.endpointRemovedAt;
   if (e.endpointRemovedAt === null) return e.endpointNotReadyAt;
   return Math.min(e.endpointNotReadyAt, e.endpointRemovedAt);
-}
-
-export interface OutageCause {
-  /** The rule that matched, or null. */
-  rule: "app-answered-errors" | "database-error" | "proxy-upstream-closed" | "stopped-before-traffic" | "no-ready-endpoint" | null;
-  /** The pods the explanation names (that answered with errors, or were being deleted around the outage). */
-  pods: string[];
-  text: string;
 }
 
 interface SliceEndpoint {

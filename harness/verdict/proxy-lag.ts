@@ -8,17 +8,8 @@
 // time → rules programmed) is reported beside it, as a cross-check.
 import { leftServiceAt, type PodExit } from "./outage-causes.ts";
 import { spread } from "./spread.ts";
+import type { ProxyLag } from "./records.ts";
 import type { RunEvent } from "./types.ts";
-
-export interface ProxyLag {
-  /** Per deleted pod whose endpoint was seen leaving service and a sync followed on every node. */
-  pods: Array<{ pod: string; ms: number }>;
-  minMs: number;
-  medianMs: number;
-  maxMs: number;
-  /** kube-proxy's network-programming histogram over the run: changes programmed and their mean (ms), summed over nodes. */
-  programming: { count: number; meanMs: number | null } | null;
-}
 
 export function removalToProgrammed(exits: readonly PodExit[], events: readonly RunEvent[]): ProxyLag | null {
   let count = 0;

@@ -3,19 +3,8 @@
 // load sends one request only (no sample has a name).
 import { isFailed } from "./counting.ts";
 import { inc } from "./format.ts";
-import type { Histogram, Sample } from "./types.ts";
-
-export interface RequestNameStats {
-  /** The request's name (its `name`, or METHOD path) as the load recorded it. */
-  name: string;
-  requests: number;
-  ok: number;
-  failed: number;
-  /** Statuses of every request of this name (0 = no response). */
-  histogram: Histogram;
-  /** Send time of its first failed request; null when none failed. */
-  firstFailure: number | null;
-}
+import type { Histogram, RequestNameStats } from "./records.ts";
+import type { Sample } from "./types.ts";
 
 export function byRequestName(samples: readonly Sample[]): RequestNameStats[] {
   const m = new Map<string, RequestNameStats>();

@@ -4,23 +4,11 @@
 // the controller served the step's weights (the "canary-step" event is
 // recorded once its API shows them) to the next step, rollback or window end.
 import { isFailed } from "./counting.ts";
+import type { StepShare } from "./records.ts";
 import type { RunEvent, Sample } from "./types.ts";
 
 /** A step's share may differ from its weight by this many percentage points (the controller's weighted round robin is exact to within a request per cycle; the rest is timing at the step's edges). */
 export const SHARE_TOLERANCE_POINTS = 5;
-
-export interface StepShare {
-  /** The weight the route gave the canary, percent. */
-  percent: number;
-  canaryVersion: string;
-  start: number;
-  end: number;
-  /** 200s naming a version in the step's interval. */
-  requests: number;
-  /** Of those, the share answered by the canary version, percent. */
-  canaryShare: number;
-  withinTolerance: boolean;
-}
 
 const ENDS = new Set(["canary-step", "rollback", "window-end", "phase-start", "route-weights"]);
 

@@ -6,15 +6,20 @@
 //
 // All times are epoch milliseconds.
 import type { SampleRecord } from "../../scenarios/lib/sample.ts";
-import type { AttributionStats } from "./attribution.ts";
-import type { RequestNameStats } from "./request-names.ts";
-import type { LagStats } from "./lag.ts";
-import type { ProxyLag } from "./proxy-lag.ts";
-import type { IngressLag } from "./ingress-lag.ts";
-import type { StepShare } from "./traffic-share.ts";
-import type { OutageCause } from "./outage-causes.ts";
-import type { LatencyRule, LatencyVerdict } from "./latency.ts";
-import type { DatabaseErrors, MigrationStep } from "./database.ts";
+import type {
+  AttributionStats,
+  DatabaseErrors,
+  Histogram,
+  IngressLag,
+  LagStats,
+  LatencyRule,
+  LatencyVerdict,
+  MigrationStep,
+  OutageCause,
+  ProxyLag,
+  RequestNameStats,
+  StepShare,
+} from "./records.ts";
 
 /**
  * One HTTP request as seen by k6. The scenario produces it, so the format is
@@ -61,9 +66,6 @@ export interface ReadEventsResult {
   malformedLines: number;
   missing: boolean;
 }
-
-/** status (as a string; "0" = connection error) -> count */
-export type Histogram = Record<string, number>;
 
 export interface ErrorCodeCount {
   code: number;

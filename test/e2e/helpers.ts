@@ -8,8 +8,7 @@ import { join, relative } from "node:path";
 import { expect } from "vitest";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";
 import type { DrainReport } from "../../reports/json.ts";
-import type { LatencyVerdict } from "../../harness/verdict/latency.ts";
-import type { DatabaseErrors, MigrationStep } from "../../harness/verdict/database.ts";
+import type { DatabaseErrors, LatencyVerdict, MigrationStep } from "../../harness/verdict/records.ts";
 
 export const CLI = join(PROJECT_ROOT, "bin", "nodrop.mjs");
 
