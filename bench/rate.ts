@@ -29,10 +29,11 @@ import { PROJECT_ROOT } from "../harness/cluster/provider.ts";
 import { buildAppImage } from "../harness/images/app-image.ts";
 import { Kube } from "../harness/kube.ts";
 import { bundleScenario } from "../harness/load/bundle.ts";
-import { freePort, startK6 } from "../harness/load/k6.ts";
+import { startK6 } from "../harness/load/k6.ts";
+import { freePort } from "../harness/load/k6-rest.ts";
 import { waitTargetAnswers } from "../harness/target.ts";
 import { toolPaths } from "../harness/tools.ts";
-import { isFailed } from "../harness/verdict/analyze.ts";
+import { isFailed } from "../harness/verdict/counting.ts";
 import { scenarioEnv } from "../scenarios/lib/params.ts";
 
 const { values } = parseArgs({

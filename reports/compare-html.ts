@@ -6,7 +6,7 @@ import { chartData, type ChartData } from "./chart/data.ts";
 import { compareGrid } from "./compare.ts";
 import { htmlEscape } from "./escape.ts";
 import { secs } from "./markdown.ts";
-import { formatOffset } from "../harness/verdict/analyze.ts";
+import { formatOffset } from "../harness/verdict/format.ts";
 
 export interface CompareRunHtml {
   label: string;

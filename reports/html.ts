@@ -1,7 +1,9 @@
 // report.html: one self-contained page (no external assets; uPlot inlined)
 // with an interactive chart: requests/s by version, failures on their own
 // axis, deploy windows and outages shaded, pod and endpoint events as marks.
-import { exitCodeFor, formatOffset, versionLabel } from "../harness/verdict/analyze.ts";
+import { exitCodeFor } from "../harness/verdict/exit-code.ts";
+import { formatOffset } from "../harness/verdict/format.ts";
+import { versionLabel } from "../harness/verdict/versions.ts";
 import type { Verdict } from "../harness/verdict/types.ts";
 import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, runnerGrid } from "./evidence.ts";
 import { htmlEscape } from "./escape.ts";

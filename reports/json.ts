@@ -2,7 +2,7 @@
 import type { RunConfig } from "../harness/config.ts";
 import { SCHEMA_VERSION, type RunVersions } from "../harness/run-versions.ts";
 import type { ChartData } from "./chart/data.ts";
-import { exitCodeFor } from "../harness/verdict/analyze.ts";
+import { exitCodeFor } from "../harness/verdict/exit-code.ts";
 import type { DrainSummary } from "../harness/verdict/drain.ts";
 import type { LoadRunners } from "../harness/verdict/runners.ts";
 import type {

@@ -1,6 +1,8 @@
 // report.md: the human-readable result of one run.
 import type { RunConfig } from "../harness/config.ts";
-import { exitCodeFor, formatOffset, versionLabel } from "../harness/verdict/analyze.ts";
+import { exitCodeFor } from "../harness/verdict/exit-code.ts";
+import { formatOffset } from "../harness/verdict/format.ts";
+import { versionLabel } from "../harness/verdict/versions.ts";
 import type { Histogram } from "../harness/verdict/records.ts";
 import type { TimelineBucket, Verdict } from "../harness/verdict/types.ts";
 import { lagText } from "../harness/verdict/lag.ts";

@@ -4,7 +4,7 @@ import type { ClusterProvider } from "../cluster/provider.ts";
 import type { RunConfig } from "../config.ts";
 import { LABEL_RUN, LABEL_VERSION, type Kube } from "../kube.ts";
 import { LABELS } from "./manifests.ts";
-import type { SampleCounts } from "../load/k6.ts";
+import type { SampleCounts } from "../load/sample-feed.ts";
 import type { EventLog } from "../observe/events.ts";
 import type { UserApp } from "../userapp/load.ts";
 import { type Clock, realClock } from "../wait.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { ConnectionAttributor } from "../verdict/attribution.ts";
 import type { Sample } from "../verdict/types.ts";
 import { ownSourceAddressOfVu } from "../load/sources.ts";
-import { findSetpriv } from "../load/k6.ts";
+import { findSetpriv } from "../load/parent-death.ts";
 import { waitFor } from "../wait.ts";
 import type { EventLog } from "./events.ts";
 import { watchConntrack } from "./conntrack.ts";

@@ -3,7 +3,9 @@
 // as bands, and every deleted pod's way out (deletion, endpoint not ready,
 // endpoint removed, kube-proxy synced, exit) as marks. Times are seconds since `origin` with
 // millisecond precision, so the chart can zoom to single requests' spacing.
-import { isFailed, timeline, versionLabel } from "../../harness/verdict/analyze.ts";
+import { isFailed } from "../../harness/verdict/counting.ts";
+import { timeline } from "../../harness/verdict/timeline.ts";
+import { versionLabel } from "../../harness/verdict/versions.ts";
 import { podExits } from "../../harness/verdict/outage-causes.ts";
 import type { RunEvent, Sample, TimelineBucket, Verdict } from "../../harness/verdict/types.ts";
 

@@ -7,7 +7,8 @@
 // per window or per outage (shown below with such a rule).
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { judge, podsReplacedFrom } from "../../harness/verdict/analyze.ts";
+import { judge } from "../../harness/verdict/analyze.ts";
+import { podsReplacedFrom } from "../../harness/verdict/evidence/pods.ts";
 import { readEvents, readSamples } from "../../harness/verdict/samples.ts";
 import type { JudgeInput, RunEvent, Sample } from "../../harness/verdict/types.ts";
 import { FIXTURE_DIR } from "../fixtures/make-fixtures.ts";

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { analyzeAll, guard, AnalysisFailedError, versionsNamed, type DeployContext } from "../../harness/deploy/strategy.ts";
 import { validateConfig } from "../../harness/config.ts";
-import type { SampleCounts } from "../../harness/load/k6.ts";
+import type { SampleCounts } from "../../harness/load/sample-feed.ts";
 
 /** Totals where nothing names a version: `total` requests, `failed` of them failed (`conn` with status 0). */
 function unnamed(total: number, failed: number, conn = 0): SampleCounts {

@@ -10,7 +10,8 @@ import { redacted } from "../../harness/deploy/apply.ts";
 import { packBinary } from "../../harness/images/pack.ts";
 import { addSample, emptyCounts } from "../../harness/load/sample-feed.ts";
 import { appConfig, loadUserApp, requestEnv } from "../../harness/userapp/load.ts";
-import { describeFailures, isFailed } from "../../harness/verdict/analyze.ts";
+import { isFailed } from "../../harness/verdict/counting.ts";
+import { describeFailures } from "../../harness/verdict/failures.ts";
 import type { Sample } from "../../harness/verdict/types.ts";
 import { okField, parseRequests, pickRequest, type RequestSpec, statusesFrom } from "../../scenarios/lib/requests.ts";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { analyzeVersion, guard, AnalysisFailedError, type DeployContext } from "../../harness/deploy/strategy.ts";
 import { canaryReplicas } from "../../harness/deploy/canary.ts";
 import { validateConfig } from "../../harness/config.ts";
-import type { SampleCounts } from "../../harness/load/k6.ts";
+import type { SampleCounts } from "../../harness/load/sample-feed.ts";
 
 function counts(byVersion: Record<string, [number, number]>): SampleCounts {
   const bv: SampleCounts["byVersion"] = {};

@@ -1,6 +1,7 @@
 // Shared builders for the verdict unit tests (not a test file itself).
 import { join } from "node:path";
-import { podsReplacedFrom, judge } from "../../harness/verdict/analyze.ts";
+import { judge } from "../../harness/verdict/analyze.ts";
+import { podsReplacedFrom } from "../../harness/verdict/evidence/pods.ts";
 import { readEvents, readSamples } from "../../harness/verdict/samples.ts";
 import type { JudgeInput, RunEvent, Sample } from "../../harness/verdict/types.ts";
 import { FIXTURE_DIR, T0 } from "../fixtures/make-fixtures.ts";

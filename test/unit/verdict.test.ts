@@ -1,20 +1,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  BEFORE_FIRST_PHASE,
-  describeFailures,
-  errorsByCode,
-  exitCodeFor,
-  histogram,
-  judge,
-  k6ErrorName,
-  outages,
-  phases,
-  podsReplacedFrom,
-  timeline,
-  versions,
-  windows,
-} from "../../harness/verdict/analyze.ts";
+import { judge } from "../../harness/verdict/analyze.ts";
+import { errorsByCode, histogram, k6ErrorName } from "../../harness/verdict/counting.ts";
+import { podsReplacedFrom } from "../../harness/verdict/evidence/pods.ts";
+import { exitCodeFor } from "../../harness/verdict/exit-code.ts";
+import { describeFailures } from "../../harness/verdict/failures.ts";
+import { outages } from "../../harness/verdict/outages.ts";
+import { BEFORE_FIRST_PHASE, phases, windows } from "../../harness/verdict/phases.ts";
+import { timeline } from "../../harness/verdict/timeline.ts";
+import { versions } from "../../harness/verdict/versions.ts";
 import { parseEventLine, parseSampleLine, readEvents, readSamples } from "../../harness/verdict/samples.ts";
 import type { RunEvent } from "../../harness/verdict/types.ts";
 import { buildFixtures, T0 } from "../fixtures/make-fixtures.ts";

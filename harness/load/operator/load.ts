@@ -16,7 +16,7 @@ import { log } from "../../log.ts";
 import { parseSampleLine } from "../../verdict/samples.ts";
 import type { Sample } from "../../verdict/types.ts";
 import { waitFor } from "../../wait.ts";
-import { K6_EXIT, type K6Exit, type K6Run, type K6StopResult } from "../k6.ts";
+import { K6_EXIT, type K6Exit, type K6Run, type K6StopResult } from "../k6-types.ts";
 import { DroppedIterationsPoller, droppedFromAnswer } from "../k6-metrics.ts";
 import { addSample, copyCounts, emptyCounts, SampleFeed } from "../sample-feed.ts";
 import { apiRequest, serviceProxyPath } from "../../api-http.ts";
