@@ -1,7 +1,8 @@
 // nodrop's command line: arguments → typed config → pipeline; outcome → exit code.
 //   0 pass · 1 fail · 2 invalid input · 3 inconclusive or infrastructure failure · 4 rolled back
 import { parseArgs } from "node:util";
-import { ConfigError, parseSets, PROVIDERS, resolveConfig } from "./config.ts";
+import { ConfigError, parseSets, resolveConfig } from "./config.ts";
+import { PROVIDERS } from "./config-schema.ts";
 import { providerFor } from "./cluster/index.ts";
 import type { ProviderName } from "./cluster/provider.ts";
 import { log } from "./log.ts";

@@ -1,7 +1,7 @@
 // Every RunConfig key's meaning and unit: the one source of the configuration
 // reference (docs/configuration.md), the JSON Schemas (docs/schema/) and
-// `nodrop run --help`. config.ts attaches each to its key's schema; a key
-// without an entry here fails at load (and in the unit tests).
+// `nodrop run --help`. config-schema.ts attaches each to its key's schema; a
+// key without an entry here fails at load (and in the unit tests).
 
 export interface KeyDoc {
   /** What it means; Markdown (backticks, links into docs/). */

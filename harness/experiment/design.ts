@@ -18,7 +18,8 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { CONFIG_FIELDS, ConfigError, validateConfig, type RunConfig } from "../config.ts";
+import { ConfigError, validateConfig, type RunConfig } from "../config.ts";
+import { CONFIG_FIELDS } from "../config-schema.ts";
 
 export const DESIGNS = ["one-at-a-time", "grid"] as const;
 export type Design = (typeof DESIGNS)[number];

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse } from "yaml";
 import { generatedFiles, keyHelp } from "../../harness/config-reference.ts";
-import { CONFIG_FIELDS } from "../../harness/config.ts";
+import { CONFIG_FIELDS } from "../../harness/config-schema.ts";
 import { KEY_DOCS } from "../../harness/config-keys.ts";
 import { summaryJsonSchema } from "../../harness/gen-summary-schema.ts";
 import { PROJECT_ROOT } from "../../harness/cluster/provider.ts";

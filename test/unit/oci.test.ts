@@ -8,7 +8,8 @@ import { promisify } from "node:util";
 import { Parser, t as listTar, type ReadEntry } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAppImage, buildPauseImage } from "../../harness/images/app-image.ts";
-import { buildImageArchive, FIXED_MTIME, splitRef, type ImageSpec } from "../../harness/images/oci.ts";
+import { buildImageArchive, splitRef, type ImageSpec } from "../../harness/images/oci.ts";
+import { FIXED_MTIME } from "../../harness/images/tar-writer.ts";
 
 const run = promisify(execFile);
 
