@@ -1,10 +1,7 @@
 // Opens history.html in headless Chromium (as report-check.ts does: Debian's
 // package, nothing downloaded, no request leaves the file), waits for every
 // chart to render, hovers a point and saves a screenshot.
-import { existsSync } from "node:fs";
-import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
-import { CHROMIUM } from "./report-check.ts";
+import { withLocalPage, type Page } from "./report-check.ts";
 
 export interface HistoryChartSeen {
   scenario: string;
@@ -27,17 +24,7 @@ export interface HistoryCheck {
 }
 
 export async function checkHistoryPage(file: string, screenshot: string): Promise<HistoryCheck> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run 'bash clusters/tools/install.sh browser' (Debian's chromium package)`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.route("**/*", (route) => (route.request().url().startsWith("file:") ? route.continue() : route.abort()));
-    await page.goto(pathToFileURL(file).href);
+  return withLocalPage(file, async (page, errors) => {
     await page.waitForFunction(`[...document.querySelectorAll(".nodrop-history")].every((el) => el.hasAttribute("data-rendered") || el.hasAttribute("data-error"))`, undefined, { timeout: 15_000 });
     const charts = (await page.evaluate(`[...document.querySelectorAll(".nodrop-history")].map((el) => ({
       scenario: el.closest("section").getAttribute("data-scenario"),
@@ -52,12 +39,8 @@ export async function checkHistoryPage(file: string, screenshot: string): Promis
     const tip = await hoverLastNight(page);
     await page.screenshot({ path: screenshot, fullPage: true });
     return { title: await page.title(), charts, links, tip, errors };
-  } finally {
-    await browser.close();
-  }
+  });
 }
-
-type Page = Awaited<ReturnType<Awaited<ReturnType<typeof chromium.launch>>["newPage"]>>;
 
 async function hoverLastNight(page: Page): Promise<string | null> {
   const at = (await page.evaluate(`(() => {

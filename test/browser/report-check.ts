@@ -27,7 +27,8 @@ export interface PageCheck {
   errors: string[];
 }
 
-export async function checkReportPage(file: string, screenshot: string): Promise<PageCheck> {
+/** Opens a local page in headless Chromium, refusing every request but the file, and hands it to `use` with the page's console errors. */
+export async function withLocalPage<T>(file: string, use: (page: Page, errors: string[]) => Promise<T>): Promise<T> {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run 'bash clusters/tools/install.sh browser' (Debian's chromium package)`);
   // --no-sandbox: the tests run as root. No network is used: the page is a local file with everything inlined.
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
@@ -41,6 +42,14 @@ export async function checkReportPage(file: string, screenshot: string): Promise
     // Nothing off this machine: refuse any request that is not the file itself.
     await page.route("**/*", (route) => (route.request().url().startsWith("file:") ? route.continue() : route.abort()));
     await page.goto(pathToFileURL(file).href);
+    return await use(page, errors);
+  } finally {
+    await browser.close();
+  }
+}
+
+export async function checkReportPage(file: string, screenshot: string): Promise<PageCheck> {
+  return withLocalPage(file, async (page, errors) => {
     // (Page code is given as text: this project's TypeScript has no DOM types.)
     await page.waitForFunction(`[...document.querySelectorAll(".nodrop-chart")].every((el) => el.hasAttribute("data-rendered") || el.hasAttribute("data-error"))`, undefined, { timeout: 15_000 });
     const charts = await page.$$eval(".nodrop-chart", (els) =>
@@ -57,12 +66,10 @@ export async function checkReportPage(file: string, screenshot: string): Promise
     const outageTip = await hoverFirstOutage(page);
     await page.screenshot({ path: screenshot, fullPage: true });
     return { title: await page.title(), charts, outageTip, errors };
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
-type Page = Awaited<ReturnType<Awaited<ReturnType<typeof chromium.launch>>["newPage"]>>;
+export type Page = Awaited<ReturnType<Awaited<ReturnType<typeof chromium.launch>>["newPage"]>>;
 
 /** Moves the mouse to the middle of the first outage band; returns the tooltip's text. */
 async function hoverFirstOutage(page: Page): Promise<string | null> {
