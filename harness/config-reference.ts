@@ -99,7 +99,7 @@ export function allowedText(v: KeySchema): string {
   if (v.anyOf) return v.anyOf.map(allowedText).join(" or ");
   if (v.type === "boolean") return "bool";
   if (v.type === "array") return `list of ${allowedText(v.items ?? {})}`;
-  if (v.type === "string") return v.pattern === "^(100|[1-9]?[0-9])%$" ? "N%" : v.pattern ? `text matching ${v.pattern}` : v.minLength ? "text" : "text";
+  if (v.type === "string") return v.pattern === "^(100|[1-9]?[0-9])%$" ? "N%" : v.pattern ? `text matching ${v.pattern}` : "text";
   const int = v.type === "integer" ? "int " : "";
   const max = v.maximum !== undefined && v.maximum < SAFE_MAX ? v.maximum : undefined;
   if (v.minimum !== undefined && max !== undefined) return `${int}${v.minimum}–${max}`;

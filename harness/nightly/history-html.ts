@@ -6,7 +6,7 @@
 // every night linked to its run folder.
 import { htmlEscape } from "../../reports/escape.ts";
 import { clientInline, uplotInline } from "../../reports/chart/html.ts";
-import type { HistoryChartData, HistoryNight } from "./history-data.ts";
+import { BAD_RESULTS, type HistoryChartData, type HistoryNight } from "./history-data.ts";
 
 const METRICS = [
   ["failed", "Failed requests", "the shaded band is the scenario's accepted budget (maxFailedRequests), when it has one"],
@@ -21,7 +21,7 @@ function chart(d: HistoryChartData, metric: (typeof METRICS)[number]): string {
   const json = JSON.stringify({ ...d, metric: key }).replace(/</g, "\\u003c");
   return `<h3>${htmlEscape(title)}</h3>
 <p class="muted">${htmlEscape(band)}; a red line marks a failed or regressed night, a grey dashed one a change of tools. Click a point to open its run.</p>
-<div class="nodrop-history" data-metric="${key}" data-nights="${d.nights.length}" data-bad="${d.nights.filter((n) => n.result === "failed" || n.result === "regression").length}" role="img" aria-label="${htmlEscape(`${title} of ${d.scenario}, night by night`)}">
+<div class="nodrop-history" data-metric="${key}" data-nights="${d.nights.length}" data-bad="${d.nights.filter((n) => BAD_RESULTS.includes(n.result)).length}" role="img" aria-label="${htmlEscape(`${title} of ${d.scenario}, night by night`)}">
 <div class="plot"></div><div class="tip"></div>
 <script type="application/json">${json}</script>
 </div>`;
