@@ -48,50 +48,20 @@ import { exitCodeFor } from "./verdict/exit-code.ts";
 import { drainSummary, explainDrain } from "./verdict/drain.ts";
 import { dropCancelledAtStop, dropCancelledByRunnerEnds } from "./verdict/cancelled.ts";
 import { readSamples } from "./verdict/samples.ts";
-import type { Verdict } from "./verdict/types.ts";
 import { waitFor } from "./wait.ts";
 import { faultAfterFailure, watchRun } from "./watchdog.ts";
 import { scenarioEnv } from "../scenarios/lib/params.ts";
-import { chartData, type ChartData, writeReports } from "../reports/index.ts";
+import { chartData, writeReports } from "../reports/index.ts";
 import { applyAll } from "./deploy/apply.ts";
-import { appConfig, loadUserApp, requestEnv, type UserApp } from "./userapp/load.ts";
+import { appConfig, loadUserApp, requestEnv } from "./userapp/load.ts";
 import { placeCompanion } from "./userapp/companions.ts";
 import { RUN_DEPLOYMENT_NAME } from "./deploy/rolling.ts";
 import { setupIngress } from "./ingress/index.ts";
 import { setupDatabase } from "./deploy/database.ts";
 import { migrationHooks } from "./deploy/migration.ts";
+import type { RunOptions, RunResult } from "./pipeline/state.ts";
 
-export interface RunOptions {
-  /** A provider already provisioned by the caller (the demo runs both variants on one cluster). */
-  provider?: ClusterProvider;
-  /** Free label for reports, e.g. "A: no preStop". */
-  label?: string;
-  /** The run is meant to end in a rollback (bad version): reports judge it so. */
-  expectRollback?: boolean;
-  /** config.app already loaded (experiments and nightly check it once, before the cluster). */
-  app?: UserApp;
-}
-
-export interface RunResult {
-  runId: string;
-  runDir: string;
-  verdict: Verdict;
-  exitCode: number;
-  reportPath: string;
-  /** The data of report.html's chart (the demo draws A and B on one page). */
-  chart?: ChartData;
-  /** Set when a signal ended the run early (the caller should stop too). */
-  interrupted?: "SIGINT" | "SIGTERM";
-  /** What the run ran on (summary.json `ranOn`). */
-  ranOn: RunVersions;
-  /**
-   * Set when an error, not the service, ended the run (a refused API call, an
-   * image that would not import, a dead cluster component) and no request
-   * failed: the run is no result (summary.json `error`). Experiments retry it;
-   * it is never counted as a repetition.
-   */
-  broken?: string;
-}
+export type { RunOptions, RunResult } from "./pipeline/state.ts";
 
 export const RUNS_DIR = join(PROJECT_ROOT, "reports", "runs");
 
