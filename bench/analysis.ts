@@ -77,7 +77,7 @@ function s(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
-/** The analysis as a run does it (harness/run.ts), timed step by step; prints one JSON line. */
+/** The analysis as a run does it (harness/pipeline/judge.ts, reports.ts), timed step by step; prints one JSON line. */
 async function measure(dir: string): Promise<void> {
   const { readEvents, readSamples } = await import("../harness/verdict/samples.ts");
   const { judge } = await import("../harness/verdict/analyze.ts");

@@ -1,5 +1,5 @@
 // A deploy strategy moves traffic from one app version to the next while the
-// load runs. One file per strategy; run.ts picks one with strategyFor().
+// load runs. One file per strategy; pipeline/deploy.ts picks one with strategyFor().
 import type { ClusterProvider } from "../cluster/provider.ts";
 import type { RunConfig } from "../config.ts";
 import { LABEL_RUN, LABEL_VERSION, type Kube } from "../kube.ts";

@@ -48,7 +48,7 @@ export async function loadFixture(name: string, events = name) {
   return { ...s, events: e.events, eventMalformed: e.malformedLines };
 }
 
-/** Judges a fixture as run.ts would: 80 req/s, at least 1000 requests in windows, ended 25 s after T0. */
+/** Judges a fixture as a run would (harness/pipeline/judge.ts): 80 req/s, at least 1000 requests in windows, ended 25 s after T0. */
 export function judgeFixture(f: Awaited<ReturnType<typeof loadFixture>>, over: Partial<JudgeInput> = {}) {
   return judge({
     samples: f.samples,
