@@ -1,8 +1,10 @@
 // Pure analysis of a run: samples + events in, numbers and a verdict out.
 // No I/O, no clock: everything is derived from the inputs. The verdict's
 // parts live beside it (phases, versions, timeline, outages, failures, ...);
-// this file puts them together in `judge`.
-import type { BlastRadius, JudgeInput, Outcome, RunEvent, Verdict } from "./types.ts";
+// this file puts them together in `judge`: it computes the facts, the
+// evidence rules (evidence/) check them, and the outcome rules (rules/, in
+// the order of rules/order.ts) decide the outcome and write its reasons.
+import type { JudgeInput, RunEvent, Verdict } from "./types.ts";
 import { cancelledNote } from "./cancelled.ts";
 import { errorsByCode, histogram, isFailed, k6ErrorName } from "./counting.ts";
 import { coverageEvidence } from "./evidence/coverage.ts";
@@ -15,7 +17,7 @@ import { malformedEvidence } from "./evidence/malformed.ts";
 import { recordedEvidence } from "./evidence/recorded.ts";
 import { podsEvidence } from "./evidence/pods.ts";
 import { windowRateEvidence, windowRates } from "./evidence/window-rate.ts";
-import { countList, formatOffset, inc, plural, seconds } from "./format.ts";
+import { inc } from "./format.ts";
 import { probeStats, streamsNote } from "./probes.ts";
 import { windowLookup } from "./window-lookup.ts";
 import { byRequestName } from "./request-names.ts";
@@ -25,13 +27,15 @@ import { removalToProgrammed } from "./proxy-lag.ts";
 import { endpointOutToLastRequest, ingressController } from "./ingress-lag.ts";
 import { SHARE_TOLERANCE_POINTS, stepShares } from "./traffic-share.ts";
 import { DEFAULT_LATENCY_RULE, judgeLatency } from "./latency.ts";
-import { databaseCause, databaseErrors, databaseErrorsText, migrationSteps } from "./database.ts";
-import { describeFailureHistogram } from "./failures.ts";
+import { databaseCause, databaseErrors, migrationSteps } from "./database.ts";
 import { outages } from "./outages.ts";
 import { phaseAt, phases, windows } from "./phases.ts";
 import { byTime, minMaxT, observedEnd, sortedEvents } from "./run-span.ts";
 import { timeline } from "./timeline.ts";
-import { versionLabel, versions } from "./versions.ts";
+import { versions } from "./versions.ts";
+import { blastRadius, rollbackOf } from "./rollback.ts";
+import { type Findings, inOrder } from "./rules/facts.ts";
+import { decide } from "./rules/order.ts";
 
 /** The verdict of a run. Never passes without evidence, and never on partial evidence. */
 export function judge(input: JudgeInput): Verdict {
@@ -84,51 +88,32 @@ export function judge(input: JudgeInput): Verdict {
   const durationS = mm ? (mm.max - mm.min) / 1000 : 0;
   const achieved = durationS > 0 ? Math.round((total / durationS) * 100) / 100 : 0;
 
-  let rolledBack = evidence.rolledBack ?? null;
-  if (!rolledBack) {
-    const ev = events.find((e) => e.kind === "rollback");
-    if (ev) rolledBack = { at: ev.t, reason: typeof ev.reason === "string" && ev.reason ? ev.reason : "no reason recorded" };
-  }
-
-  // Evidence, rule by rule (harness/verdict/evidence/). On fail / rolled-back
-  // the original checks keep their old wording; the problems of `interrupted`
-  // and `extra` become notes there, since failed requests are evidence anyway.
+  // Evidence, rule by rule (harness/verdict/evidence/). Their problems keep a
+  // run from passing; on fail / rolled-back they become notes (rules/), since
+  // failed requests are evidence anyway.
   const ts = Float64Array.from(samples, (s) => s.t);
   const malformed = input.malformedLines ?? 0;
   const rates = windowRates(ts, wins, config.targetRate);
   const gapScan = gapsInWindows(ts, wins, config.targetRate);
   const dropped = droppedEvidence(input.dropped, wins, input.startedAt, input.endedAt, origin);
-  const interrupted = interruptedEvidence(evidence.interrupted, input.endedAt, origin);
-  const coverage = coverageEvidence(total, wins, inWindow, config.minRequestsInWindow);
-  const pods = podsEvidence(evidence.podsReplaced);
-  const k6 = k6Evidence(evidence);
-  const extra = [
-    malformedEvidence(malformed),
-    ...(input.recorded ? [recordedEvidence(input.recorded.sent, input.recorded.lines)] : []),
-    dropped.finding,
-    windowRateEvidence(rates, config.targetRate, origin),
-    gapEvidence(gapScan.gaps, gapScan.longestMs, wins.length > 0, config.targetRate, origin),
-  ];
   const failedSamples = samples.filter(isFailed);
-  const fault = faultEvidence(evidence.fault, failedSamples, origin);
-  const ordered = [interrupted, fault, coverage, pods, k6, ...extra];
-  const extraProblems = [interrupted, fault, ...extra].flatMap((f) => f.problems);
-
-  // Failed statuses only: a 201 the request expects is a success, a 200 it did not expect a failure.
-  const failureLine = describeFailureHistogram(failedSamples.length === 0 ? {} : histogram(failedSamples), errs, total);
-  const where =
-    failed === 0
-      ? ""
-      : `; ${failedInWindow} inside deploy windows${failedInWindow ? ` (${countList(failedByWindow)})` : ""}, ` +
-        `${failed - failedInWindow} outside${failed - failedInWindow ? ` (${countList(failedOutsideByPhase)})` : ""}`;
-  const outageLine = (): string => {
-    const shown = outs.slice(0, 5).map(
-      (o) =>
-        `${formatOffset(o.start, origin)}…${formatOffset(o.end, origin)} (${seconds(o.durationMs)}, ${o.failed} failed of ${o.requests})`,
-    );
-    const more = outs.length > 5 ? `, and ${outs.length - 5} more` : "";
-    return `${plural(outs.length, "outage")}: ${shown.join(", ")}${more}`;
+  const rolledBack = rollbackOf(evidence, events);
+  const rollback = rolledBack && { ...rolledBack, blastRadius: blastRadius(failedSamples, phs) };
+  const findings: Findings = {
+    interrupted: interruptedEvidence(evidence.interrupted, input.endedAt, origin),
+    fault: faultEvidence(evidence.fault, failedSamples, origin),
+    coverage: coverageEvidence(total, wins, inWindow, config.minRequestsInWindow),
+    pods: podsEvidence(evidence.podsReplaced),
+    k6: k6Evidence(evidence),
+    extra: [
+      malformedEvidence(malformed),
+      ...(input.recorded ? [recordedEvidence(input.recorded.sent, input.recorded.lines)] : []),
+      dropped.finding,
+      windowRateEvidence(rates, config.targetRate, origin),
+      gapEvidence(gapScan.gaps, gapScan.longestMs, wins.length > 0, config.targetRate, origin),
+    ],
   };
+  const ordered = inOrder(findings);
 
   const notes: string[] = ordered.flatMap((f) => f.notes);
   const cancelledAtStop = { ...(input.cancelledAtStop ?? {}) };
@@ -137,89 +122,33 @@ export function judge(input: JudgeInput): Verdict {
   if (config.targetRate > 0 && total > 0 && achieved < config.targetRate * 0.9) {
     notes.push(`note: achieved ${achieved} req/s, below the target of ${config.targetRate} req/s`);
   }
-  const k6Line = k6.problems[0];
   const latency = judgeLatency(samples, phs, wins, config.latency ?? DEFAULT_LATENCY_RULE);
-  // Slow answers are evidence on their own, like failed ones: they fail a run
-  // that would pass or be inconclusive, and are added to one that fails.
-  const slow = latency.breaches;
 
-  let outcome: Outcome;
-  const reasons: string[] = [];
-  let blastRadius: BlastRadius | null = null;
-
-  if (rolledBack) {
-    outcome = "rolled-back";
-    const byVersion: Record<string, number> = {};
-    const byPhase: Record<string, number> = {};
-    for (const s of failedSamples) {
-      inc(byVersion, s.v);
-      inc(byPhase, phaseAt(s.t, phs) ?? "no phase");
-    }
-    const first = failedSamples[0]?.t ?? null;
-    const last = failedSamples[failedSamples.length - 1]?.t ?? null;
-    blastRadius = {
-      failed,
-      byVersion,
-      byPhase,
-      firstFailure: first,
-      lastFailure: last,
-      durationMs: first !== null && last !== null ? last - first : 0,
-    };
-    reasons.push(`rolled back at ${formatOffset(rolledBack.at, origin)}: ${rolledBack.reason}`);
-    if (failed === 0) {
-      reasons.push(`blast radius: none, ${failureLine}`);
-    } else {
-      reasons.push(
-        `blast radius: ${failureLine}; by version: ${countList(byVersion, versionLabel)}; ` +
-          `by phase: ${countList(byPhase)}; first failure at ${formatOffset(first!, origin)}, ` +
-          `last at ${formatOffset(last!, origin)} (${seconds(blastRadius.durationMs)})`,
-      );
-      reasons.push(outageLine());
-    }
-    if (total === 0) reasons.push("note: no samples were recorded");
-    if (k6Line) reasons.push(`note: ${k6Line}`);
-    reasons.push(...extraProblems.map((p) => `note: ${p}`));
-    reasons.push(...slow.map((l) => `note: ${l}`));
-  } else if (failed > 0 && fault.failedBefore === 0) {
-    // Every failure came after a component died: they are the fault's, not the deploy's.
-    outcome = "inconclusive";
-    reasons.push(...fault.problems);
-    reasons.push(failureLine + where);
-    if (k6Line) reasons.push(`note: ${k6Line}`);
-    reasons.push(...[interrupted, ...extra].flatMap((f) => f.problems).map((p) => `note: ${p}`));
-    reasons.push(...slow.map((l) => `note: ${l}`));
-  } else if (failed > 0) {
-    // Failed requests are evidence on their own: missing evidence elsewhere cannot undo them.
-    outcome = "fail";
-    reasons.push(failureLine + where);
-    if (db.failed > 0) reasons.push(`database errors: ${db.failed} of the ${failed} failed requests were the app's database failing them: ${databaseErrorsText(db)}`);
-    reasons.push(outageLine());
-    reasons.push(...slow);
-    if (k6Line) reasons.push(`note: ${k6Line}`);
-    reasons.push(...extraProblems.map((p) => `note: ${p}`));
-  } else if (slow.length > 0) {
-    outcome = "fail";
-    reasons.push(...slow);
-    reasons.push(`${failureLine}: every request succeeded, but the new version answered slower than the warm-up allows`);
-    reasons.push(...ordered.flatMap((f) => f.problems).map((p) => `note: ${p}`));
-  } else {
-    const problems = ordered.flatMap((f) => f.problems);
-    if (problems.length > 0) {
-      outcome = "inconclusive";
-      reasons.push(...problems);
-      if (total > 0) reasons.push(failureLine);
-    } else {
-      outcome = "pass";
-      reasons.push(`${failureLine}: every request got ${samples.some((x) => x.ok !== undefined || x.q !== undefined) ? "a status its request counts as success" : "HTTP 200"}`);
-      reasons.push(
-        `${inWindow} requests inside deploy windows (minimum ${config.minRequestsInWindow}): ${countList(inWindowByLabel)}`,
-      );
-      reasons.push(
-        `all pods were replaced; k6 ${evidence.k6ExitCode === 0 ? "exited with code 0" : "was stopped by the harness"}; ` +
-          `achieved ${achieved} req/s (target ${config.targetRate})`,
-      );
-    }
-  }
+  // The outcome and its reasons: the first rule in rules/order.ts that applies.
+  const { outcome, reasons } = decide({
+    origin,
+    total,
+    inWindow,
+    inWindowByLabel,
+    failed,
+    failedInWindow,
+    failedByWindow,
+    failedOutsideByPhase,
+    // Failed statuses only: a 201 the request expects is a success, a 200 it did not expect a failure.
+    failedHistogram: failedSamples.length === 0 ? {} : histogram(failedSamples),
+    errorsByCode: errs,
+    outages: outs,
+    database: db,
+    rollback,
+    findings,
+    slow: latency.breaches,
+    achieved,
+    targetRate: config.targetRate,
+    minRequestsInWindow: config.minRequestsInWindow,
+    k6ExitCode: evidence.k6ExitCode,
+    successByRequest: samples.some((x) => x.ok !== undefined || x.q !== undefined),
+  });
+  // Then the notes every outcome gets.
   const streamNote = streamsNote(probes);
   if (streamNote) reasons.push(streamNote);
   const shares = stepShares(events, samples);
@@ -250,8 +179,8 @@ export function judge(input: JudgeInput): Verdict {
     database: db,
     migrations: migrationSteps(events, samples),
     timeline: tl,
-    rollback: { happened: rolledBack !== null, at: rolledBack?.at ?? null, reason: rolledBack?.reason ?? null },
-    blastRadius,
+    rollback: { happened: rollback !== null, at: rollback?.at ?? null, reason: rollback?.reason ?? null },
+    blastRadius: rollback ? rollback.blastRadius : null,
     startedAt: input.startedAt,
     endedAt: input.endedAt,
     malformedLines: malformed,
