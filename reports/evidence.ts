@@ -56,12 +56,13 @@ export function droppedLine(v: Verdict): string {
   return `Dropped iterations: ${grouped(d.total)}${where}.${d.complete ? "" : " Counted only until k6's last poll, which was before a deploy window ended."}`;
 }
 
-/** "Cancelled at stop: 1000 generic error ×3." */
+/** "Cancelled at stop: 1000 generic error ×3." (and the requests the stop cut before their line, when any). */
 export function cancelledLine(v: Verdict): string {
   const list = Object.entries(v.cancelledAtStop)
     .sort((a, b) => b[1] - a[1])
     .map(([code, n]) => `${code} ${k6ErrorName(Number(code))} ×${n}`);
-  return `Cancelled at stop: ${list.length ? list.join(", ") : "none"}.`;
+  const cut = v.unloggedAtStop > 0 ? ` Cut by the stop after k6 counted them, before their line: ${v.unloggedAtStop} (sent after the last deploy window).` : "";
+  return `Cancelled at stop: ${list.length ? list.join(", ") : "none"}.${cut}`;
 }
 
 /** load=operator: one row per runner, its share of the requests and its own account. */

@@ -66,7 +66,7 @@ export const REPORT_FILES = {
 } as const;
 
 /** Verdict fields that summary.json carries as they are. */
-type VerdictEvidence = Pick<Verdict, "evidence" | "probes" | "dropped" | "cancelledAtStop" | "windowRates" | "gaps" | "interrupted">;
+type VerdictEvidence = Pick<Verdict, "evidence" | "probes" | "dropped" | "cancelledAtStop" | "unloggedAtStop" | "windowRates" | "gaps" | "interrupted">;
 
 export interface Summary extends VerdictEvidence {
   /** The shape of this file (harness/run-versions.ts SCHEMA_VERSION). */
@@ -174,6 +174,7 @@ export function buildSummary(input: ReportInput): Summary {
     probes: v.probes,
     dropped: v.dropped,
     cancelledAtStop: v.cancelledAtStop,
+    unloggedAtStop: v.unloggedAtStop,
     windowRates: v.windowRates,
     gaps: v.gaps,
     interrupted: v.interrupted,

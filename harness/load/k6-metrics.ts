@@ -155,13 +155,16 @@ export class DroppedIterationsPoller {
   }
 }
 
-/** k6's own count of HTTP requests (http_reqs) from k6-summary.json; null when unknown. */
-export async function requestsFromSummary(file: string): Promise<number | null> {
+/** k6's http_reqs and iterations counts from its --summary-export file (null: absent or unreadable). */
+export async function countsFromSummary(file: string): Promise<{ httpReqs: number | null; iterations: number | null }> {
   try {
     const doc = JSON.parse(await readFile(file, "utf8")) as { metrics?: Record<string, { count?: unknown } | undefined> };
-    const count = doc.metrics?.["http_reqs"]?.count;
-    return typeof count === "number" && Number.isFinite(count) && count >= 0 ? count : null;
+    const count = (name: string) => {
+      const n = doc.metrics?.[name]?.count;
+      return typeof n === "number" && Number.isFinite(n) && n >= 0 ? n : null;
+    };
+    return { httpReqs: count("http_reqs"), iterations: count("iterations") };
   } catch {
-    return null;
+    return { httpReqs: null, iterations: null };
   }
 }

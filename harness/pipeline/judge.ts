@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { type AbortCause, describeCause } from "../abort.ts";
 import { apiErrorText } from "../api-error.ts";
-import { requestsFromSummary } from "../load/k6-metrics.ts";
+import { countsFromSummary } from "../load/k6-metrics.ts";
 import type { K6StopResult } from "../load/k6-types.ts";
 import { type OperatorRun, unaskedEnds } from "../load/operator/load.ts";
 import { ownSourceAddressOfVu } from "../load/sources.ts";
@@ -23,8 +23,9 @@ import { drainSummary, explainDrain } from "../verdict/drain.ts";
 import { podsReplacedFrom } from "../verdict/evidence/pods.ts";
 import { type LoadRunners, runnerShares } from "../verdict/runners.ts";
 import { readSamples } from "../verdict/samples.ts";
-import type { Sample, Verdict } from "../verdict/types.ts";
+import type { RecordedInput, Sample, Verdict } from "../verdict/types.ts";
 import type { DrainReport } from "../../reports/json.ts";
+import { loggingShape } from "./load.ts";
 import type { RunState } from "./state.ts";
 import type { RunEnd } from "./stop.ts";
 
@@ -60,7 +61,7 @@ export async function judgeRun(s: RunState, end: RunEnd): Promise<Judged> {
   const dropped = k6 ? await k6.dropped() : { total: null, series: [] };
   // Every request k6 sent must be a sample (a scenario of the user's own may forget one).
   // (Streams are requests to k6 too, and samples when they end.)
-  const recorded = k6 && config.load !== "operator" ? { sent: await requestsFromSummary(k6.files.summary), lines: read.samples.length } : undefined;
+  const recorded = k6 ? await recordedInput(s, read.samples.length, inFlightS * 1000) : undefined;
   const k6Problem = k6Error(failure, cause, stopResult);
   const verdict = judge({
     samples: cancelled.kept,
@@ -91,6 +92,27 @@ export async function judgeRun(s: RunState, end: RunEnd): Promise<Judged> {
   const drain = drainFacts ? { ...drainFacts, explanation: explainDrain(drainFacts, config.pdb) } : undefined;
   if (drain) log.info(`drain: ${drain.explanation}`);
   return { verdict, samples: cancelled.kept, loadRunners, drain };
+}
+
+/**
+ * k6's own counts beside the lines read: from its summary file, or summed
+ * over an operator's runners (unknown if one printed none). nodrop's scenario
+ * sends one request per iteration; a scenario of the user's own may send more.
+ */
+async function recordedInput(s: RunState, lines: number, inFlightMs: number): Promise<RecordedInput> {
+  const { k6, stopResult } = s;
+  const operator = k6 && "runners" in k6 ? (k6 as OperatorRun).runners() : undefined;
+  const sum = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : xs.reduce<number>((a, x) => a + (x ?? 0), 0));
+  const counts = operator
+    ? { httpReqs: sum(operator.map((r) => r.summary.httpReqs)), iterations: sum(operator.map((r) => r.summary.iterations)) }
+    : await countsFromSummary(k6!.files.summary);
+  return {
+    ...counts,
+    lines,
+    ...loggingShape(s, operator?.length ?? 1),
+    stopAt: stopResult?.stopRequestedAt ?? null,
+    inFlightMs,
+  };
 }
 
 /** What went wrong with the load, for the verdict (undefined: nothing). */

@@ -16,6 +16,7 @@ import { step } from "../log.ts";
 import { toolPaths } from "../tools.ts";
 import { requestEnv } from "../userapp/load.ts";
 import { scenarioEnv } from "../../scenarios/lib/params.ts";
+import type { LoggingShape } from "../verdict/unlogged.ts";
 import { need, type RunState } from "./state.ts";
 
 export async function loadPhase(s: RunState): Promise<void> {
@@ -63,6 +64,7 @@ async function startLoad(s: RunState, script: string): Promise<K6Run> {
         runDir,
         script,
         runners: config.runners,
+        logging: loggingShape(s),
         env: { ...scenarioEnv({ target: inCluster, targetScope: "cluster", ...scenarioParams }), ...requestEnv(app) },
         apply: (objects, note) => applyAll(ctx, objects, note),
         defer: (name, fn) => cleanup.defer(name, fn, { always: true }),
@@ -72,4 +74,13 @@ async function startLoad(s: RunState, script: string): Promise<K6Run> {
   return step(`k6: ${config.rate} req/s to ${target}`, () =>
     startK6({ script, runDir, k6Path: toolPaths().k6, env: { ...scenarioEnv({ target, ...scenarioParams }), ...requestEnv(app) }, ...(tracking ? { attribute: tracking.attribute } : {}) }),
   );
+}
+
+/**
+ * How the load logs its requests (verdict/unlogged.ts): nodrop's scenario one
+ * request and one sample per iteration, a scenario of the user's own maybe
+ * more; at most maxVUs + streams iterations in flight per k6 (per runner).
+ */
+export function loggingShape(s: Pick<RunState, "config" | "app">, runners = 1): LoggingShape {
+  return { onePerIteration: !s.app?.scenario, maxInFlight: (s.config.maxVUs + s.config.streams) * runners };
 }

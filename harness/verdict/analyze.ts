@@ -99,6 +99,7 @@ export function judge(input: JudgeInput): Verdict {
   const failedSamples = samples.filter(isFailed);
   const rolledBack = rollbackOf(evidence, events);
   const rollback = rolledBack && { ...rolledBack, blastRadius: blastRadius(failedSamples, phs) };
+  const recorded = input.recorded ? recordedEvidence(input.recorded, wins.length ? Math.max(...wins.map((w) => w.end)) : null) : undefined;
   const findings: Findings = {
     interrupted: interruptedEvidence(evidence.interrupted, input.endedAt, origin),
     fault: faultEvidence(evidence.fault, failedSamples, origin),
@@ -107,7 +108,7 @@ export function judge(input: JudgeInput): Verdict {
     k6: k6Evidence(evidence),
     extra: [
       malformedEvidence(malformed),
-      ...(input.recorded ? [recordedEvidence(input.recorded.sent, input.recorded.lines)] : []),
+      ...(recorded ? [recorded.finding] : []),
       dropped.finding,
       windowRateEvidence(rates, config.targetRate, origin),
       gapEvidence(gapScan.gaps, gapScan.longestMs, wins.length > 0, config.targetRate, origin),
@@ -187,6 +188,7 @@ export function judge(input: JudgeInput): Verdict {
     probes,
     dropped: dropped.stats,
     cancelledAtStop,
+    unloggedAtStop: recorded?.unloggedAtStop ?? 0,
     windowRates: rates,
     gaps: gapScan.gaps,
     interrupted: evidence.interrupted ?? null,

@@ -18,6 +18,8 @@ export interface RunnerShare {
   achievedRate: number;
   /** k6's own count (its end-of-test summary), null when it printed none. */
   k6HttpReqs: number | null;
+  /** k6's finished iterations (its end-of-test summary), null when it printed none. */
+  k6Iterations: number | null;
   dropped: number | null;
   exitCode: number | null;
   /** Samples read from its log (before any were set aside). */
@@ -60,6 +62,7 @@ export function runnerShares(samples: Sample[], reports: RunnerReport[], engine:
         share: total > 0 ? (100 * (x?.n ?? 0)) / total : 0,
         achievedRate: spanS > 0 ? Math.round((x!.n / spanS) * 10) / 10 : 0,
         k6HttpReqs: r.summary.httpReqs,
+        k6Iterations: r.summary.iterations,
         dropped: r.summary.dropped,
         exitCode: r.exitCode,
         samplesRead: r.samples,

@@ -6,6 +6,7 @@
 //
 // All times are epoch milliseconds.
 import type { SampleRecord } from "../../scenarios/lib/sample.ts";
+import type { LoadCounts, LoggingShape } from "./unlogged.ts";
 import type {
   AttributionStats,
   DatabaseErrors,
@@ -173,8 +174,16 @@ export interface JudgeInput {
   cancelledAtStop?: Record<string, number>;
   /** How the samples' versions were known when the app sends no version header (verdict/attribution.ts). */
   attribution?: AttributionStats;
-  /** k6's own request count (http_reqs) against the sample lines recorded (cancelled ones included); absent: not compared. */
-  recorded?: { sent: number | null; lines: number };
+  /** k6's own counts against the sample lines recorded (cancelled ones included); absent: not compared. */
+  recorded?: RecordedInput;
+}
+
+/** What recordedEvidence compares (verdict/unlogged.ts), and when the harness stopped the load. */
+export interface RecordedInput extends LoadCounts, LoggingShape {
+  /** When the harness asked k6 to stop (null: it did not). */
+  stopAt: number | null;
+  /** How long a request could have been in flight at the stop (the request timeout, or a stream's length). */
+  inFlightMs: number;
 }
 
 export interface BlastRadius {
@@ -283,6 +292,8 @@ export interface Verdict {
   dropped: DroppedStats;
   /** k6 error code -> requests cancelled by the harness's stop of k6. */
   cancelledAtStop: Record<string, number>;
+  /** Requests k6 counted in iterations the harness's stop cut before their sample was written (all sent after the last deploy window). */
+  unloggedAtStop: number;
   windowRates: WindowRate[];
   gaps: EvidenceGap[];
   interrupted: string | null;

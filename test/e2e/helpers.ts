@@ -45,6 +45,7 @@ export interface SummaryJson {
   evidence: { check: string; ok: boolean; detail: string }[];
   dropped: { total: number | null; inWindows: number; outsideWindows: number };
   cancelledAtStop: Record<string, number>;
+  unloggedAtStop: number;
   drain: DrainReport | null;
   outages: { start: number; end: number; failed: number; histogram: Record<string, number>; cause?: { rule: string | null; pods: string[]; text: string } }[];
   lag: { requests: string; pods: { pod: string; ms: number }[]; minMs: number; medianMs: number; maxMs: number } | null;

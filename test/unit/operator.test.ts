@@ -118,11 +118,17 @@ describe("runners", () => {
   });
   it("a runner whose log gave fewer samples than k6 counted requests, or no summary, makes the evidence incomplete", () => {
     const base = { runner: "1", pod: "load-1-x", node: "n", otherLines: 20, exitCode: 103, resumes: 0 };
-    const summary = (httpReqs: number | null) => ({ seen: httpReqs !== null, httpReqs, iterations: httpReqs, dropped: httpReqs === null ? null : 0 });
-    expect(unreadSamples({ ...base, samples: 1068, summary: summary(1067) })).toBeUndefined();
-    expect(unreadSamples({ ...base, samples: 1067, summary: summary(1067) })).toBeUndefined();
-    expect(unreadSamples({ ...base, samples: 1000, summary: summary(1067) })).toBe("runner 1 (pod load-1-x): k6 counted 1067 requests, its log gave 1000 samples (67 unread)");
-    expect(unreadSamples({ ...base, samples: 1000, summary: summary(null) })).toMatch(/printed no end-of-test summary: its 1000 samples cannot be checked/);
+    const shape = { onePerIteration: true, maxInFlight: 200 };
+    const summary = (httpReqs: number | null, iterations = httpReqs) => ({ seen: httpReqs !== null, httpReqs, iterations, dropped: httpReqs === null ? null : 0 });
+    expect(unreadSamples({ ...base, samples: 1068, summary: summary(1067) }, shape)).toBeUndefined();
+    expect(unreadSamples({ ...base, samples: 1067, summary: summary(1067) }, shape)).toBeUndefined();
+    expect(unreadSamples({ ...base, samples: 1000, summary: summary(1067) }, shape)).toBe("runner 1 (pod load-1-x): k6 counted 1067 requests, 1000 sample line(s) were read for 1067 finished iterations: lines were lost (67 unread)");
+    expect(unreadSamples({ ...base, samples: 1000, summary: summary(null) }, shape)).toMatch(/printed no end-of-test summary: its 1000 samples cannot be checked/);
+  });
+  it("a request the stop cut between k6's count and its line (CI: http_reqs 1638, iterations 1637, 1,637 samples) is not a lost line in nodrop's scenario; in a user's it is", () => {
+    const r = { runner: "3", pod: "load-3-nnrkl", node: "n", otherLines: 20, exitCode: 103, resumes: 0, samples: 1637, summary: { seen: true, httpReqs: 1638, iterations: 1637, dropped: 0 } };
+    expect(unreadSamples(r, { onePerIteration: true, maxInFlight: 200 })).toBeUndefined();
+    expect(unreadSamples(r, { onePerIteration: false, maxInFlight: 200 })).toMatch(/must record\(\) every request it sends \(1 unread\)/);
   });
   it("samples from all runners are merged by send time, stable for equal times", async () => {
     const dir = await mkdtemp(join(tmpdir(), "nodrop-merge-"));

@@ -15,6 +15,7 @@ import type { Kube } from "../../kube.ts";
 import { log } from "../../log.ts";
 import { parseSampleLine } from "../../verdict/samples.ts";
 import type { Sample } from "../../verdict/types.ts";
+import { type LoggingShape, unloggedRequests } from "../../verdict/unlogged.ts";
 import { waitFor } from "../../wait.ts";
 import { K6_EXIT, type K6Exit, type K6Run, type K6StopResult } from "../k6-types.ts";
 import { DroppedIterationsPoller, droppedFromAnswer } from "../k6-metrics.ts";
@@ -40,6 +41,8 @@ export interface OperatorLoadOptions {
   apply: (objects: object[], note: string) => Promise<void>;
   /** Registers a cleanup step (runs on success, failure and Ctrl-C). */
   defer: (name: string, fn: () => Promise<void>) => void;
+  /** How the scenario logs its requests, to hold each runner's samples against k6's counts (verdict/unlogged.ts). */
+  logging: LoggingShape;
   /** How long the operator may take from the TestRun to every runner sending. Default 180 s. */
   readyTimeoutMs?: number;
 }
@@ -183,7 +186,7 @@ export async function startOperatorLoad(o: OperatorLoadOptions): Promise<Operato
       const rs = [...runners.values()].map((r) => r.report);
       const bad = died ?? rs.find((r) => endedBadly(r, true));
       // Every request a runner counted must be in its log: else lines were lost.
-      const unread = bad ? undefined : rs.map(unreadSamples).find((x) => x !== undefined);
+      const unread = bad ? undefined : rs.map((r) => unreadSamples(r, o.logging)).find((x) => x !== undefined);
       if (unread) {
         return { exitCode: K6_EXIT.STOPPED_FROM_REST_API, signal: null, stoppedByUs: askedBeforeExit, stopRequestedAt, via: "rest", clean: false, problem: unread } satisfies K6StopResult;
       }
@@ -252,15 +255,16 @@ export function describeRunner(r: RunnerReport, unasked: boolean): string {
 
 /**
  * Why a runner's samples cannot be trusted to be all of its requests, or
- * undefined: k6's own count (http_reqs in its end-of-test summary) must not
- * exceed the samples read from its log. A request cut by the stop may be
- * logged without being counted, never the other way round.
+ * undefined: k6's own count (http_reqs in its end-of-test summary) against
+ * the samples read from its log (verdict/unlogged.ts: a request cut by the
+ * stop may be logged without being counted, or, in nodrop's own scenario,
+ * counted in an iteration cut before its line, at most one per VU).
  */
-export function unreadSamples(r: RunnerReport): string | undefined {
+export function unreadSamples(r: RunnerReport, shape: LoggingShape): string | undefined {
   const where = `runner ${r.runner} (pod ${r.pod})`;
   if (!r.summary.seen || r.summary.httpReqs === null) return `${where} printed no end-of-test summary: its ${r.samples} samples cannot be checked against k6's own count`;
-  if (r.samples < r.summary.httpReqs) return `${where}: k6 counted ${r.summary.httpReqs} requests, its log gave ${r.samples} samples (${r.summary.httpReqs - r.samples} unread)`;
-  return undefined;
+  const u = unloggedRequests({ httpReqs: r.summary.httpReqs, iterations: r.summary.iterations, lines: r.samples }, shape);
+  return u.kind === "lost" ? `${where}: ${u.why} (${u.count} unread)` : undefined;
 }
 
 /** Rewrites samples.ndjson in send-time order (each runner's lines arrive in order, the runners interleaved by arrival). */
