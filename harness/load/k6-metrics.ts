@@ -155,16 +155,20 @@ export class DroppedIterationsPoller {
   }
 }
 
-/** k6's http_reqs and iterations counts from its --summary-export file (null: absent or unreadable). */
-export async function countsFromSummary(file: string): Promise<{ httpReqs: number | null; iterations: number | null }> {
+/**
+ * k6's http_reqs, iterations and failed requests from its --summary-export
+ * file (null: absent or unreadable). http_req_failed is a rate: its
+ * `passes` are the requests it counted as failed (0 when none failed).
+ */
+export async function countsFromSummary(file: string): Promise<{ httpReqs: number | null; iterations: number | null; failed: number | null }> {
   try {
-    const doc = JSON.parse(await readFile(file, "utf8")) as { metrics?: Record<string, { count?: unknown } | undefined> };
-    const count = (name: string) => {
-      const n = doc.metrics?.[name]?.count;
+    const doc = JSON.parse(await readFile(file, "utf8")) as { metrics?: Record<string, Record<string, unknown> | undefined> };
+    const count = (name: string, field: string) => {
+      const n = doc.metrics?.[name]?.[field];
       return typeof n === "number" && Number.isFinite(n) && n >= 0 ? n : null;
     };
-    return { httpReqs: count("http_reqs"), iterations: count("iterations") };
+    return { httpReqs: count("http_reqs", "count"), iterations: count("iterations", "count"), failed: count("http_req_failed", "passes") };
   } catch {
-    return { httpReqs: null, iterations: null };
+    return { httpReqs: null, iterations: null, failed: null };
   }
 }

@@ -17,6 +17,7 @@ import { CONNTRACK_FILE } from "../observe/connections.ts";
 import { readConnections } from "../observe/conntrack.ts";
 import { toolPaths } from "../tools.ts";
 import { judge } from "../verdict/analyze.ts";
+import { isFailed } from "../verdict/counting.ts";
 import { attributeSamples } from "../verdict/attribution.ts";
 import { dropCancelledAtStop, dropCancelledByRunnerEnds } from "../verdict/cancelled.ts";
 import { drainSummary, explainDrain } from "../verdict/drain.ts";
@@ -61,7 +62,7 @@ export async function judgeRun(s: RunState, end: RunEnd): Promise<Judged> {
   const dropped = k6 ? await k6.dropped() : { total: null, series: [] };
   // Every request k6 sent must be a sample (a scenario of the user's own may forget one).
   // (Streams are requests to k6 too, and samples when they end.)
-  const recorded = k6 ? await recordedInput(s, read.samples.length, inFlightS * 1000) : undefined;
+  const recorded = k6 ? await recordedInput(s, read.samples.length, cancelled.kept.filter(isFailed).length, inFlightS * 1000) : undefined;
   const k6Problem = k6Error(failure, cause, stopResult);
   const verdict = judge({
     samples: cancelled.kept,
@@ -99,16 +100,17 @@ export async function judgeRun(s: RunState, end: RunEnd): Promise<Judged> {
  * over an operator's runners (unknown if one printed none). nodrop's scenario
  * sends one request per iteration; a scenario of the user's own may send more.
  */
-async function recordedInput(s: RunState, lines: number, inFlightMs: number): Promise<RecordedInput> {
+async function recordedInput(s: RunState, lines: number, loggedFailed: number, inFlightMs: number): Promise<RecordedInput> {
   const { k6, stopResult } = s;
   const operator = k6 && "runners" in k6 ? (k6 as OperatorRun).runners() : undefined;
   const sum = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : xs.reduce<number>((a, x) => a + (x ?? 0), 0));
   const counts = operator
-    ? { httpReqs: sum(operator.map((r) => r.summary.httpReqs)), iterations: sum(operator.map((r) => r.summary.iterations)) }
+    ? { httpReqs: sum(operator.map((r) => r.summary.httpReqs)), iterations: sum(operator.map((r) => r.summary.iterations)), failed: sum(operator.map((r) => r.summary.failed)) }
     : await countsFromSummary(k6!.files.summary);
   return {
     ...counts,
     lines,
+    loggedFailed,
     ...loggingShape(s, operator?.length ?? 1),
     stopAt: stopResult?.stopRequestedAt ?? null,
     inFlightMs,

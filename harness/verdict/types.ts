@@ -180,6 +180,10 @@ export interface JudgeInput {
 
 /** What recordedEvidence compares (verdict/unlogged.ts), and when the harness stopped the load. */
 export interface RecordedInput extends LoadCounts, LoggingShape {
+  /** k6's failed requests (http_req_failed's count, by the requests' success statuses; null: no summary). */
+  failed: number | null;
+  /** Failed requests among the lines, as k6 counts them (its success statuses; the stop's cancelled ones left out). */
+  loggedFailed: number;
   /** When the harness asked k6 to stop (null: it did not). */
   stopAt: number | null;
   /** How long a request could have been in flight at the stop (the request timeout, or a stream's length). */

@@ -7,7 +7,10 @@
 //   - every finished iteration has its line (lines ≥ iterations), and
 //   - at most one request per VU can be cut that way (the iterations in
 //     flight at the stop).
-// Such requests are the stop's doing and are counted apart. Anything else —
+// Such requests are the stop's doing. They are harmless when k6's own count
+// of failed requests (http_req_failed, by the same success statuses) is no
+// more than the lines show (so each cut one succeeded), or when none can
+// have been sent in a deploy window (evidence/recorded.ts). Anything else —
 // a finished iteration without its line, more cut than VUs, or a scenario of
 // the user's own (several requests per iteration: a missing line cannot be
 // told from a forgotten record()) — is a request nobody judged.

@@ -81,9 +81,12 @@ describe("a runner's log", () => {
   });
   it("reads k6's end-of-test summary (v1.8.1) and counts an absent dropped_iterations as 0 only once a summary was seen", () => {
     const r = new RunnerSummaryReader();
-    expect(r.summary).toEqual({ seen: false, httpReqs: null, iterations: null, dropped: null });
+    expect(r.summary).toEqual({ seen: false, httpReqs: null, iterations: null, dropped: null, failed: null });
+    // The failed-requests line of a runner's log in CI (runner 3 of a demo A), and a tagged sub-metric's head, which is not it.
+    expect(r.line("    http_req_failed{phase:deploy}")).toBe(false);
+    expect(r.line("    http_req_failed................: 2.86%  47 out of 1638")).toBe(true);
     for (const l of ["  █ TOTAL RESULTS ", "    http_reqs............: 99      49.441724/s", "    iterations...........: 99      49.441724/s", "    vus_max..............: 1       min=1"]) r.line(l);
-    expect(r.summary).toEqual({ seen: true, httpReqs: 99, iterations: 99, dropped: 0 });
+    expect(r.summary).toEqual({ seen: true, httpReqs: 99, iterations: 99, dropped: 0, failed: 47 });
     expect(r.line("    dropped_iterations...: 12      0.4/s")).toBe(true);
     expect(r.summary.dropped).toBe(12);
     expect(r.line('{"t":1,"s":200}')).toBe(false);
@@ -112,21 +115,21 @@ describe("runners", () => {
     expect(parseSampleLine(tagged)).toEqual({ ...parseSampleLine(line), r: "2" });
   });
   it("a runner that ended early is named with its pod, node and exit code", () => {
-    const r = { runner: "2", pod: "load-2-abc", node: "kind-worker", samples: 10, otherLines: 0, summary: { seen: false, httpReqs: null, iterations: null, dropped: null }, exitCode: 137, resumes: 0 };
+    const r = { runner: "2", pod: "load-2-abc", node: "kind-worker", samples: 10, otherLines: 0, summary: { seen: false, httpReqs: null, iterations: null, dropped: null, failed: null }, exitCode: 137, resumes: 0 };
     expect(describeRunner(r, true)).toBe("runner 2 (pod load-2-abc on node kind-worker) ended with exit code 137 before it was asked to stop");
     expect(describeRunner({ ...r, exitCode: null }, false)).toBe("runner 2 (pod load-2-abc on node kind-worker) did not end after the stop request");
   });
   it("a runner whose log gave fewer samples than k6 counted requests, or no summary, makes the evidence incomplete", () => {
     const base = { runner: "1", pod: "load-1-x", node: "n", otherLines: 20, exitCode: 103, resumes: 0 };
     const shape = { onePerIteration: true, maxInFlight: 200 };
-    const summary = (httpReqs: number | null, iterations = httpReqs) => ({ seen: httpReqs !== null, httpReqs, iterations, dropped: httpReqs === null ? null : 0 });
+    const summary = (httpReqs: number | null, iterations = httpReqs) => ({ seen: httpReqs !== null, httpReqs, iterations, dropped: httpReqs === null ? null : 0, failed: httpReqs === null ? null : 0 });
     expect(unreadSamples({ ...base, samples: 1068, summary: summary(1067) }, shape)).toBeUndefined();
     expect(unreadSamples({ ...base, samples: 1067, summary: summary(1067) }, shape)).toBeUndefined();
     expect(unreadSamples({ ...base, samples: 1000, summary: summary(1067) }, shape)).toBe("runner 1 (pod load-1-x): k6 counted 1067 requests, 1000 sample line(s) were read for 1067 finished iterations: lines were lost (67 unread)");
     expect(unreadSamples({ ...base, samples: 1000, summary: summary(null) }, shape)).toMatch(/printed no end-of-test summary: its 1000 samples cannot be checked/);
   });
   it("a request the stop cut between k6's count and its line (CI: http_reqs 1638, iterations 1637, 1,637 samples) is not a lost line in nodrop's scenario; in a user's it is", () => {
-    const r = { runner: "3", pod: "load-3-nnrkl", node: "n", otherLines: 20, exitCode: 103, resumes: 0, samples: 1637, summary: { seen: true, httpReqs: 1638, iterations: 1637, dropped: 0 } };
+    const r = { runner: "3", pod: "load-3-nnrkl", node: "n", otherLines: 20, exitCode: 103, resumes: 0, samples: 1637, summary: { seen: true, httpReqs: 1638, iterations: 1637, dropped: 0, failed: 47 } };
     expect(unreadSamples(r, { onePerIteration: true, maxInFlight: 200 })).toBeUndefined();
     expect(unreadSamples(r, { onePerIteration: false, maxInFlight: 200 })).toMatch(/must record\(\) every request it sends \(1 unread\)/);
   });

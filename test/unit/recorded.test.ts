@@ -12,7 +12,8 @@ import type { JudgeInput, RecordedInput, Sample } from "../../harness/verdict/ty
 
 const OURS = { onePerIteration: true, maxInFlight: 200 };
 const THEIRS = { onePerIteration: false, maxInFlight: 200 };
-const rec = (httpReqs: number | null, iterations: number | null, lines: number, o: Partial<RecordedInput> = {}): RecordedInput => ({ httpReqs, iterations, lines, ...OURS, stopAt: 100_000, inFlightMs: 10_000, ...o });
+// k6's failed count unknown unless a test gives it: the window rule decides.
+const rec = (httpReqs: number | null, iterations: number | null, lines: number, o: Partial<RecordedInput> = {}): RecordedInput => ({ httpReqs, iterations, lines, failed: null, loggedFailed: 0, ...OURS, stopAt: 100_000, inFlightMs: 10_000, ...o });
 
 describe("unloggedRequests", () => {
   it("nothing unlogged when the lines cover k6's count (more is normal: a request the stop cancelled is logged, not counted)", () => {
@@ -51,9 +52,15 @@ describe("recordedEvidence", () => {
     expect(r.finding.checks[0]).toMatchObject({ ok: true, detail: expect.stringMatching(/1 request\(s\) k6 counted in iteration\(s\) the stop cut before their line was written, sent after the last deploy window/) });
     expect(r.unloggedAtStop).toBe(1);
   });
-  it("…and never judged (a problem) when it may have been sent inside a window", () => {
-    const r = recordedEvidence(rec(1638, 1637, 1637), 90_001);
-    expect(r.finding.problems[0]).toMatch(/1 request k6 counted was cut by the stop before its line was written, and the last deploy window ended less than the request timeout \(10 s\) before the stop: never judged/);
+  it("…or when k6's own count of failed requests is what the lines show (the cut one succeeded), wherever the window ended", () => {
+    const r = recordedEvidence(rec(1638, 1637, 1637, { failed: 47, loggedFailed: 47 }), 99_000);
+    expect(r.finding.problems).toEqual([]);
+    expect(r.finding.checks[0]!.detail).toMatch(/k6 counted 47 failed request\(s\), as the lines show: the cut one\(s\) succeeded/);
+    expect(r.unloggedAtStop).toBe(1);
+  });
+  it("…and never judged (a problem) when it may have failed and may have been sent inside a window", () => {
+    const r = recordedEvidence(rec(1638, 1637, 1637, { failed: 48, loggedFailed: 47 }), 90_001);
+    expect(r.finding.problems[0]).toMatch(/1 request k6 counted was cut by the stop before its line was written; k6 counted 48 failed request\(s\), the lines show 47, and the last deploy window ended less than the request timeout \(10 s\) before the stop: never judged/);
     expect(r.unloggedAtStop).toBe(0);
     expect(recordedEvidence(rec(1638, 1637, 1637, { stopAt: null }), null).finding.problems[0]).toMatch(/with no stop time recorded/);
   });

@@ -2,6 +2,7 @@
 //     http_reqs............: 99      49.441724/s
 //     dropped_iterations...: 1       0.499411/s
 //     iterations...........: 99      49.441724/s
+//     http_req_failed......: 2.86%  47 out of 1638
 // The runner's own count of what it sent, to hold the samples read from its
 // log against; k6 leaves dropped_iterations out when nothing was dropped.
 // Pure: fed line by line.
@@ -12,15 +13,24 @@ export interface RunnerSummary {
   httpReqs: number | null;
   iterations: number | null;
   dropped: number | null;
+  /** Requests k6 counted as failed (http_req_failed's "N out of M"). */
+  failed: number | null;
 }
 
 const LINE = /^\s*(http_reqs|dropped_iterations|iterations)\.*:\s+(\d+)(\s|$)/;
+const FAILED = /^\s*http_req_failed\.*:\s+[\d.]+%\s+(\d+) out of \d+/;
 
 export class RunnerSummaryReader {
-  readonly #s: RunnerSummary = { seen: false, httpReqs: null, iterations: null, dropped: null };
+  readonly #s: RunnerSummary = { seen: false, httpReqs: null, iterations: null, dropped: null, failed: null };
 
   /** True when the line belonged to the summary. */
   line(text: string): boolean {
+    const f = FAILED.exec(text);
+    if (f) {
+      this.#s.seen = true;
+      this.#s.failed = Number(f[1]);
+      return true;
+    }
     const m = LINE.exec(text);
     if (!m) return false;
     const n = Number(m[2]);
