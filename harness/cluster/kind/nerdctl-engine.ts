@@ -1,49 +1,34 @@
 // kind's nerdctl provider on a containerd of nodrop's own (Debian's 1.6), for
 // machines where no Docker engine can start privileged containers. What this
-// engine does to the host, it records and undoes in stop():
+// engine does to the host it records and undoes in stop() (host-setup.ts:
+// ip_forward, missing cgroup mounts, the egress guard), and beside that:
 //   - containerd with its own socket, state and config (the image store is
 //     kept in the cache, like the tools, so the node image is imported once);
-//   - cgroup v1 controllers the host has but has not mounted (kind/cgroups.ts: hugetlb,
-//     perf_event, net_cls,net_prio) are mounted, so each node container gets
-//     its own subtree of them (the kubelet inside needs every controller);
-//   - an egress guard: node containers may talk to each other and to this
-//     machine, never beyond it;
 //   - the "kind" network nerdctl creates, and the CNI chains it leaves;
-//   - net.ipv4.ip_forward on, before the first node starts (restored): a
-//     node's network namespace starts with the host's value, and a node
-//     without forwarding cannot pass NodePort traffic on to pods (kubeadm
-//     refuses it too). Docker's daemon turns it on at start; on a fresh
-//     machine nothing else had, and the first create failed.
+//   - a masquerade for loopback sources (the portmap plugin masquerades only
+//     127.0.0.1; nodrop's readiness probe comes from 127.0.0.2).
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "../../exec.ts";
 import { log } from "../../log.ts";
 import { requireTool, toolPaths } from "../../tools.ts";
 import { waitFor } from "../../wait.ts";
-import { type ChainSnapshot, removeClusterChains, restoreSysctls, setSysctls, snapshotChains } from "../local-host.ts";
 import { findProcesses, isAlive, mountsUnder, stopProcess, tail } from "../procs.ts";
 import { stateDir } from "../provider.ts";
 import { containerPid, type KindEngine, removeLabelledNodes } from "./engine.ts";
-import { mountMissingCgroups, unmountCgroup } from "./cgroups.ts";
+import { EngineRecordFile, guardEgress, type HostRecord, prepareHost, restoreHost } from "./host-setup.ts";
 import { ensureNodeImage } from "./node-image.ts";
 import { plainContainerdConfig } from "./preload.ts";
 
 const RUN_DIR = "/run/nodrop-kind";
 const NAMESPACE = "nodrop-kind";
 export const KIND_NETWORK = "kind";
-const EGRESS_CHAIN = "NODROP-KIND-EGRESS";
 const MASQ_CHAIN = "NODROP-KIND-MASQ";
 
-interface EngineRecord {
+interface EngineRecord extends HostRecord {
   containerdPid?: number;
-  chainsBefore?: ChainSnapshot;
-  linksBefore?: string[];
-  mountedCgroups: string[];
-  egressSubnet?: string;
-  /** Host sysctls this engine changed, with the values they had before. */
-  sysctls?: Record<string, string>;
 }
 
 export class NerdctlEngine implements KindEngine {
@@ -51,7 +36,7 @@ export class NerdctlEngine implements KindEngine {
   private readonly dir = join(stateDir(), "kind", "engine");
   private readonly root = join(toolPaths().cacheDir, "kind-engine", "containerd");
   private readonly sock = `${RUN_DIR}/containerd.sock`;
-  private readonly record = join(this.dir, "engine.json");
+  private readonly record = new EngineRecordFile<EngineRecord>(join(this.dir, "engine.json"));
   private readonly logFile = join(this.dir, "containerd.log");
 
   private get nerdctl(): string {
@@ -67,18 +52,7 @@ export class NerdctlEngine implements KindEngine {
     return undefined;
   }
 
-  private readRecord(): EngineRecord {
-    try {
-      return JSON.parse(readFileSync(this.record, "utf8")) as EngineRecord;
-    } catch {
-      return { mountedCgroups: [] };
-    }
-  }
-
-  private async saveRecord(r: EngineRecord): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    await writeFile(this.record, JSON.stringify(r, null, 2));
-  }
+  private readonly saveRecord = (r: EngineRecord) => this.record.save(r);
 
   private ctr(args: string[], reject = true) {
     return run(["ctr", "--address", this.sock, "--namespace", NAMESPACE, ...args], { reject, timeoutMs: 600_000 });
@@ -90,19 +64,12 @@ export class NerdctlEngine implements KindEngine {
 
   async start(): Promise<void> {
     requireTool(this.nerdctl, "nerdctl (make tools-kind)");
-    const rec = this.readRecord();
+    const rec = await this.record.read();
     if (rec.containerdPid && isAlive(rec.containerdPid) && (await this.answers())) return;
     await mkdir(this.dir, { recursive: true });
     await mkdir(RUN_DIR, { recursive: true });
     await mkdir(this.root, { recursive: true });
-    // Recorded first: stop() removes only chains and bridges that were not there before.
-    rec.chainsBefore ??= await snapshotChains();
-    rec.linksBefore ??= await linkNames();
-    await this.saveRecord(rec);
-    rec.sysctls = { ...(await setSysctls({ "net/ipv4/ip_forward": "1" }, (m) => log.warn(m))), ...rec.sysctls };
-    await this.saveRecord(rec);
-    rec.mountedCgroups = [...rec.mountedCgroups, ...(await mountMissingCgroups(rec.mountedCgroups))];
-    await this.saveRecord(rec);
+    await prepareHost(rec, this.saveRecord);
     await writeFile(join(this.dir, "config.toml"), this.containerdConfig());
     await writeFile(join(this.dir, "nerdctl.toml"), this.nerdctlConfig());
     await mkdir(join(this.dir, "cni"), { recursive: true });
@@ -190,28 +157,7 @@ cgroup_manager = "cgroupfs"
     const r = await run([join(this.dir, "bin", "nerdctl"), "network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}} {{end}}", KIND_NETWORK], { reject: false });
     const subnet = r.stdout.trim().split(/\s+/).find((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s));
     if (!subnet) throw new Error(`could not read the subnet of nerdctl network '${KIND_NETWORK}': ${r.stdout} ${r.stderr}`);
-    // Requests to 127.0.0.1:<NodePort> are DNATed to a node on the bridge
-    // (route_localnet). Without arp_announce=2 the host asks for the node's MAC
-    // with 127.0.0.1 as the sender, which the node ignores: a connection now and
-    // then failed with EHOSTUNREACH or timed out (measured: 2 + 8 in 7,895
-    // connections; 0 in 13,535 with arp_announce=2). The bridge is nerdctl's and
-    // goes with the network, so nothing needs restoring.
-    const bridge = await this.bridgeName();
-    await writeFile(`/proc/sys/net/ipv4/conf/${bridge}/arp_announce`, "2");
-    const rec = this.readRecord();
-    if (rec.egressSubnet === subnet) return;
-    rec.egressSubnet = subnet;
-    await this.saveRecord(rec);
-    await run(["iptables", "-w", "-N", EGRESS_CHAIN], { reject: false });
-    await run(["iptables", "-w", "-F", EGRESS_CHAIN]);
-    await run(["iptables", "-w", "-A", EGRESS_CHAIN, "-d", subnet, "-j", "RETURN"]);
-    // Node to node, pod addresses included (bridged frames pass FORWARD with br_netfilter).
-    await run(["iptables", "-w", "-A", EGRESS_CHAIN, "-o", bridge, "-j", "RETURN"]);
-    await run(["iptables", "-w", "-A", EGRESS_CHAIN, "-d", "127.0.0.0/8", "-j", "RETURN"]);
-    await run(["iptables", "-w", "-A", EGRESS_CHAIN, "-j", "REJECT"]);
-    if ((await run(["iptables", "-w", "-C", "FORWARD", "-s", subnet, "-j", EGRESS_CHAIN], { reject: false })).exitCode !== 0) {
-      await run(["iptables", "-w", "-I", "FORWARD", "1", "-s", subnet, "-j", EGRESS_CHAIN]);
-    }
+    await guardEgress(await this.record.read(), this.saveRecord, subnet, await this.bridgeName());
     // The portmap plugin masquerades only 127.0.0.1; nodrop's readiness probe
     // comes from 127.0.0.2 (harness/target.ts), which a node cannot answer.
     await run(["iptables", "-w", "-t", "nat", "-N", MASQ_CHAIN], { reject: false });
@@ -239,19 +185,11 @@ cgroup_manager = "cgroupfs"
   }
 
   async stop(): Promise<void> {
-    const rec = this.readRecord();
+    const rec = await this.record.read();
     const nerdctl = join(this.dir, "bin", "nerdctl");
     if (existsSync(nerdctl) && (await this.answers())) {
       // The network goes through nerdctl so that its CNI plugins remove their own rules.
       await run([nerdctl, "network", "rm", KIND_NETWORK], { reject: false });
-    }
-    if (rec.chainsBefore) {
-      // The CNI plugins' own chains (portmap, firewall, nerdctl's isolation, per-container masquerade) and the egress guard.
-      await removeClusterChains(rec.chainsBefore, EGRESS_CHAIN, (c) => c === EGRESS_CHAIN || c === MASQ_CHAIN || c.startsWith("CNI-"));
-    }
-    if (rec.linksBefore) {
-      // The bridge plugin never deletes its bridge; nerdctl names it br-<network id>.
-      for (const l of await linkNames()) if (/^br-[0-9a-f]{12}$/.test(l) && !rec.linksBefore.includes(l)) await run(["ip", "link", "del", l], { reject: false });
     }
     if (rec.containerdPid) await stopProcess(rec.containerdPid, 15_000);
     for (const pid of await findProcesses((cmd) => cmd.includes("containerd-shim") && cmd.includes(this.sock))) await stopProcess(pid, 10_000);
@@ -259,21 +197,17 @@ cgroup_manager = "cgroupfs"
     for (const m of mountsUnder([RUN_DIR, this.root])) {
       if ((await run(["umount", m], { reject: false })).exitCode !== 0) await run(["umount", "-l", m], { reject: false });
     }
-    for (const m of [...rec.mountedCgroups].reverse()) await unmountCgroup(m);
-    if (rec.sysctls) await restoreSysctls(rec.sysctls, (m) => log.warn(m));
+    // The CNI plugins' own chains (portmap, firewall, nerdctl's isolation,
+    // per-container masquerade); the bridge plugin never deletes its bridge,
+    // which nerdctl names br-<network id>.
+    await restoreHost(rec, (c) => c === MASQ_CHAIN || c.startsWith("CNI-"), (l) => /^br-[0-9a-f]{12}$/.test(l));
     await rm(RUN_DIR, { recursive: true, force: true });
-    await rm(this.record, { force: true });
+    await this.record.remove();
   }
 
   async describe(): Promise<string[]> {
-    const rec = this.readRecord();
+    const rec = await this.record.read();
     const up = rec.containerdPid !== undefined && isAlive(rec.containerdPid);
     return [`engine: nerdctl on nodrop's containerd (${up ? `pid ${rec.containerdPid}` : "not running"}), image store ${this.root}`];
   }
 }
-
-async function linkNames(): Promise<string[]> {
-  const r = await run(["ip", "-o", "link", "show"], { reject: false });
-  return r.stdout.split("\n").map((l) => l.split(": ")[1]?.split("@")[0] ?? "").filter(Boolean);
-}
-
