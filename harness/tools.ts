@@ -35,6 +35,8 @@ export interface ToolPaths {
   kubeadmBin: string;
   /** nerdctl, the engine kind drives where no Docker engine runs (install.sh kind-all). */
   nerdctl: string;
+  /** dockerd, docker-proxy, containerd (v2), its runc shim and the docker CLI: a Docker engine of nodrop's own for kind (install.sh docker-engine). */
+  dockerEngineBin: string;
   /** The Traefik ingress controller (path=ingress; install.sh traefik, built on first use). */
   traefik: string;
   /** Debian's nginx binary (ingressController=nginx), unpacked by install.sh nginx. */
@@ -130,6 +132,7 @@ export function toolPaths(opts: { env?: NodeJS.ProcessEnv; versionsFile?: string
     pause: join(toolsDir, `pause-${versions.kubernetes}`, "pause"),
     kubeadmBin: join(toolsDir, `kubeadm-${versions.kubernetes}`, "bin"),
     nerdctl: join(toolsDir, `nerdctl-${all["NERDCTL_VERSION"] ?? "unset"}`, "bin", "nerdctl"),
+    dockerEngineBin: join(toolsDir, `docker-engine-${all["MOBY_VERSION"] ?? "unset"}`, "bin"),
     traefik: join(toolsDir, `traefik-${all["TRAEFIK_VERSION"] ?? "unset"}`, "bin", "traefik"),
     nginx: join(toolsDir, `nginx-${all["NGINX_VERSION"] ?? "unset"}`, "bin", "nginx"),
     postgres: join(toolsDir, `postgres-${all["POSTGRES_VERSION"] ?? "unset"}`),

@@ -4,7 +4,7 @@
 # container registry, no prebuilt binary downloads.
 #
 # Idempotent and cached by version: a second run only checks markers and
-# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|browser|clients|traefik|nginx|postgres|k6-operator|debian|kubernetes|kubeadm|nerdctl|helm|k6|kind|pause]
+# finishes in seconds. Usage: clusters/tools/install.sh [all|kind-all|kind-docker|browser|clients|traefik|nginx|postgres|k6-operator|debian|kubernetes|kubeadm|nerdctl|docker-engine|helm|k6|kind|pause]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -349,6 +349,51 @@ install_nerdctl() {
   ok "nerdctl $NERDCTL_VERSION built in $(( $(ts) - start )) s"
 }
 
+# A Docker engine of nodrop's own, for kind on machines whose Docker cannot
+# start privileged containers (Debian's docker.io 20.10 on a host whose root
+# lacks CAP_SYS_RESOURCE; fixed in Docker 23) or that have none. Everything
+# from the Go module proxy: dockerd and docker-proxy (github.com/moby/moby/v2),
+# containerd and its runc shim (github.com/containerd/containerd/v2; Docker
+# needs containerd >= 2.1, Debian's is 1.6) and the docker CLI (its module
+# zip carries vendor.mod/vendor.sum and no vendored code: built as the main
+# module with those as go.mod/go.sum, as its scripts/with-go-mod.sh does).
+# No cgo anywhere: btrfs, quota and nftables fall back to their pure-Go paths.
+install_docker_engine() {
+  local dest=$TOOLS_DIR/docker-engine-$MOBY_VERSION
+  if [ -f "$dest/.complete" ]; then ok "docker engine $MOBY_VERSION, containerd $CONTAINERD_V2_VERSION, docker CLI $DOCKER_CLI_VERSION (cached)"; return; fi
+  say "building a Docker engine from the Go module proxy (dockerd $MOBY_VERSION, containerd $CONTAINERD_V2_VERSION, docker CLI $DOCKER_CLI_VERSION; cold: several minutes on 2 cores)"
+  local start; start=$(ts)
+  rm -rf "$dest"; mkdir -p "$dest/bin"
+  local engine=${DOCKER_ENGINE_VERSION}
+  CGO_ENABLED=0 GOBIN="$dest/bin" run_logged "$TOOLS_DIR/dockerd-build.log" go install -v -trimpath \
+    -tags "netgo osusergo static_build nri_no_wasm exclude_graphdriver_btrfs exclude_graphdriver_zfs exclude_disk_quota" \
+    -ldflags "-s -w -X github.com/moby/moby/v2/dockerversion.Version=$engine -X github.com/moby/moby/v2/dockerversion.GitCommit=module-proxy" \
+    "github.com/moby/moby/v2/cmd/dockerd@$MOBY_VERSION" "github.com/moby/moby/v2/cmd/docker-proxy@$MOBY_VERSION"
+  CGO_ENABLED=0 GOBIN="$dest/bin" run_logged "$TOOLS_DIR/containerd-v2-build.log" go install -v -trimpath \
+    -tags "no_btrfs no_devmapper no_zfs no_cri urfave_cli_no_docs" -ldflags "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_V2_VERSION" \
+    "github.com/containerd/containerd/v2/cmd/containerd@$CONTAINERD_V2_VERSION"
+  CGO_ENABLED=0 GOBIN="$dest/bin" run_logged "$TOOLS_DIR/containerd-shim-build.log" go install -v -trimpath \
+    -tags "no_grpc" -ldflags "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_V2_VERSION" \
+    "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2@$CONTAINERD_V2_VERSION"
+  local src; src=$(module_dir "github.com/docker/cli@$DOCKER_CLI_VERSION")
+  [ -n "$src" ] || die "could not download github.com/docker/cli@$DOCKER_CLI_VERSION"
+  local work=$TOOLS_DIR/.build-docker-cli
+  rm -rf "$work"; cp -r "$src" "$work"; chmod -R u+w "$work"
+  local cli=${DOCKER_CLI_VERSION%+incompatible}; cli=${cli#v}
+  (
+    cd "$work"
+    cp vendor.mod go.mod && cp vendor.sum go.sum && rm -rf vendor
+    CGO_ENABLED=0 run_logged "$TOOLS_DIR/docker-cli-build.log" go build -mod=mod -v -trimpath -tags grpcnotrace \
+      -ldflags "-s -w -X github.com/docker/cli/cli/version.Version=$cli -X github.com/docker/cli/cli/version.GitCommit=module-proxy" -o "$dest/bin/docker" ./cmd/docker
+  )
+  rm -rf "$work"
+  "$dest/bin/dockerd" --version | grep -q "$engine" || die "built dockerd reports the wrong version"
+  "$dest/bin/docker" --version | grep -q "^Docker version $cli" || die "built docker CLI reports the wrong version"
+  "$dest/bin/containerd" --version | grep -q "${CONTAINERD_V2_VERSION}" || die "built containerd reports the wrong version"
+  touch "$dest/.complete"
+  ok "docker engine built in $(( $(ts) - start )) s"
+}
+
 what=${1:-all}
 start_all=$(ts)
 case $what in
@@ -359,6 +404,7 @@ case $what in
   kind) install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION" ;;
   kubeadm) install_kubeadm ;;
   nerdctl) install_nerdctl ;;
+  docker-engine) install_docker_engine ;;
   helm) install_go_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" ;;
   browser) install_browser ;;
   # bench/upstream-service.sh's independent clients: httperf (Debian's, C; a
@@ -383,6 +429,12 @@ case $what in
     install_kubeadm
     install_nerdctl
     ;;
+  # The same with nodrop's own Docker engine instead of nerdctl (NODROP_KIND_ENGINE=dockerd).
+  kind-docker)
+    install_debian
+    install_kubeadm
+    install_docker_engine
+    ;;
   all)
     install_debian
     install_pause
@@ -390,6 +442,6 @@ case $what in
     install_go_tool kind sigs.k8s.io/kind "$KIND_VERSION"
     install_kubernetes
     ;;
-  *) die "unknown target '$what' (allowed: all, kind-all, browser, clients, traefik, nginx, postgres, k6-operator, debian, kubernetes, kubeadm, nerdctl, helm, pause, k6, kind)" ;;
+  *) die "unknown target '$what' (allowed: all, kind-all, kind-docker, browser, clients, traefik, nginx, postgres, k6-operator, debian, kubernetes, kubeadm, nerdctl, docker-engine, helm, pause, k6, kind)" ;;
 esac
 ok "tools ready in $CACHE_DIR ($(( $(ts) - start_all )) s)"

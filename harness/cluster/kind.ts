@@ -16,6 +16,7 @@ import { tail } from "./procs.ts";
 import { KIND_NODE_PORTS, KIND_PROXY_METRICS_PORT, renderKindConfig } from "./kind/config.ts";
 import { kindCreateFailure } from "./kind/create-error.ts";
 import { DockerEngine } from "./kind/docker-engine.ts";
+import { DockerdEngine } from "./kind/dockerd-engine.ts";
 import { dockerAnswers, engineChoice, type KindEngine } from "./kind/engine.ts";
 import { NerdctlEngine } from "./kind/nerdctl-engine.ts";
 import { loadImageIntoNodes } from "./kind/load-image.ts";
@@ -50,6 +51,7 @@ export class KindProvider implements ClusterProvider {
       const choice = engineChoice();
       if (choice === "docker") return new DockerEngine();
       if (choice === "nerdctl") return new NerdctlEngine();
+      if (choice === "dockerd") return new DockerdEngine();
       return (await dockerAnswers()) ? new DockerEngine() : new NerdctlEngine();
     })();
     return this.enginePromise;
@@ -102,10 +104,11 @@ export class KindProvider implements ClusterProvider {
     requireTool(this.kind, "kind");
     const e = await this.engine();
     let missing = await e.unavailable();
-    if (missing?.includes("make tools-kind")) {
+    const target = missing?.includes("make tools-kind") ? "kind-all" : missing?.includes("make tools-docker") ? "kind-docker" : undefined;
+    if (target) {
       // What kind needs beyond `make tools` is installed on first use (cached by version).
       log.info(`${missing}: installing now`);
-      await run(["bash", join(PROJECT_ROOT, "clusters", "tools", "install.sh"), "kind-all"], { timeoutMs: 1_800_000 });
+      await run(["bash", join(PROJECT_ROOT, "clusters", "tools", "install.sh"), target], { timeoutMs: 3_600_000 });
       missing = await e.unavailable();
     }
     if (missing) throw new ProviderUnavailableError("kind", `${missing}; or use --provider local`);

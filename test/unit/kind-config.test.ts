@@ -42,11 +42,12 @@ describe("kind cluster config", () => {
 });
 
 describe("kind engine choice", () => {
-  it("auto unless NODROP_KIND_ENGINE names docker or nerdctl", () => {
+  it("auto unless NODROP_KIND_ENGINE names docker, dockerd (nodrop's own) or nerdctl", () => {
     expect(engineChoice({})).toBe("auto");
     expect(engineChoice({ NODROP_KIND_ENGINE: "nerdctl" })).toBe("nerdctl");
     expect(engineChoice({ NODROP_KIND_ENGINE: "docker" })).toBe("docker");
-    expect(() => engineChoice({ NODROP_KIND_ENGINE: "podman" })).toThrow(/NODROP_KIND_ENGINE: 'podman' is not allowed \(allowed: auto, docker, nerdctl\)/);
+    expect(engineChoice({ NODROP_KIND_ENGINE: "dockerd" })).toBe("dockerd");
+    expect(() => engineChoice({ NODROP_KIND_ENGINE: "podman" })).toThrow(/NODROP_KIND_ENGINE: 'podman' is not allowed \(allowed: auto, docker, dockerd, nerdctl\)/);
   });
 });
 

@@ -5,7 +5,7 @@
 import { run, type RunResult } from "../../exec.ts";
 
 export interface KindEngine {
-  readonly name: "docker" | "nerdctl";
+  readonly name: "docker" | "nerdctl" | "dockerd";
   /** What is missing on this machine, or undefined when the engine can work. */
   unavailable(): Promise<string | undefined>;
   /** Starts the engine when nodrop runs it itself (idempotent). */
@@ -30,14 +30,19 @@ export interface KindEngine {
   describe(): Promise<string[]>;
 }
 
-export type EngineChoice = "auto" | "docker" | "nerdctl";
+export const ENGINE_CHOICES = ["auto", "docker", "dockerd", "nerdctl"] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
-/** NODROP_KIND_ENGINE=docker|nerdctl forces one; otherwise Docker when `docker info` answers. */
+/**
+ * NODROP_KIND_ENGINE forces one: docker (this machine's Docker), dockerd
+ * (nodrop's own Docker engine, install.sh docker-engine) or nerdctl (nodrop's
+ * containerd); otherwise this machine's Docker when `docker info` answers.
+ */
 export function engineChoice(env: NodeJS.ProcessEnv = process.env): EngineChoice {
   const v = env["NODROP_KIND_ENGINE"];
-  if (v === undefined || v === "" || v === "auto") return "auto";
-  if (v === "docker" || v === "nerdctl") return v;
-  throw new Error(`NODROP_KIND_ENGINE: '${v}' is not allowed (allowed: auto, docker, nerdctl)`);
+  if (v === undefined || v === "") return "auto";
+  if ((ENGINE_CHOICES as readonly string[]).includes(v)) return v as EngineChoice;
+  throw new Error(`NODROP_KIND_ENGINE: '${v}' is not allowed (allowed: ${ENGINE_CHOICES.join(", ")})`);
 }
 
 /** The shared part of removeNodes for docker-compatible CLIs. */
