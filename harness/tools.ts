@@ -132,7 +132,7 @@ export function toolPaths(opts: { env?: NodeJS.ProcessEnv; versionsFile?: string
     pause: join(toolsDir, `pause-${versions.kubernetes}`, "pause"),
     kubeadmBin: join(toolsDir, `kubeadm-${versions.kubernetes}`, "bin"),
     nerdctl: join(toolsDir, `nerdctl-${all["NERDCTL_VERSION"] ?? "unset"}`, "bin", "nerdctl"),
-    dockerEngineBin: join(toolsDir, `docker-engine-${all["MOBY_VERSION"] ?? "unset"}`, "bin"),
+    dockerEngineBin: join(toolsDir, `docker-engine-${all["DOCKER_ENGINE_VERSION"] ?? "unset"}`, "bin"),
     traefik: join(toolsDir, `traefik-${all["TRAEFIK_VERSION"] ?? "unset"}`, "bin", "traefik"),
     nginx: join(toolsDir, `nginx-${all["NGINX_VERSION"] ?? "unset"}`, "bin", "nginx"),
     postgres: join(toolsDir, `postgres-${all["POSTGRES_VERSION"] ?? "unset"}`),

@@ -51,16 +51,63 @@ export function compareGrid(rows: readonly CompareRow[]): string[][] {
   return [["", ...rows.map((r) => r.label)], ...metrics.map(([name, f]) => [name, ...rows.map(f)])];
 }
 
-export function compareTable(rows: readonly CompareRow[]): string {
+/** Terminal width the table fits in (issue 28: 100 columns). */
+export const TABLE_WIDTH = 100;
+const GAP = "   ";
+/** The metric names' column never takes more than this; longer names wrap. */
+const LABEL_MAX = 36;
+
+/**
+ * Splits `text` into lines of at most `width` characters: at spaces, a word
+ * longer than that after a "/" (paths), else anywhere. Leading spaces (a
+ * sub-metric's indent) are kept on the first line.
+ */
+export function wrapCell(text: string, width: number): string[] {
+  if (text.length <= width) return [text];
+  const indent = /^ */.exec(text)![0];
+  const pieces = text
+    .slice(indent.length)
+    .split(" ")
+    .flatMap((word) => (word.length <= width ? [word] : word.split(/(?<=\/)/).flatMap((p) => p.match(new RegExp(`.{1,${width}}`, "g")) ?? [p])));
+  const lines: string[] = [];
+  let line = indent;
+  for (const p of pieces) {
+    const sep = line.trim() === "" || line.endsWith("/") ? "" : " ";
+    if (line.trim() !== "" && line.length + sep.length + p.length > width) {
+      lines.push(line);
+      line = p;
+    } else line += sep + p;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** Column widths that fit `total`: the names' column up to LABEL_MAX, the rest shared by the variants. */
+function columnWidths(grid: readonly string[][], total: number): number[] {
+  const natural = grid[0]!.map((_, c) => Math.max(...grid.map((row) => row[c]!.length)));
+  const n = natural.length - 1;
+  const label = Math.min(natural[0]!, LABEL_MAX);
+  const share = Math.max(10, Math.floor((total - label - GAP.length * n) / n));
+  return [label, ...natural.slice(1).map((w) => Math.min(w, share))];
+}
+
+/** The comparison as plain text within `width` columns: long cells wrap inside their column. */
+export function compareTable(rows: readonly CompareRow[], width = TABLE_WIDTH): string {
   if (rows.length === 0) return "(nothing to compare)\n";
   const grid = compareGrid(rows);
-  const widths = grid[0]!.map((_, c) => Math.max(...grid.map((row) => row[c]!.length)));
-  const fmt = (row: string[]) =>
-    row
-      .map((cell, c) => cell.padEnd(widths[c]!))
-      .join("   ")
-      .trimEnd();
-  const lines = grid.map(fmt);
-  lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("   "));
+  const widths = columnWidths(grid, width);
+  const fmt = (row: string[]): string[] => {
+    const cells = row.map((cell, c) => wrapCell(cell, widths[c]!));
+    const height = Math.max(...cells.map((x) => x.length));
+    return Array.from({ length: height }, (_, i) =>
+      cells
+        .map((x, c) => (x[i] ?? "").padEnd(widths[c]!))
+        .join(GAP)
+        .trimEnd(),
+    );
+  };
+  const lines = grid.flatMap(fmt);
+  const header = fmt(grid[0]!).length;
+  lines.splice(header, 0, widths.map((w) => "-".repeat(w)).join(GAP));
   return lines.join("\n") + "\n";
 }

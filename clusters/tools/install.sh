@@ -349,44 +349,52 @@ install_nerdctl() {
   ok "nerdctl $NERDCTL_VERSION built in $(( $(ts) - start )) s"
 }
 
+# A module published without go.mod, whose zip carries vendor.mod/vendor.sum
+# and no vendored code (docker/docker, docker/cli): built as the main module
+# with those as go.mod/go.sum, as their scripts/with-go-mod.sh does.
+# Usage: build_vendor_mod_module LOG MODULE@VERSION OUT PKG TAGS LDFLAGS
+build_vendor_mod_module() {
+  local log=$1 modver=$2 out=$3 pkg=$4 tags=$5 ldflags=$6
+  local src; src=$(module_dir "$modver")
+  [ -n "$src" ] || die "could not download $modver"
+  local work; work=$TOOLS_DIR/.build-$(basename "$out")
+  rm -rf "$work"; cp -r "$src" "$work"; chmod -R u+w "$work"
+  (
+    cd "$work"
+    cp vendor.mod go.mod && cp vendor.sum go.sum && rm -rf vendor
+    CGO_ENABLED=0 run_logged "$log" go build -mod=mod -v -trimpath -tags "$tags" -ldflags "$ldflags" -o "$out" "$pkg"
+  )
+  rm -rf "$work"
+}
+
 # A Docker engine of nodrop's own, for kind on machines whose Docker cannot
 # start privileged containers (Debian's docker.io 20.10 on a host whose root
 # lacks CAP_SYS_RESOURCE; fixed in Docker 23) or that have none. Everything
-# from the Go module proxy: dockerd and docker-proxy (github.com/moby/moby/v2),
-# containerd and its runc shim (github.com/containerd/containerd/v2; Docker
-# needs containerd >= 2.1, Debian's is 1.6) and the docker CLI (its module
-# zip carries vendor.mod/vendor.sum and no vendored code: built as the main
-# module with those as go.mod/go.sum, as its scripts/with-go-mod.sh does).
-# No cgo anywhere: btrfs, quota and nftables fall back to their pure-Go paths.
+# from the Go module proxy, no cgo (btrfs, quota and nftables fall back to
+# their pure-Go paths): dockerd and docker-proxy (github.com/docker/docker;
+# moby's v2 module pre-releases need buildkit and swarmkit versions the proxy
+# refuses), containerd 2 and its runc shim, and the docker CLI.
 install_docker_engine() {
-  local dest=$TOOLS_DIR/docker-engine-$MOBY_VERSION
-  if [ -f "$dest/.complete" ]; then ok "docker engine $MOBY_VERSION, containerd $CONTAINERD_V2_VERSION, docker CLI $DOCKER_CLI_VERSION (cached)"; return; fi
-  say "building a Docker engine from the Go module proxy (dockerd $MOBY_VERSION, containerd $CONTAINERD_V2_VERSION, docker CLI $DOCKER_CLI_VERSION; cold: several minutes on 2 cores)"
+  local dest=$TOOLS_DIR/docker-engine-$DOCKER_ENGINE_VERSION
+  if [ -f "$dest/.complete" ]; then ok "docker engine $DOCKER_ENGINE_VERSION, containerd $CONTAINERD_V2_VERSION, docker CLI $DOCKER_CLI_VERSION (cached)"; return; fi
+  say "building a Docker engine from the Go module proxy (dockerd $DOCKER_ENGINE_VERSION, containerd $CONTAINERD_V2_VERSION, docker CLI $DOCKER_CLI_VERSION; cold: several minutes on 2 cores)"
   local start; start=$(ts)
   rm -rf "$dest"; mkdir -p "$dest/bin"
-  local engine=${DOCKER_ENGINE_VERSION}
-  CGO_ENABLED=0 GOBIN="$dest/bin" run_logged "$TOOLS_DIR/dockerd-build.log" go install -v -trimpath \
-    -tags "netgo osusergo static_build nri_no_wasm exclude_graphdriver_btrfs exclude_graphdriver_zfs exclude_disk_quota" \
-    -ldflags "-s -w -X github.com/moby/moby/v2/dockerversion.Version=$engine -X github.com/moby/moby/v2/dockerversion.GitCommit=module-proxy" \
-    "github.com/moby/moby/v2/cmd/dockerd@$MOBY_VERSION" "github.com/moby/moby/v2/cmd/docker-proxy@$MOBY_VERSION"
+  local engine=${DOCKER_ENGINE_VERSION%+incompatible}; engine=${engine#v}
+  local cli=${DOCKER_CLI_VERSION%+incompatible}; cli=${cli#v}
+  local dv=github.com/docker/docker/dockerversion
+  build_vendor_mod_module "$TOOLS_DIR/dockerd-build.log" "github.com/docker/docker@$DOCKER_ENGINE_VERSION" "$dest/bin/dockerd" ./cmd/dockerd \
+    "netgo osusergo static_build exclude_graphdriver_btrfs exclude_graphdriver_zfs exclude_disk_quota" \
+    "-s -w -X $dv.Version=$engine -X $dv.GitCommit=module-proxy"
+  build_vendor_mod_module "$TOOLS_DIR/docker-proxy-build.log" "github.com/docker/docker@$DOCKER_ENGINE_VERSION" "$dest/bin/docker-proxy" ./cmd/docker-proxy "netgo osusergo" "-s -w"
   CGO_ENABLED=0 GOBIN="$dest/bin" run_logged "$TOOLS_DIR/containerd-v2-build.log" go install -v -trimpath \
     -tags "no_btrfs no_devmapper no_zfs no_cri urfave_cli_no_docs" -ldflags "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_V2_VERSION" \
     "github.com/containerd/containerd/v2/cmd/containerd@$CONTAINERD_V2_VERSION"
   CGO_ENABLED=0 GOBIN="$dest/bin" run_logged "$TOOLS_DIR/containerd-shim-build.log" go install -v -trimpath \
     -tags "no_grpc" -ldflags "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_V2_VERSION" \
     "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2@$CONTAINERD_V2_VERSION"
-  local src; src=$(module_dir "github.com/docker/cli@$DOCKER_CLI_VERSION")
-  [ -n "$src" ] || die "could not download github.com/docker/cli@$DOCKER_CLI_VERSION"
-  local work=$TOOLS_DIR/.build-docker-cli
-  rm -rf "$work"; cp -r "$src" "$work"; chmod -R u+w "$work"
-  local cli=${DOCKER_CLI_VERSION%+incompatible}; cli=${cli#v}
-  (
-    cd "$work"
-    cp vendor.mod go.mod && cp vendor.sum go.sum && rm -rf vendor
-    CGO_ENABLED=0 run_logged "$TOOLS_DIR/docker-cli-build.log" go build -mod=mod -v -trimpath -tags grpcnotrace \
-      -ldflags "-s -w -X github.com/docker/cli/cli/version.Version=$cli -X github.com/docker/cli/cli/version.GitCommit=module-proxy" -o "$dest/bin/docker" ./cmd/docker
-  )
-  rm -rf "$work"
+  build_vendor_mod_module "$TOOLS_DIR/docker-cli-build.log" "github.com/docker/cli@$DOCKER_CLI_VERSION" "$dest/bin/docker" ./cmd/docker \
+    "grpcnotrace" "-s -w -X github.com/docker/cli/cli/version.Version=$cli -X github.com/docker/cli/cli/version.GitCommit=module-proxy"
   "$dest/bin/dockerd" --version | grep -q "$engine" || die "built dockerd reports the wrong version"
   "$dest/bin/docker" --version | grep -q "^Docker version $cli" || die "built docker CLI reports the wrong version"
   "$dest/bin/containerd" --version | grep -q "${CONTAINERD_V2_VERSION}" || die "built containerd reports the wrong version"

@@ -7,7 +7,7 @@ import { judge } from "../../harness/verdict/analyze.ts";
 import { podsReplacedFrom } from "../../harness/verdict/evidence/pods.ts";
 import { readEvents, readSamples } from "../../harness/verdict/samples.ts";
 import type { Verdict } from "../../harness/verdict/types.ts";
-import { compareTable } from "../../reports/compare.ts";
+import { compareTable, wrapCell } from "../../reports/compare.ts";
 import { htmlReport } from "../../reports/html.ts";
 import { chartData } from "../../reports/chart/data.ts";
 import { writeReports, type ReportInput } from "../../reports/index.ts";
@@ -364,6 +364,27 @@ describe("compareTable", () => {
     expect(row("HTTP 503")).toEqual(["HTTP 503", "1", "0"]);
     expect(row("verdict")).toEqual(["verdict", "FAIL", "PASS"]);
     expect(row("report")).toEqual(["report", "reports/runs/a/report.md", "reports/runs/b/report.md"]);
+  });
+  it("fits 100 columns: long cells (lag sentences, absolute report paths) wrap inside their column", () => {
+    const long = "/var/tmp/ci-8NCM/reports/runs/r20261207164518-5118/report.md";
+    const t = compareTable([
+      { label: "A: no preStop, abrupt shutdown", verdict: fail, reportPath: long },
+      { label: "B: preStop sleep 5 s, graceful shutdown", verdict: pass, reportPath: long.replace("5118", "fd6e") },
+    ]);
+    const lines = t.trimEnd().split("\n");
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
+    // Nothing lost: the path's pieces, in order, make the whole path again.
+    const [label, a] = lines.find((l) => /^-+ {3}-+/.test(l))!.split("   ").map((d) => d.length);
+    const at = lines.findIndex((l) => l.startsWith("report "));
+    const pieces = lines.slice(at).map((l) => l.slice(label! + 3, label! + 3 + a!).trim());
+    expect(pieces.join("")).toBe(long);
+    expect(lines.length - at).toBeGreaterThan(1);
+  });
+  it("wraps at spaces, then after slashes, else anywhere, keeping an indent", () => {
+    expect(wrapCell("median 0.20 s, min 0.03 s, max 1.03 s over 12 pods", 20)).toEqual(["median 0.20 s, min", "0.03 s, max 1.03 s", "over 12 pods"]);
+    expect(wrapCell("/var/tmp/ci/reports/runs/r1/report.md", 16)).toEqual(["/var/tmp/ci/", "reports/runs/r1/", "report.md"]);
+    expect(wrapCell("  conn 1220 connection reset by peer", 20)).toEqual(["  conn 1220", "connection reset by", "peer"]);
+    expect(wrapCell("x".repeat(25), 10)).toEqual(["xxxxxxxxxx", "xxxxxxxxxx", "xxxxx"]);
   });
 });
 
