@@ -4,7 +4,6 @@
 import { exitCodeFor } from "../harness/verdict/exit-code.ts";
 import { formatOffset } from "../harness/verdict/format.ts";
 import { versionLabel } from "../harness/verdict/versions.ts";
-import type { Verdict } from "../harness/verdict/types.ts";
 import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, runnerGrid } from "./evidence.ts";
 import { htmlEscape } from "./escape.ts";
 import { lagText } from "../harness/verdict/lag.ts";

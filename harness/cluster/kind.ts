@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { run } from "../exec.ts";
 import { Kube } from "../kube.ts";
 import { log, step } from "../log.ts";
-import { PROJECT_ROOT, type ClusterProvider, type ClusterStatus, ProviderUnavailableError, stateDir } from "./provider.ts";
+import { type ClusterProvider, type ClusterStatus, ProviderUnavailableError, stateDir } from "./provider.ts";
 import { requireTool, toolPaths } from "../tools.ts";
 import { waitFor } from "../wait.ts";
+import { INSTALL_SCRIPT } from "../tool-install.ts";
 import { tail } from "./procs.ts";
 import { KIND_NODE_PORTS, KIND_PROXY_METRICS_PORT, renderKindConfig } from "./kind/config.ts";
 import { kindCreateFailure } from "./kind/create-error.ts";
@@ -108,7 +109,7 @@ export class KindProvider implements ClusterProvider {
     if (target) {
       // What kind needs beyond `make tools` is installed on first use (cached by version).
       log.info(`${missing}: installing now`);
-      await run(["bash", join(PROJECT_ROOT, "clusters", "tools", "install.sh"), target], { timeoutMs: 3_600_000 });
+      await run(["bash", INSTALL_SCRIPT, target], { timeoutMs: 3_600_000 });
       missing = await e.unavailable();
     }
     if (missing) throw new ProviderUnavailableError("kind", `${missing}; or use --provider local`);

@@ -11,14 +11,14 @@
 // backend (and `postgres -V`) through popen(), i.e. /bin/sh -c. The host's
 // dash is packed as /bin/sh for that alone; no manifest command uses it.
 import { createHash } from "node:crypto";
-import { access, readFile, readdir, readlink, realpath } from "node:fs/promises";
+import { readFile, readdir, readlink, realpath } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
-import { PROJECT_ROOT } from "../cluster/provider.ts";
 import { run } from "../exec.ts";
 import { hostFiles } from "../images/app-image.ts";
 import { buildImageArchive, type ImageFile } from "../images/oci.ts";
-import { log } from "../log.ts";
 import { toolPaths } from "../tools.ts";
+import { cachedArchive } from "../images/cache.ts";
+import { ensureTool } from "../tool-install.ts";
 
 export const POSTGRES_UID = 10001;
 export const POSTGRES_USER = `${POSTGRES_UID}:${POSTGRES_UID}`;
@@ -65,8 +65,6 @@ export interface PostgresImage {
   version: string;
   paths: PostgresPaths;
 }
-
-const exists = (p: string) => access(p).then(() => true, () => false);
 
 /** Every file and symlink below `dir`, as paths relative to it, sorted. */
 async function walk(dir: string, prefix = ""): Promise<string[]> {
@@ -167,35 +165,34 @@ export async function postgresImage(opts: { imagesDir?: string } = {}): Promise<
   const version = tools.versions.all["POSTGRES_VERSION"];
   if (!version) throw new Error("clusters/tools/versions.env does not set POSTGRES_VERSION");
   const paths = postgresPaths(version);
-  if (!(await exists(join(tools.postgres, ".complete")))) {
-    log.info(`PostgreSQL ${version} is not unpacked yet: taking Debian's packages now (once, cached by version)`);
-    await run(["bash", join(PROJECT_ROOT, "clusters", "tools", "install.sh"), "postgres"], { timeoutMs: 600_000 });
-  }
+  await ensureTool("postgres", [join(tools.postgres, ".complete")], `PostgreSQL ${version} (Debian's packages, unpacked)`, 600_000);
   const files = await postgresImageFiles(tools.postgres, paths);
   // versions.env pins the major; the point release Debian served is recorded at unpacking.
   const exact = (await readFile(join(tools.postgres, "debian-version"), "utf8").catch(() => version)).trim();
   const tag = `${version}-${await contentHash(files)}`;
   const name = `nodrop.local/postgres:${tag}`;
-  const archive = join(opts.imagesDir ?? join(PROJECT_ROOT, ".nodrop", "images"), `postgres-${tag}.tar`);
-  if (!(await exists(archive))) {
-    await buildImageArchive(
-      {
-        name,
-        files,
-        dirs: [
-          { path: "/tmp", mode: 0o1777 },
-          { path: SOCKET_DIR, mode: 0o1777 },
-        ],
-        entrypoint: [paths.postgres],
-        // TZ: initdb writes it into postgresql.conf as the default timezone
-        // (the image holds only the UTC zone file).
-        env: [`PATH=${paths.bin}:/usr/sbin:/usr/bin:/sbin:/bin`, "TZ=UTC"],
-        user: POSTGRES_USER,
-        exposedPorts: [5432],
-        labels: { "org.opencontainers.image.title": "nodrop postgres (Debian's build)", "org.opencontainers.image.version": exact },
-      },
-      archive,
-    );
-  }
+  const archive = await cachedArchive(
+    `postgres-${tag}.tar`,
+    async (out) =>
+      buildImageArchive(
+        {
+          name,
+          files,
+          dirs: [
+            { path: "/tmp", mode: 0o1777 },
+            { path: SOCKET_DIR, mode: 0o1777 },
+          ],
+          entrypoint: [paths.postgres],
+          // TZ: initdb writes it into postgresql.conf as the default timezone
+          // (the image holds only the UTC zone file).
+          env: [`PATH=${paths.bin}:/usr/sbin:/usr/bin:/sbin:/bin`, "TZ=UTC"],
+          user: POSTGRES_USER,
+          exposedPorts: [5432],
+          labels: { "org.opencontainers.image.title": "nodrop postgres (Debian's build)", "org.opencontainers.image.version": exact },
+        },
+        out,
+      ),
+    opts,
+  );
   return { archive, name, version: exact, paths };
 }

@@ -6,7 +6,6 @@
 import { join, relative } from "node:path";
 import { ensureCluster } from "../cluster/ensure.ts";
 import { providerFor } from "../cluster/index.ts";
-import { PROJECT_ROOT } from "../cluster/provider.ts";
 import { wantedNodes } from "../config.ts";
 import { buildAppImage } from "../images/app-image.ts";
 import { Kube } from "../kube.ts";
@@ -14,6 +13,7 @@ import { log, step } from "../log.ts";
 import { reapOrphans } from "../reap.ts";
 import { clusterVersions } from "../run-versions.ts";
 import type { RunState } from "./state.ts";
+import { imagesDir } from "../images/cache.ts";
 
 export async function clusterPhase(s: RunState): Promise<void> {
   const { config, opts, app, cleanup, runDir, abort, ranOn } = s;
@@ -36,7 +36,7 @@ export async function clusterPhase(s: RunState): Promise<void> {
         return app.image;
       })
     : await step("sample app image (built locally, imported)", async () => {
-        const img = await buildAppImage(join(PROJECT_ROOT, ".nodrop", "images"));
+        const img = await buildAppImage(imagesDir());
         await provider.loadImage(img.archive, img.name);
         ranOn.app = [img.name];
         return img.name;

@@ -6,15 +6,13 @@
 // Neither may reach the network: helm runs with its home in a temp folder and
 // never updates dependencies; a kustomization naming a remote resource
 // (a URL, a git repository) is refused before kubectl runs.
-import { access, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { ConfigError } from "../config.ts";
-import { PROJECT_ROOT } from "../cluster/provider.ts";
 import { run } from "../exec.ts";
-import { step } from "../log.ts";
 import { toolPaths } from "../tools.ts";
+import { ensureTool, exists } from "../tool-install.ts";
 
 export interface HelmSource {
   chart: string;
@@ -31,16 +29,11 @@ export interface RenderedText {
   text: string;
 }
 
-const exists = (p: string) => access(p).then(() => true, () => false);
 const at = (dir: string, p: string) => (isAbsolute(p) ? p : join(dir, p));
 
-/** Builds a pinned tool on first use (the same cached build `make` runs). */
-async function ensureTool(path: string, target: string, what: string): Promise<string> {
-  if (await exists(path)) return path;
-  await step(`${what} (built once from its pinned Go module, cached)`, async () => {
-    const r = await run(["bash", join(PROJECT_ROOT, "clusters", "tools", "install.sh"), target], { reject: false, timeoutMs: 1_800_000 });
-    if (r.exitCode !== 0) throw new Error(`clusters/tools/install.sh ${target} exited ${r.exitCode}:\n${(r.stderr || r.stdout).split("\n").slice(-15).join("\n")}`);
-  });
+/** Builds a pinned tool on first use (the same cached build `make` runs); its path. */
+async function toolAt(path: string, target: string, what: string): Promise<string> {
+  await ensureTool(target, [path], `${what} (from its pinned Go module)`);
   return path;
 }
 
@@ -60,7 +53,7 @@ async function renderHelm(dir: string, h: HelmSource, fail: (problem: string) =>
   const chart = at(dir, h.chart);
   if (!(await exists(join(chart, "Chart.yaml")))) fail(`helm.chart: ${h.chart} is not a chart folder (no Chart.yaml)`);
   for (const [i, v] of h.values.entries()) if (!(await exists(at(dir, v)))) fail(`helm.values[${i}]: ${v} not found`);
-  const helm = await ensureTool(helmPath(), "helm", `helm ${toolPaths().versions.all["HELM_VERSION"] ?? ""}`);
+  const helm = await toolAt(helmPath(), "helm", `helm ${toolPaths().versions.all["HELM_VERSION"] ?? ""}`);
   const home = await mkdtemp(join(tmpdir(), "nodrop-helm-"));
   try {
     const argv = [helm, "template", h.release, chart, "--namespace", "default", ...h.values.flatMap((v) => ["--values", at(dir, v)])];
@@ -111,7 +104,7 @@ async function renderKustomize(dir: string, overlay: string, fail: (problem: str
   if (!(await exists(root))) fail(`kustomize: ${overlay} not found`);
   if (!(await kustomizationFile(root))) fail(`kustomize: ${overlay} has no kustomization.yaml`);
   await check(root);
-  const kubectl = await ensureTool(kubectlPath(), "kubeadm", `kubectl ${toolPaths().versions.kubernetes}`);
+  const kubectl = await toolAt(kubectlPath(), "kubeadm", `kubectl ${toolPaths().versions.kubernetes}`);
   const r = await run([kubectl, "kustomize", root], { reject: false, timeoutMs: 120_000 });
   if (r.exitCode !== 0) fail(`kubectl kustomize ${overlay} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join(" | ")}`);
   return { file: `kubectl kustomize ${overlay}`, text: r.stdout };

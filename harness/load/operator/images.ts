@@ -8,14 +8,13 @@
 //            against: the starter job runs `sh -c "curl -X PATCH …/v1/status"`
 //            once per runner to un-pause them together
 import { createHash } from "node:crypto";
-import { access, readFile, realpath } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../../cluster/provider.ts";
-import { run } from "../../exec.ts";
 import { hostFiles, sharedLibraries } from "../../images/app-image.ts";
 import { buildImageArchive, type ImageFile } from "../../images/oci.ts";
-import { log } from "../../log.ts";
 import { toolPaths } from "../../tools.ts";
+import { cachedArchive } from "../../images/cache.ts";
+import { ensureTool } from "../../tool-install.ts";
 
 export const OPERATOR_USER = "65532:65532";
 /** The commands of the initializer's `sh -c` line (pkg/resources/jobs/initializer.go). */
@@ -35,7 +34,6 @@ export interface OperatorImages {
   version: string;
 }
 
-const exists = (p: string) => access(p).then(() => true, () => false);
 const PASSWD = "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/tmp:/sbin/nologin\n";
 const GROUP = "root:x:0:\nnonroot:x:65532:\n";
 const BASE: ImageFile[] = [
@@ -57,16 +55,11 @@ async function hashOf(files: string[], extra: string): Promise<string> {
 export async function operatorImages(opts: { imagesDir?: string } = {}): Promise<OperatorImages> {
   const tools = toolPaths();
   const op = tools.k6Operator;
-  if (!(await exists(op.manager)) || !(await exists(join(op.crds, ".complete"))) || !(await exists(BUSYBOX)) || !(await exists(CURL))) {
-    log.info(`k6-operator ${op.version} is not built yet: building it now from the Go module proxy (once, cached by version; ~3 min on 2 cores)`);
-    await run(["bash", join(PROJECT_ROOT, "clusters", "tools", "install.sh"), "k6-operator"], { timeoutMs: 1_800_000 });
-  }
-  const dir = opts.imagesDir ?? join(PROJECT_ROOT, ".nodrop", "images");
+  await ensureTool("k6-operator", [op.manager, join(op.crds, ".complete"), BUSYBOX, CURL], `k6-operator ${op.version} (from the Go module proxy; ~3 min on 2 cores)`);
   const build = async (kind: string, inputs: string[], spec: Omit<Parameters<typeof buildImageArchive>[0], "name">): Promise<OperatorImage> => {
     const tag = `${op.version}-${await hashOf(inputs, JSON.stringify(spec.entrypoint) + kind)}`;
     const name = `nodrop.local/k6-operator-${kind}:${tag}`;
-    const archive = join(dir, `k6-operator-${kind}-${tag}.tar`);
-    if (!(await exists(archive))) await buildImageArchive({ name, ...spec }, archive);
+    const archive = await cachedArchive(`k6-operator-${kind}-${tag}.tar`, (out) => buildImageArchive({ name, ...spec }, out), opts);
     return { archive, name };
   };
   const busybox = await realpath(BUSYBOX);
