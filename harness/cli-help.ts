@@ -16,6 +16,7 @@ const OPTION_TEXT: Record<string, string> = {
   history: "--history DIR     the nightly history folder (default reports/history)",
   name: "--name REF        the image name to give the archive",
   out: "--out FILE        the image archive to write",
+  "reports-out": "--out DIR         the reports folder (default ./reports beside .nodrop; NODROP_REPORTS_DIR)",
   port: "--port N          the port the binary listens on (documented in the image)",
 };
 
@@ -33,7 +34,7 @@ const COMMAND_USAGE: Record<string, string> = {
 export function commandHelp(cmd: string, options: readonly string[]): string | null {
   const usage = COMMAND_USAGE[cmd];
   if (!usage) return null;
-  const lines = [`usage: ${usage}`, "", "options:", ...options.map((o) => `  ${OPTION_TEXT[o] ?? `--${o}`}`)];
+  const lines = [`usage: ${usage}`, "", "options:", ...options.map((o) => `  ${OPTION_TEXT[cmd !== "image" && o === "out" ? "reports-out" : o] ?? `--${o}`}`)];
   if (options.includes("set")) lines.push("", "config keys (--set key=value, or in --config FILE): default (allowed)", keyHelp(100));
   return lines.join("\n");
 }

@@ -1,6 +1,7 @@
 // nodrop's command line: arguments → typed config → pipeline; outcome → exit code.
 //   0 pass · 1 fail · 2 invalid input · 3 inconclusive or infrastructure failure · 4 rolled back
 import { parseArgs } from "node:util";
+import { resolve } from "node:path";
 import { ConfigError, parseSets, resolveConfig } from "./config.ts";
 import { PROVIDERS } from "./config-schema.ts";
 import { providerFor } from "./cluster/index.ts";
@@ -11,11 +12,12 @@ export const EXIT = { pass: 0, fail: 1, invalid: 2, inconclusive: 3, rolledBack:
 
 const USAGE = `usage:
   nodrop cluster up|down|status|kubeconfig [--provider local|kind|existing] [--nodes N (kind)] [--kubeconfig F] [--context C]
-  nodrop run  [--config FILE] [--app DIR] [--set key=value ...] [--provider P]
+  nodrop run  [--config FILE] [--app DIR] [--set key=value ...] [--provider P] [--out DIR]
   nodrop demo [--config FILE] [--set key=value ...] [--provider P]   the preStop comparison (variant A vs B)
   nodrop experiment FILE [--resume] [--set key=value ...] [--provider P]   every variant × repeat, interleaved; reports/experiments/<name>/
   nodrop nightly SUITE [--history DIR] [--set key=value ...] [--provider P]   every scenario against its baseline (default history: reports/history)
   (--provider P, --kubeconfig F, --context C are --set provider=P, kubeconfig=F, context=C; they win over the files)
+  (--out DIR: run, demo, experiment and nightly write their reports there instead of ./reports)
   nodrop cleanup [--run-id ID] [--provider P]   delete what runs left behind (by label)
   nodrop image pack BINARY --name REF --out FILE [--port N]   a static binary as an image archive (no Docker)
   nodrop --version | --help | <command> --help   (a command's options and, for run, demo, experiment, nightly, every config key)
@@ -32,10 +34,10 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   cluster: [...TARGET, "nodes"],
   cleanup: [...TARGET, "run-id"],
   image: ["name", "out", "port"],
-  run: [...TARGET, "config", "set", "app"],
-  demo: [...TARGET, "config", "set"],
-  experiment: [...TARGET, "set", "resume"],
-  nightly: [...TARGET, "set", "history"],
+  run: [...TARGET, "config", "set", "app", "out"],
+  demo: [...TARGET, "config", "set", "out"],
+  experiment: [...TARGET, "set", "resume", "out"],
+  nightly: [...TARGET, "set", "history", "out"],
 };
 
 /** Refuses an option `cmd` does not read, naming it and the ones it does. */
@@ -93,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : EXIT.invalid;
   }
   checkOptions(cmd, values);
+  // --out DIR: where run, demo, experiment and nightly write their reports (paths.ts).
+  if (cmd !== "image" && values.out !== undefined) process.env["NODROP_REPORTS_DIR"] = resolve(values.out);
 
   if (cmd === "cluster") {
     const provider = (values.provider ?? "local") as ProviderName;

@@ -10,7 +10,8 @@ import { ensureCluster } from "./cluster/ensure.ts";
 import { providerFor } from "./cluster/index.ts";
 import { resolveConfig, type RunConfig, wantedNodes } from "./config.ts";
 import { log } from "./log.ts";
-import { runPipeline, type RunResult, RUNS_DIR } from "./run.ts";
+import { runPipeline, type RunResult } from "./run.ts";
+import { runsDir } from "./paths.ts";
 import { compareTable } from "../reports/compare.ts";
 import { compareHtml } from "../reports/compare-html.ts";
 import { writeFile } from "node:fs/promises";
@@ -54,7 +55,7 @@ export async function runDemo(opts: { sets: string[]; file?: string }): Promise<
   let interrupted: "SIGINT" | "SIGTERM" | undefined;
   return withCleanup(async (cleanup) => {
     const provider = providerFor(A.provider, { kubeconfig: A.kubeconfig, context: A.context, nodes: wantedNodes(A) });
-    await ensureCluster(provider, cleanup, join(RUNS_DIR, "demo-cluster-logs"));
+    await ensureCluster(provider, cleanup, join(runsDir(), "demo-cluster-logs"));
     const results: { label: string; r: RunResult }[] = [];
     for (const [key, cfg] of [["A", A], ["B", B]] as const) {
       if (interrupted) return signalExitCode(interrupted);
@@ -69,8 +70,8 @@ export async function runDemo(opts: { sets: string[]; file?: string }): Promise<
     const shown = a.verdict.outcome === "fail" && b.verdict.outcome === "pass";
     const summary = `${table}\n\n${shown ? "The demo showed the preStop effect: A dropped requests, B dropped none." : `The demo did NOT show the expected result (A should fail, B should pass; got A=${a.verdict.outcome}, B=${b.verdict.outcome}).`}\n`;
     process.stdout.write(`\n${summary}`);
-    await writeFile(join(RUNS_DIR, `demo-${a.runId}.txt`), summary);
-    const page = join(RUNS_DIR, `demo-${a.runId}.html`);
+    await writeFile(join(runsDir(), `demo-${a.runId}.txt`), summary);
+    const page = join(runsDir(), `demo-${a.runId}.html`);
     const runs = results.map(({ label, r }) => ({ label, verdict: r.verdict, reportPath: r.reportPath, reportHref: `${r.runId}/report.html`, ...(r.chart ? { chart: r.chart } : {}) }));
     await writeFile(page, compareHtml(`nodrop preStop demo ${a.runId}`, runs, summary.trim().split("\n").pop() ?? ""));
     log.info(`A and B side by side: ${relative(process.cwd(), page)}`);

@@ -14,7 +14,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { RunAbort, withAbortScope } from "./abort.ts";
 import { withCleanup } from "./cleanup.ts";
-import { PROJECT_ROOT } from "./cluster/provider.ts";
+import { runsDir } from "./paths.ts";
 import type { RunConfig } from "./config.ts";
 import { log } from "./log.ts";
 import { EventLog } from "./observe/events.ts";
@@ -31,7 +31,7 @@ import { stopRun } from "./pipeline/stop.ts";
 
 export type { RunOptions, RunResult } from "./pipeline/state.ts";
 
-export const RUNS_DIR = join(PROJECT_ROOT, "reports", "runs");
+export { runsDir } from "./paths.ts";
 
 /** The body of a run, in order: every wait inside it ends at once when the run is aborted. */
 const PHASES: readonly Phase[] = [clusterPhase, namespacePhase, deployPhase, loadPhase, rolloutsPhase];
@@ -46,7 +46,7 @@ export async function runPipeline(input: RunConfig, opts: RunOptions = {}): Prom
   const app = opts.app ?? (input.app ? await loadUserApp(input.app) : undefined);
   const config = app ? appConfig(input, app) : input;
   const runId = config.runId ?? newRunId();
-  const runDir = join(RUNS_DIR, runId);
+  const runDir = join(runsDir(), runId);
   await mkdir(runDir, { recursive: true });
   await writeFile(join(runDir, "config.json"), JSON.stringify({ ...config, runId }, null, 2));
   const events = new EventLog(join(runDir, "events.ndjson"));

@@ -1,7 +1,5 @@
 // The cluster provider interface: local (upstream components as host
 // processes), kind (Docker), existing (a kubeconfig the user names).
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 
 export type ProviderName = "local" | "kind" | "existing";
 
@@ -102,12 +100,7 @@ export function canWatchFaults(p: ClusterProvider): p is ClusterProvider & Fault
   return typeof (p as Partial<FaultWatchable>).faults === "function";
 }
 
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-/** Where a provider keeps kubeconfigs, certificates and logs. */
-export function stateDir(): string {
-  return process.env["NODROP_STATE_DIR"] ?? join(PROJECT_ROOT, ".nodrop");
-}
+export { PROJECT_ROOT, stateDir } from "../paths.ts";
 
 export class ProviderUnavailableError extends Error {
   constructor(provider: ProviderName, missing: string) {

@@ -8,18 +8,19 @@ import { join, relative } from "node:path";
 import { signalExitCode, withCleanup } from "../cleanup.ts";
 import { ensureCluster } from "../cluster/ensure.ts";
 import { providerFor } from "../cluster/index.ts";
-import { PROJECT_ROOT } from "../cluster/provider.ts";
 import { log } from "../log.ts";
-import { runPipeline, RUNS_DIR } from "../run.ts";
+import { runPipeline } from "../run.ts";
+import { reportsDir, runsDir } from "../paths.ts";
 import { appOption, preloadApps } from "../userapp/load.ts";
 import { loadExperiment } from "./design.ts";
 import { OUTPUT_FILES, runExperiment } from "./runner.ts";
 
-export const EXPERIMENTS_DIR = join(PROJECT_ROOT, "reports", "experiments");
+/** reports/experiments: one folder per experiment. */
+export const experimentsDir = (): string => join(reportsDir(), "experiments");
 
 export async function experimentCommand(file: string, opts: { resume: boolean; overrides?: Record<string, unknown> }): Promise<number> {
   const exp = await loadExperiment(file, opts.overrides);
-  const outDir = join(EXPERIMENTS_DIR, exp.name);
+  const outDir = join(experimentsDir(), exp.name);
   const first = exp.variants[0]!.config;
   const apps = await preloadApps(exp.variants.map((v) => v.config));
   log.info(`experiment '${exp.name}': ${exp.variants.length} variants × ${exp.repeat} repetitions (${exp.design}); results in ${relative(process.cwd(), outDir)}`);
@@ -32,7 +33,7 @@ export async function experimentCommand(file: string, opts: { resume: boolean; o
       const r = await runExperiment(exp, {
         outDir,
         resume: opts.resume,
-        runsDir: RUNS_DIR,
+        runsDir: runsDir(),
         pipeline: (config, o) => runPipeline(config, { provider, label: o.label, ...appOption(apps, config) }),
       });
       log.info(`report: ${relative(process.cwd(), join(outDir, OUTPUT_FILES.report))} (and ${OUTPUT_FILES.html}, ${OUTPUT_FILES.csv})`);

@@ -3,12 +3,12 @@
 // OCI archives named by their content or version, each built once.
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../cluster/provider.ts";
+import { stateDir } from "../paths.ts";
 import { exists } from "../tool-install.ts";
 
 /** Where built image archives are kept (a caller's own folder wins). */
 export function imagesDir(override?: string): string {
-  return override ?? join(PROJECT_ROOT, ".nodrop", "images");
+  return override ?? join(stateDir(), "images");
 }
 
 /**

@@ -12,9 +12,9 @@ import { join, relative, resolve } from "node:path";
 import { signalExitCode, withCleanup } from "../cleanup.ts";
 import { ensureCluster } from "../cluster/ensure.ts";
 import { providerFor } from "../cluster/index.ts";
-import { PROJECT_ROOT } from "../cluster/provider.ts";
 import { log } from "../log.ts";
-import { runPipeline, RUNS_DIR } from "../run.ts";
+import { runPipeline } from "../run.ts";
+import { reportsDir, runsDir } from "../paths.ts";
 import { appOption, preloadApps } from "../userapp/load.ts";
 import { baselineOf, judgeNight } from "./baseline.ts";
 import { SCHEMA_VERSION, toolChanges } from "../run-versions.ts";
@@ -26,14 +26,16 @@ import { numbersFrom } from "./numbers.ts";
 import { nightlyMarkdown, overallExit, type NightlyEntry } from "./report.ts";
 import { loadSuite } from "./suite.ts";
 
-export const NIGHTLY_DIR = join(PROJECT_ROOT, "reports", "nightly");
-export const DEFAULT_HISTORY = join(PROJECT_ROOT, "reports", "history");
+/** reports/nightly: one folder per night of a suite. */
+export const nightlyDir = (): string => join(reportsDir(), "nightly");
+/** Where nights are recorded unless --history names a folder. */
+export const defaultHistory = (): string => join(reportsDir(), "history");
 
 export async function nightlyCommand(file: string, opts: { history?: string; now?: Date; overrides?: Record<string, unknown> }): Promise<number> {
   const suite = await loadSuite(file, opts.overrides);
-  const history = resolve(opts.history ?? DEFAULT_HISTORY);
+  const history = resolve(opts.history ?? defaultHistory());
   const night = nightId(opts.now ?? new Date());
-  const outDir = join(NIGHTLY_DIR, `${suite.name}-${night}`);
+  const outDir = join(nightlyDir(), `${suite.name}-${night}`);
   const first = suite.scenarios[0]!.config;
   const apps = await preloadApps(suite.scenarios.map((s) => s.config));
   log.info(`nightly '${suite.name}' ${night}: ${suite.scenarios.length} scenario(s); history ${relative(process.cwd(), history) || history}; reports in ${relative(process.cwd(), outDir)}`);
@@ -82,7 +84,7 @@ export async function nightlyCommand(file: string, opts: { history?: string; now
 
 /** history.html: every scenario of the suite, night by night, tonight included; each night linked to its run folder while it exists. */
 async function historyPage(suite: Awaited<ReturnType<typeof loadSuite>>, night: string, history: string, outDir: string): Promise<string> {
-  const href = (runId: string) => (existsSync(join(RUNS_DIR, runId, "report.html")) ? relative(outDir, join(RUNS_DIR, runId, "report.html")) : null);
+  const href = (runId: string) => (existsSync(join(runsDir(), runId, "report.html")) ? relative(outDir, join(runsDir(), runId, "report.html")) : null);
   const data = [];
   for (const sc of suite.scenarios) {
     const { records } = await readHistory(history, sc.name);

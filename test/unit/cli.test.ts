@@ -84,7 +84,7 @@ describe("nodrop CLI input validation (exit 2, no cluster work)", () => {
   it("refuses an option a command does not use, naming it and the allowed ones", async () => {
     const demo = await nodrop("demo", "--app", "examples/go-http");
     expect(demo.code, demo.out).toBe(2);
-    expect(demo.out).toMatch(/demo: --app is not an option of this command \(allowed: --provider, --kubeconfig, --context, --config, --set\)/);
+    expect(demo.out).toMatch(/demo: --app is not an option of this command \(allowed: --provider, --kubeconfig, --context, --config, --set, --out\)/);
     const nightly = await nodrop("nightly", "suites/nightly.yaml", "--resume");
     expect(nightly.code, nightly.out).toBe(2);
     expect(nightly.out).toMatch(/nightly: --resume is not an option/);
