@@ -36,7 +36,8 @@ describe("nodrop installed from npm pack's tarball", () => {
 
   it("runs a deploy from an empty folder outside the clone; its reports land there", async () => {
     const here = mkdtempSync(join(base, "run-"));
-    const r = await execa(bin, ["run", "--set", "rollouts=1", "--set", "warmup=3", "--set", "cooldown=5"], { cwd: here, reject: false, all: true, env, timeout: 600_000 });
+    // The demo's good variant (B): preStop sleep 5 s, graceful shutdown.
+    const r = await execa(bin, ["run", "--set", "preStopSleep=5", "--set", "rollouts=1", "--set", "warmup=3", "--set", "cooldown=5"], { cwd: here, reject: false, all: true, env, timeout: 600_000 });
     const out = String(r.all);
     expect(r.exitCode, out.slice(-3000)).toBe(0);
     const runs = readdirSync(join(here, "reports", "runs"));

@@ -41,8 +41,16 @@ async function runOnKind(args: string[]) {
   return { r, dir: dir!, s: await summaryOf(dir!), explain: `${r.output.slice(-2000)}\n${await reportHead(dir!)}` };
 }
 
-describe("kind provider (nerdctl on nodrop's containerd, offline node image)", () => {
-  process.env["NODROP_KIND_ENGINE"] = "nerdctl";
+// The engine: nerdctl on nodrop's containerd (make test), or NODROP_KIND_ENGINE=dockerd:
+// nodrop's own Docker engine, whose 127.0.0.1 ports go through docker-proxy as on
+// users' machines with Docker's defaults.
+const ENGINE = process.env["NODROP_KIND_ENGINE"] || "nerdctl";
+const ENGINE_RUN_DIR = ENGINE === "dockerd" ? "/run/nodrop-docker" : "/run/nodrop-kind";
+/** Behind docker-proxy a connection cannot be followed to its pod (it relays with connections of its own). */
+const PROXIED = ENGINE !== "nerdctl";
+
+describe(`kind provider (${ENGINE === "dockerd" ? "nodrop's own Docker engine" : "nerdctl on nodrop's containerd"}, offline node image)`, () => {
+  process.env["NODROP_KIND_ENGINE"] = ENGINE;
   const provider = new KindProvider(3);
   let before: { links: string[]; chains: string[]; cgroups: (string | undefined)[]; ipForward: string } | undefined;
 
@@ -128,6 +136,11 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
     const { r, s, explain } = await runOnKind(["--app", headerless("go-http"), ...onKind, "--set", "strategy=canary", "--set", "canarySteps=25,100"]);
     expect(r.exitCode, explain).toBe(0);
     expect(s.verdict).toBe("pass");
+    if (PROXIED) {
+      // No version known: the gate judged every request sent while v2's pods served, and says so.
+      expect(s.gates.map((g) => g.mode), explain).toContain("every-request");
+      return;
+    }
     expect(s.attribution, explain).not.toBeNull();
     expect(s.attribution!.byHeader).toBe(0);
     expect(s.attribution!.byConnection / s.requests.total, explain).toBeGreaterThanOrEqual(0.99);
@@ -176,8 +189,8 @@ describe("kind provider (nerdctl on nodrop's containerd, offline node image)", (
     expect(down1.exitCode, down1.output).toBe(0);
     const procs = await run(["ps", "-eo", "stat=,args="]);
     const living = procs.stdout.split("\n").filter((l) => !/^\s*Z/.test(l));
-    expect(living.filter((l) => l.includes("/run/nodrop-kind")), "leftover engine processes").toEqual([]);
-    expect(existsSync("/run/nodrop-kind")).toBe(false);
+    expect(living.filter((l) => l.includes(ENGINE_RUN_DIR)), "leftover engine processes").toEqual([]);
+    expect(existsSync(ENGINE_RUN_DIR)).toBe(false);
     expect((await links()).filter((l) => !before!.links.includes(l)), "new links left").toEqual([]);
     expect((await chains()).filter((c) => !before!.chains.includes(c)), "new iptables chains left").toEqual([]);
     expect(cgroupMounts(), "cgroup mounts as before").toEqual(before!.cgroups);
