@@ -24,14 +24,13 @@ import { requireTool, toolPaths } from "../../tools.ts";
 import { waitFor } from "../../wait.ts";
 import { findProcesses, isAlive, mountsUnder, stopProcess, tail } from "../procs.ts";
 import { stateDir } from "../provider.ts";
-import { containerPid, type KindEngine, removeLabelledNodes } from "./engine.ts";
+import { containerPid, KIND_NETWORK, type KindEngine, removeLabelledNodes } from "./engine.ts";
 import { EngineRecordFile, guardEgress, type HostRecord, linkNames, prepareHost, restoreHost } from "./host-setup.ts";
 import { freeSubnet } from "./free-subnet.ts";
 import { ensureNodeImage } from "./node-image.ts";
 import { plainContainerdConfig } from "./preload.ts";
 
 const RUN_DIR = "/run/nodrop-docker";
-const KIND_NETWORK = "kind";
 /** The kind network's bridge on this machine (Docker would call it br-<id>). */
 export const DOCKERD_BRIDGE = "nodrop-kd0";
 const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

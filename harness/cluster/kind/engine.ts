@@ -30,6 +30,9 @@ export interface KindEngine {
   describe(): Promise<string[]>;
 }
 
+/** The container network kind puts its nodes on (kind's own name for it). */
+export const KIND_NETWORK = "kind";
+
 export const ENGINE_CHOICES = ["auto", "docker", "dockerd", "nerdctl"] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 

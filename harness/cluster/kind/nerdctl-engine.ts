@@ -17,14 +17,13 @@ import { requireTool, toolPaths } from "../../tools.ts";
 import { waitFor } from "../../wait.ts";
 import { findProcesses, isAlive, mountsUnder, stopProcess, tail } from "../procs.ts";
 import { stateDir } from "../provider.ts";
-import { containerPid, type KindEngine, removeLabelledNodes } from "./engine.ts";
+import { containerPid, KIND_NETWORK, type KindEngine, removeLabelledNodes } from "./engine.ts";
 import { EngineRecordFile, guardEgress, type HostRecord, prepareHost, restoreHost } from "./host-setup.ts";
 import { ensureNodeImage } from "./node-image.ts";
 import { plainContainerdConfig } from "./preload.ts";
 
 const RUN_DIR = "/run/nodrop-kind";
 const NAMESPACE = "nodrop-kind";
-export const KIND_NETWORK = "kind";
 const MASQ_CHAIN = "NODROP-KIND-MASQ";
 
 interface EngineRecord extends HostRecord {
