@@ -1,13 +1,22 @@
 // The rules between a RunConfig's keys: combinations of values that each key
 // allows alone but a run cannot do (say canaryBy=weight without path=ingress).
 // Each broken rule is an issue on the key to change, with what to set instead.
-import type { z } from "zod";
-import type { RunConfigObject } from "./config-schema.ts";
-
-type Fields = z.output<typeof RunConfigObject>;
+// The rules that name a provider, an ingress controller or a strategy live
+// in that one's folder (cluster/, ingress/, deploy/ config-rules.ts).
+import { providerRules } from "./cluster/config-rules.ts";
+import type { ConfigRules } from "./config-schema.ts";
+import { strategyRules } from "./deploy/config-rules.ts";
+import { ingressRules } from "./ingress/config-rules.ts";
 
 /** RunConfigSchema's superRefine: adds an issue to `ctx` for each rule `c` breaks. */
-export function crossFieldRules(c: Fields, ctx: z.RefinementCtx<Fields>): void {
+export const crossFieldRules: ConfigRules = (c, ctx) => {
+  generalRules(c, ctx);
+  providerRules(c, ctx);
+  ingressRules(c, ctx);
+  strategyRules(c, ctx);
+};
+
+const generalRules: ConfigRules = (c, ctx) => {
   if (isZero(c.maxSurge) && isZero(c.maxUnavailable)) {
     ctx.addIssue({
       code: "custom",
@@ -31,28 +40,13 @@ export function crossFieldRules(c: Fields, ctx: z.RefinementCtx<Fields>): void {
         `need up to requestTimeout to finish before k6 is stopped`,
     });
   }
-  if (c.nodes > 1 && c.provider !== "kind") {
-    ctx.addIssue({ code: "custom", path: ["nodes"], message: `only provider kind makes clusters of several nodes (provider is ${c.provider}); set nodes=1 or provider=kind` });
-  }
   if (c.scenario === "drain") {
-    if (c.strategy !== "rolling") ctx.addIssue({ code: "custom", path: ["strategy"], message: `scenario=drain drains nodes under one Deployment: strategy must be rolling (is ${c.strategy})` });
     if (c.badVersion !== "none") ctx.addIssue({ code: "custom", path: ["badVersion"], message: "scenario=drain deploys no new version: badVersion must be none" });
-    if (c.provider === "local") ctx.addIssue({ code: "custom", path: ["provider"], message: "scenario=drain needs at least 2 worker nodes: the local cluster has one; use provider=kind with nodes >= 3, or existing" });
-    if (c.provider === "kind" && c.nodes < 3) ctx.addIssue({ code: "custom", path: ["nodes"], message: `scenario=drain needs at least 2 worker nodes: with provider kind, nodes >= 3 (1 control plane + 2 workers; is ${c.nodes})` });
     if (c.path === "ingress") ctx.addIssue({ code: "custom", path: ["path"], message: "scenario=drain drains the nodes the single ingress controller runs on too: path must be nodeport" });
     if (c.replicas < 2) ctx.addIssue({ code: "custom", path: ["replicas"], message: "scenario=drain spreads the pods over the workers: replicas must be >= 2" });
   }
   if (c.canaryBy === "weight" && c.path !== "ingress") {
     ctx.addIssue({ code: "custom", path: ["canaryBy"], message: "canaryBy=weight sets weights on the ingress's route: it needs path=ingress" });
-  }
-  if (c.ingressController !== "traefik" && c.path !== "ingress") {
-    ctx.addIssue({ code: "custom", path: ["ingressController"], message: `ingressController applies to path=ingress (path is ${c.path})` });
-  }
-  if (c.canaryBy === "weight" && c.ingressController !== "traefik") {
-    ctx.addIssue({ code: "custom", path: ["ingressController"], message: "canaryBy=weight sets weights on Traefik's HTTPRoute: ingressController must be traefik" });
-  }
-  if (c.canaryBy === "weight" && c.strategy !== "canary") {
-    ctx.addIssue({ code: "custom", path: ["canaryBy"], message: `canaryBy applies to strategy=canary (strategy is ${c.strategy})` });
   }
   if (c.app !== undefined && c.streams > 0) {
     ctx.addIssue({ code: "custom", path: ["streams"], message: "only the sample app serves streams (/stream): with app set, streams must be 0" });
@@ -65,7 +59,6 @@ export function crossFieldRules(c: Fields, ctx: z.RefinementCtx<Fields>): void {
   }
   if (c.migration !== "none") {
     const why = `migration=${c.migration} is a step of a rolling update from v1 to v2`;
-    if (c.strategy !== "rolling") ctx.addIssue({ code: "custom", path: ["strategy"], message: `${why}: strategy must be rolling` });
     if (c.scenario !== "deploy") ctx.addIssue({ code: "custom", path: ["scenario"], message: `${why}: scenario must be deploy` });
     if (c.rollouts !== 1) ctx.addIssue({ code: "custom", path: ["rollouts"], message: `${why}: rollouts must be 1` });
   }
@@ -75,10 +68,7 @@ export function crossFieldRules(c: Fields, ctx: z.RefinementCtx<Fields>): void {
   if (c.load === "operator" && c.streams > 0) {
     ctx.addIssue({ code: "custom", path: ["streams"], message: "load=operator sends requests only: streams must be 0" });
   }
-  if (c.provider === "existing" && !c.kubeconfig && !process.env["KUBECONFIG"]) {
-    ctx.addIssue({ code: "custom", path: ["kubeconfig"], message: "provider=existing needs kubeconfig (or KUBECONFIG)" });
-  }
-}
+};
 
 function isZero(v: number | string): boolean {
   return v === 0 || v === "0%";

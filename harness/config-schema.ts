@@ -154,3 +154,8 @@ export const SHAPE = RunConfigObject.shape as Record<string, z.ZodType>;
 /** The run config's object schema (input side: every key optional), for the generated JSON Schema and reference. */
 export const RUN_CONFIG_OBJECT: z.ZodType = RunConfigObject;
 export const CONFIG_FIELDS = Object.keys(SHAPE).sort();
+
+/** A parsed config before the rules between keys ran: what each rule reads. */
+export type ConfigFields = z.output<typeof RunConfigObject>;
+/** One set of rules between keys: adds an issue to `ctx` (on the key to change) for each it finds broken. */
+export type ConfigRules = (c: ConfigFields, ctx: z.RefinementCtx<ConfigFields>) => void;
