@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODROP := node bin/nodrop.mjs
 
-.PHONY: help tools tools-kind tools-docker tools-browser tools-ingress tools-operator tools-apps deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e test-kind typecheck docs bench clean
+.PHONY: help tools tools-ci tools-kind tools-docker tools-browser tools-ingress tools-operator tools-apps deps cluster-up cluster-down cluster-status demo run test test-unit test-e2e test-kind typecheck docs bench clean
 
 help:
 	@echo "make demo          the preStop demo: variant A (no preStop) fails, variant B (preStop sleep) passes"
@@ -25,6 +25,12 @@ tools:
 # What provider kind needs on top: kubeadm + kubectl (node image), nerdctl.
 tools-kind: tools
 	@bash clusters/tools/install.sh kind-all
+
+# What a CI runner with Docker needs for --provider kind (examples/ci/nightly.yml):
+# k6 and kind, nothing else (the stock kind node image comes through Docker).
+tools-ci:
+	@bash clusters/tools/install.sh k6
+	@bash clusters/tools/install.sh kind
 
 # kind on nodrop's own Docker engine (NODROP_KIND_ENGINE=dockerd): kubeadm + kubectl,
 # dockerd, containerd 2 and the docker CLI built from their Go modules.
