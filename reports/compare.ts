@@ -58,15 +58,18 @@ const GAP = "   ";
 const LABEL_MAX = 36;
 
 /**
- * Splits `text` into lines of at most `width` characters: at spaces, a word
- * longer than that after a "/" (paths), else anywhere. Leading spaces (a
+ * Splits `text` into lines of at most `width` characters: at spaces (never
+ * between a figure and its unit), a word longer than that after a "/"
+ * (paths), else anywhere. Leading spaces (a
  * sub-metric's indent) are kept on the first line.
  */
 export function wrapCell(text: string, width: number): string[] {
   if (text.length <= width) return [text];
   const indent = /^ */.exec(text)![0];
+  // A figure keeps its unit ("1.53 s", "12 %"): joined by a no-break space while the words are split.
   const pieces = text
     .slice(indent.length)
+    .replace(/(\d) (s|ms|%)(?=[ ,;)]|$)/g, "$1\u00a0$2")
     .split(" ")
     .flatMap((word) => (word.length <= width ? [word] : word.split(/(?<=\/)/).flatMap((p) => p.match(new RegExp(`.{1,${width}}`, "g")) ?? [p])));
   const lines: string[] = [];
@@ -79,7 +82,7 @@ export function wrapCell(text: string, width: number): string[] {
     } else line += sep + p;
   }
   lines.push(line);
-  return lines;
+  return lines.map((l) => l.replace(/\u00a0/g, " "));
 }
 
 /** Column widths that fit `total`: the names' column up to LABEL_MAX, the rest shared by the variants. */

@@ -385,6 +385,8 @@ describe("compareTable", () => {
     expect(wrapCell("/var/tmp/ci/reports/runs/r1/report.md", 16)).toEqual(["/var/tmp/ci/", "reports/runs/r1/", "report.md"]);
     expect(wrapCell("  conn 1220 connection reset by peer", 20)).toEqual(["  conn 1220", "connection reset by", "peer"]);
     expect(wrapCell("x".repeat(25), 10)).toEqual(["xxxxxxxxxx", "xxxxxxxxxx", "xxxxx"]);
+    // A figure stays with its unit (the demo's table once split "1.53" from "s").
+    expect(wrapCell("(kube-proxy's own mean: 1.53 s over 99 changes)", 29)).toEqual(["(kube-proxy's own mean:", "1.53 s over 99 changes)"]);
   });
 });
 
