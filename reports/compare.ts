@@ -43,7 +43,7 @@ export function compareGrid(rows: readonly CompareRow[]): string[][] {
     ["deleted pods answered new conns for", (r) => lagText(r.verdict.lag)],
     ["endpoint out of service → kube-proxy synced", (r) => proxyLagText(r.verdict.proxyLag)],
     ...(rows.some((r) => r.verdict.ingressLag)
-      ? [["endpoint out of service → ingress's last request to the pod", (r: CompareRow) => ingressLagText(r.verdict.ingressLag)] as [string, (r: CompareRow) => string]]
+      ? [["endpoint out → ingress's last request to it", (r: CompareRow) => ingressLagText(r.verdict.ingressLag)] as [string, (r: CompareRow) => string]]
       : []),
     ["verdict", (r) => r.verdict.outcome.toUpperCase()],
     ["report", (r) => r.reportPath],
@@ -55,7 +55,7 @@ export function compareGrid(rows: readonly CompareRow[]): string[][] {
 export const TABLE_WIDTH = 100;
 const GAP = "   ";
 /** The metric names' column never takes more than this; longer names wrap. */
-const LABEL_MAX = 36;
+const LABEL_MAX = 43;
 
 /**
  * Splits `text` into lines of at most `width` characters: at spaces (never

@@ -41,7 +41,7 @@ describe("the ingress path", () => {
     expect(B.ingressLag!.pods.length, JSON.stringify(B.ingressLag)).toBeGreaterThan(0);
     expect(B.ingressLag!.maxMs).toBeLessThan(5_000);
     for (const s of [A, B]) expect(s.proxyLag?.pods.length, JSON.stringify(s.proxyLag)).toBeGreaterThan(0);
-    expect(r.output).toMatch(/endpoint out of service → ingress's last request to the pod\s+\S/);
+    expect(r.output).toMatch(/endpoint out → ingress's last request to it\s+\S/);
     expect(r.output).toMatch(/endpoint out of service → kube-proxy synced\s+median/);
     const md = await readFile(join(b, "report.md"), "utf8");
     expect(md).toMatch(/The ingress controller \(Traefik v[\d.]+\) still sent requests to a deleted pod median/);
