@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { run } from "../exec.ts";
 import { Kube } from "../kube.ts";
 import { log, step } from "../log.ts";
-import { type ClusterProvider, type ClusterStatus, ProviderUnavailableError, stateDir } from "./provider.ts";
+import { type ClusterProvider, type ClusterStatus, type LoadPlacement, ProviderUnavailableError, stateDir } from "./provider.ts";
 import { requireTool, toolPaths } from "../tools.ts";
 import { waitFor } from "../wait.ts";
 import { INSTALL_SCRIPT } from "../tool-install.ts";
@@ -21,10 +21,12 @@ import { DockerdEngine } from "./kind/dockerd-engine.ts";
 import { dockerAnswers, engineChoice, type KindEngine } from "./kind/engine.ts";
 import { NerdctlEngine } from "./kind/nerdctl-engine.ts";
 import { loadImageIntoNodes } from "./kind/load-image.ts";
+import { kindLoadPlacement, loadGoesInNode } from "./kind/load-placement.ts";
 import { conntrackArgv } from "../observe/conntrack.ts";
 import { configurePodNetwork, readPodNetworkNodes } from "./kind/pod-network.ts";
 
 export const KIND_CLUSTER = "nodrop";
+const CONTROL_PLANE = `${KIND_CLUSTER}-control-plane`;
 export { KIND_NODE_PORTS };
 
 export class KindProvider implements ClusterProvider {
@@ -74,26 +76,37 @@ export class KindProvider implements ClusterProvider {
 
   /** Each node's kube-proxy, on the node's address (a bridge on this machine); see KIND_PROXY_METRICS_PORT. */
   async kubeProxyMetricsUrls(): Promise<string[]> {
+    return [...(await this.nodeAddresses()).values()].map((ip) => `http://${ip.includes(":") ? `[${ip}]` : ip}:${KIND_PROXY_METRICS_PORT}/metrics`);
+  }
+
+  /** k6 in the control plane's network namespace when the engine relays ports through docker-proxy (kind/load-placement.ts). */
+  async loadPlacement(): Promise<LoadPlacement | undefined> {
+    return kindLoadPlacement(await this.engine(), CONTROL_PLANE, async () => (await this.nodeAddresses()).get(CONTROL_PLANE));
+  }
+
+  private async nodeAddresses(): Promise<Map<string, string>> {
     const kube = new Kube(this.kubeconfigPath(), this.context());
     const nodes = (await kube.core.listNode()).items;
-    return nodes.flatMap((n) => {
+    return new Map(nodes.flatMap((n) => {
       const ip = n.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
-      return ip ? [`http://${ip.includes(":") ? `[${ip}]` : ip}:${KIND_PROXY_METRICS_PORT}/metrics`] : [];
-    });
+      return ip && n.metadata?.name ? [[n.metadata.name, ip] as const] : [];
+    }));
   }
 
   /**
-   * Two hops (observe/conntrack-join.ts): this machine DNATs 127.0.0.1:port
-   * to the control plane's container and masquerades k6's addresses; the
-   * control plane's kube-proxy DNATs to a pod. The second conntrack runs on
-   * this machine inside that container's network namespace (nsenter -n:
-   * nothing of the node's filesystem or processes), read-only like the first.
-   * Behind Docker's userland proxy (docker-proxy relays loopback ports with
-   * connections of its own) the hops do not join, and the run says so.
+   * With k6 inside the control plane (loadPlacement), one hop: that
+   * namespace's conntrack sees k6's own addresses and the pod each connection
+   * was DNATed to. Otherwise two (observe/conntrack-join.ts): this machine
+   * DNATs 127.0.0.1:port to the control plane's container and masquerades
+   * k6's addresses; the control plane's kube-proxy DNATs to a pod. The
+   * node's conntrack runs on this machine inside that container's network
+   * namespace (nsenter -n: nothing of the node's filesystem or processes),
+   * read-only like the first.
    */
   async connectionEventsArgv(hostPort: number): Promise<string[][]> {
-    const pid = await (await this.engine()).pid(`${KIND_CLUSTER}-control-plane`);
-    return [conntrackArgv(hostPort, "/usr/sbin/conntrack"), ["nsenter", "-t", String(pid), "-n", ...conntrackArgv(hostPort, "/usr/sbin/conntrack")]];
+    const engine = await this.engine();
+    const inNode = ["nsenter", "-t", String(await engine.pid(CONTROL_PLANE)), "-n", ...conntrackArgv(hostPort, "/usr/sbin/conntrack")];
+    return loadGoesInNode(engine) ? [inNode] : [conntrackArgv(hostPort, "/usr/sbin/conntrack"), inNode];
   }
 
   hostPortFor(nodePort: number): number {

@@ -84,6 +84,33 @@ export interface ConnectionTrackable {
   connectionEventsArgv(hostPort: number): Promise<string[][]>;
 }
 
+/**
+ * Where k6 must run so that its requests reach the cluster as users' do: a
+ * program prefix that enters a node's network namespace (nsenter -n, nothing
+ * else of the node), and the address on which this machine reaches a port k6
+ * listens on in there (its REST API).
+ */
+export interface LoadPlacement {
+  enter: string[];
+  restHost: string;
+  /** Where and why, in a few words, for the run's log. */
+  note: string;
+}
+
+/**
+ * Optional capability: a provider whose path from this machine to its
+ * NodePorts would change what the load sees (kind behind Docker's userland
+ * proxy: every connection re-made by docker-proxy from one address) places k6
+ * inside a node instead; undefined keeps k6 on this machine.
+ */
+export interface LoadPlaceable {
+  loadPlacement(): Promise<LoadPlacement | undefined>;
+}
+
+export function canPlaceLoad(p: ClusterProvider): p is ClusterProvider & LoadPlaceable {
+  return typeof (p as Partial<LoadPlaceable>).loadPlacement === "function";
+}
+
 export function canTrackConnections(p: ClusterProvider): p is ClusterProvider & ConnectionTrackable {
   return typeof (p as Partial<ConnectionTrackable>).connectionEventsArgv === "function";
 }

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import type { K6Files, ProcessRunner, StartK6Options } from "./k6-types.ts";
 import { LOAD_SOURCE_RANGE } from "./sources.ts";
 
-/** The arguments of `k6 run` (after the program name): samples, summary and REST API on `port`, the scenario's -e values, the script. */
+/** The arguments of `k6 run` (after the program name): samples, summary and REST API on `port` (of 127.0.0.1 or opts.netns.restHost), the scenario's -e values, the script. */
 export function k6RunArgs(opts: StartK6Options, files: K6Files, port: number): string[] {
   return [
     "run",
@@ -15,7 +15,7 @@ export function k6RunArgs(opts: StartK6Options, files: K6Files, port: number): s
     "--local-ips",
     LOAD_SOURCE_RANGE,
     "--address",
-    `127.0.0.1:${port}`,
+    `${restHostOf(opts)}:${port}`,
     "--log-format",
     "raw",
     "--console-output",
@@ -29,6 +29,15 @@ export function k6RunArgs(opts: StartK6Options, files: K6Files, port: number): s
     ...Object.entries(opts.env).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
     resolve(opts.script),
   ];
+}
+
+/** The address k6's REST API listens on. */
+export const restHostOf = (opts: Pick<StartK6Options, "netns">): string => opts.netns?.restHost ?? "127.0.0.1";
+
+/** k6's command line before the parent-death wrapper: entering opts.netns first when set. */
+export function k6CommandLine(opts: Pick<StartK6Options, "netns">, k6: string, args: string[]): [string, string[]] {
+  const enter = opts.netns?.enter ?? [];
+  return enter.length ? [enter[0]!, [...enter.slice(1), k6, ...args]] : [k6, args];
 }
 
 export function minimalEnv(): Record<string, string> {

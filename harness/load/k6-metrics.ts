@@ -48,11 +48,11 @@ const NO_SUCH_METRIC = /No metric with that ID was found/;
  * when k6 says the metric does not exist (yet), undefined when k6 does not
  * answer or answers something else (no evidence either way).
  */
-export async function readDroppedIterations(port: number, timeoutMs = 1000): Promise<number | undefined> {
+export async function readDroppedIterations(port: number, timeoutMs = 1000, host = "127.0.0.1"): Promise<number | undefined> {
   let res: Response;
   let text: string;
   try {
-    res = await fetch(`http://127.0.0.1:${port}/v1/metrics/dropped_iterations`, { signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(`http://${host}:${port}/v1/metrics/dropped_iterations`, { signal: AbortSignal.timeout(timeoutMs) });
     text = await res.text();
   } catch {
     return undefined;
@@ -100,6 +100,8 @@ export async function droppedFromSummary(file: string): Promise<number | null> {
 export interface DroppedPollerOptions {
   /** Default 1000 ms. */
   intervalMs?: number;
+  /** Where k6's REST API listens. Default 127.0.0.1. */
+  host?: string;
   /** Injected for tests; default readDroppedIterations(port). */
   read?: () => Promise<number | undefined>;
   now?: () => number;
@@ -117,7 +119,7 @@ export class DroppedIterationsPoller {
 
   constructor(port: number, opts: DroppedPollerOptions = {}) {
     this.#intervalMs = opts.intervalMs ?? 1000;
-    this.#read = opts.read ?? (() => readDroppedIterations(port, Math.max(250, Math.min(1000, this.#intervalMs))));
+    this.#read = opts.read ?? (() => readDroppedIterations(port, Math.max(250, Math.min(1000, this.#intervalMs)), opts.host));
     this.#now = opts.now ?? Date.now;
   }
 

@@ -1,5 +1,6 @@
-// k6's REST API on 127.0.0.1: a free port for it, and its /v1/status (read
-// the state, or ask k6 to stop).
+// k6's REST API (on 127.0.0.1, or on a node's address when k6 runs in its
+// network namespace): a free port for it, and its /v1/status (read the state,
+// or ask k6 to stop).
 import { createServer } from "node:net";
 
 export interface K6RestStatus {
@@ -28,8 +29,8 @@ export async function freePort(): Promise<number> {
 
 export const STOP_BODY = JSON.stringify({ data: { type: "status", id: "default", attributes: { stopped: true } } });
 
-export async function rest(port: number, method: "GET" | "PATCH", body?: string): Promise<K6RestStatus> {
-  const res = await fetch(`http://127.0.0.1:${port}/v1/status`, {
+export async function rest(port: number, method: "GET" | "PATCH", body?: string, host = "127.0.0.1"): Promise<K6RestStatus> {
+  const res = await fetch(`http://${host}:${port}/v1/status`, {
     method,
     ...(body ? { body, headers: { "Content-Type": "application/json" } } : {}),
     signal: AbortSignal.timeout(2000),

@@ -35,8 +35,14 @@ export interface StartK6Options {
   runDir: string;
   /** Passed as `-e KEY=VALUE` (the scenario's __ENV; see scenarios/lib/params.ts scenarioEnv()). */
   env: Record<string, string>;
-  /** Port of k6's REST API on 127.0.0.1. Default: a free port (retried if taken meanwhile). */
+  /** Port of k6's REST API (on 127.0.0.1, or netns.restHost). Default: a free port (retried if taken meanwhile). */
   restPort?: number;
+  /**
+   * Run k6 inside another network namespace (cluster/provider.ts
+   * LoadPlacement): `enter` is put before k6 on its command line, and its REST
+   * API listens on restHost, where this machine reaches it.
+   */
+  netns?: { enter: string[]; restHost: string };
   k6Path: string;
   /** Called for every sample as it is read, before it is counted: may fill in its version (verdict/attribution.ts). */
   attribute?: (s: Sample) => void;
@@ -48,7 +54,7 @@ export interface StartK6Options {
   tailIntervalMs?: number;
   /** How often dropped_iterations is read through the REST API. Default 1000 ms. */
   droppedIntervalMs?: number;
-  /** Gets the whole command line: setpriv (parent-death signal), then k6 and its arguments. */
+  /** Gets the whole command line: setpriv (parent-death signal), then netns.enter if set, then k6 and its arguments. */
   spawn?: ProcessRunner;
 }
 
@@ -80,6 +86,8 @@ export interface StopOptions {
 export interface K6Run extends AsyncDisposable {
   readonly pid: number;
   readonly restPort: number;
+  /** Where k6's REST API listens: 127.0.0.1 unless it runs in another network namespace. */
+  readonly restHost: string;
   readonly files: K6Files;
   /** Epoch ms when k6's REST API first reported running. */
   readonly startedAt: number;

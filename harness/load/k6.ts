@@ -1,6 +1,7 @@
 // A started k6: spawns `k6 run` on a bundled scenario, tails samples.ndjson
 // LIVE (the canary analysis reads it while the deploy runs), and stops k6
-// through its REST API on 127.0.0.1. Its parts: k6-types.ts (K6Run and the
+// through its REST API on 127.0.0.1 (or, when k6 runs in a node's network
+// namespace, on the node's address). Its parts: k6-types.ts (K6Run and the
 // results), k6-command.ts (argv, env), k6-rest.ts, line-tail.ts, parent-death.ts.
 //
 // Facts measured with k6 v1.8.1 (see also go.k6.io/k6 errext/exitcodes):
@@ -50,7 +51,7 @@ import { droppedFromSummary, DroppedIterationsPoller } from "./k6-metrics.ts";
 import { parseSampleLine } from "../verdict/samples.ts";
 import { addSample, copyCounts, emptyCounts, SampleFeed } from "./sample-feed.ts";
 import { waitFor } from "../wait.ts";
-import { defaultSpawn, k6RunArgs, minimalEnv } from "./k6-command.ts";
+import { defaultSpawn, k6CommandLine, k6RunArgs, minimalEnv, restHostOf } from "./k6-command.ts";
 import { freePort, rest, STOP_BODY } from "./k6-rest.ts";
 import { K6_EXIT, type K6Exit, type K6Files, type K6Run, type K6StopResult, type StartK6Options, type StopOptions } from "./k6-types.ts";
 import { fileTail, LineTail } from "./line-tail.ts";
@@ -98,8 +99,8 @@ async function startOnce(opts: StartK6Options, files: K6Files, port: number): Pr
   // must not pass for this run's (a k6 killed with SIGKILL writes none).
   await writeFile(files.samples, "");
   await rm(files.summary, { force: true });
-  const args = k6RunArgs(opts, files, port);
-  const [file, argv] = withParentDeathSignal(resolve(opts.k6Path), args);
+  const host = restHostOf(opts);
+  const [file, argv] = withParentDeathSignal(...k6CommandLine(opts, resolve(opts.k6Path), k6RunArgs(opts, files, port)));
   const logFd = openSync(files.log, "w");
   let child: ChildProcess;
   try {
@@ -114,7 +115,7 @@ async function startOnce(opts: StartK6Options, files: K6Files, port: number): Pr
 
   const feed = new SampleFeed();
   const counts = emptyCounts();
-  const droppedPoller = new DroppedIterationsPoller(port, opts.droppedIntervalMs !== undefined ? { intervalMs: opts.droppedIntervalMs } : {});
+  const droppedPoller = new DroppedIterationsPoller(port, { host, ...(opts.droppedIntervalMs !== undefined ? { intervalMs: opts.droppedIntervalMs } : {}) });
   let droppedTotal: number | null = null;
   const tail = new LineTail(
     files.samples,
@@ -186,7 +187,7 @@ async function startOnce(opts: StartK6Options, files: K6Files, port: number): Pr
     await waitFor(
       "k6 to report the test running",
       async () => {
-        const st = await rest(port, "GET");
+        const st = await rest(port, "GET", undefined, host);
         return st.running ? st : false;
       },
       {
@@ -225,7 +226,7 @@ async function startOnce(opts: StartK6Options, files: K6Files, port: number): Pr
       const stopRequestedAt = Date.now();
       let via: K6StopResult["via"] = "rest";
       try {
-        await rest(port, "PATCH", STOP_BODY);
+        await rest(port, "PATCH", STOP_BODY, host);
       } catch {
         // Not answering (or just exiting): the signals below take over.
       }
@@ -249,13 +250,14 @@ async function startOnce(opts: StartK6Options, files: K6Files, port: number): Pr
   return {
     pid: child.pid ?? -1,
     restPort: port,
+    restHost: host,
     files,
     startedAt,
     samples: feed,
     counts: () => copyCounts(counts),
     stop,
     exited,
-    restStatus: () => rest(port, "GET").catch(() => undefined),
+    restStatus: () => rest(port, "GET", undefined, host).catch(() => undefined),
     dropped: () => ({ series: droppedPoller.series(), total: droppedTotal }),
     [Symbol.asyncDispose]: async () => {
       await stop();

@@ -4,6 +4,7 @@
 // a keep-alive connection opened before the watch listens would never be
 // attributed, for all its requests.
 import { connect } from "node:net";
+import { run } from "../exec.ts";
 import { join } from "node:path";
 import { ConnectionAttributor } from "../verdict/attribution.ts";
 import type { Sample } from "../verdict/types.ts";
@@ -38,13 +39,20 @@ function touch(port: number, source: string): Promise<void> {
   });
 }
 
+/** touch() from inside another network namespace (`enter`: e.g. nsenter -t PID -n --), where k6 runs (cluster/provider.ts LoadPlacement). */
+async function touchIn(enter: string[], port: number, source: string): Promise<void> {
+  const script = `const s=require("node:net").connect({host:"127.0.0.1",port:${port},localAddress:${JSON.stringify(source)}});const d=()=>{s.destroy();process.exit(0)};s.once("connect",d);s.once("error",d);s.setTimeout(1000,d);`;
+  await run([...enter, process.execPath, "-e", script], { reject: false, timeoutMs: 5000 });
+}
+
 /**
  * Starts `argvs` (the provider's conntrack commands: one, or the host's and
  * the node's, observe/conntrack.ts) and resolves once they
  * demonstrably reports connections to `hostPort` (a connection from
- * TRACKING_PROBE_SOURCE shows up), or rejects with what went wrong.
+ * TRACKING_PROBE_SOURCE shows up, made from where k6 runs: this host, or the
+ * network namespace `enter` enters), or rejects with what went wrong.
  */
-export async function startConnectionTracking(argvs: string[][], hostPort: number, runDir: string, events: EventLog): Promise<ConnectionTracking> {
+export async function startConnectionTracking(argvs: string[][], hostPort: number, runDir: string, events: EventLog, enter?: string[]): Promise<ConnectionTracking> {
   // Like k6, conntrack gets a signal if the harness dies (kill -9): it must not outlive the run.
   const setpriv = findSetpriv();
   const watch = watchConntrack(argvs.map((argv) => [setpriv, "--pdeathsig", "TERM", "--", ...argv]), join(runDir, CONNTRACK_FILE));
@@ -55,7 +63,7 @@ export async function startConnectionTracking(argvs: string[][], hostPort: numbe
       `conntrack reports a test connection to port ${hostPort} from ${TRACKING_PROBE_SOURCE}, and the pod it went to`,
       async () => {
         if (watch.connections.some((c) => c.src === TRACKING_PROBE_SOURCE)) return true;
-        await touch(hostPort, TRACKING_PROBE_SOURCE);
+        await (enter?.length ? touchIn(enter, hostPort, TRACKING_PROBE_SOURCE) : touch(hostPort, TRACKING_PROBE_SOURCE));
         return false;
       },
       { timeoutMs: 15_000, intervalMs: 200, fatal: () => watch.problem },

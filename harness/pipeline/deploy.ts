@@ -6,7 +6,7 @@
 // app does not name come from each request's connection. The objects go with
 // the namespace; what else a step starts registers its own undo (ctx.defer).
 import { RunAbortedError } from "../abort.ts";
-import { canClearNodePortState, canTrackConnections } from "../cluster/provider.ts";
+import { canClearNodePortState, canPlaceLoad, canTrackConnections } from "../cluster/provider.ts";
 import { usesDatabase } from "../config.ts";
 import { applyAll } from "../deploy/apply.ts";
 import { setupDatabase } from "../deploy/database.ts";
@@ -49,12 +49,14 @@ export async function deployPhase(s: RunState): Promise<void> {
   const target = (s.target = `http://127.0.0.1:${provider.hostPortFor(nodePort)}${app?.path ?? "/"}`);
   await step(`target ${target} answers 200`, () => waitTargetAnswers(target, { timeoutMs: 60_000, diagnose: () => kube.describeEvents(namespace) }));
   if (canClearNodePortState(provider)) await step(`forget the nodes' connection tracking for NodePort ${nodePort}`, () => provider.clearNodePortState(nodePort));
+  // Where k6 will run (cluster/kind/load-placement.ts); the runners of load=operator run on the cluster anyway.
+  s.placement = canPlaceLoad(provider) && config.load !== "operator" ? ((await provider.loadPlacement()) ?? null) : null;
   // Which pod each of k6's connections went to: versions without the app's header.
   if (canTrackConnections(provider) && config.load !== "operator" && !front) {
     const hostPort = provider.hostPortFor(nodePort);
     // Without it the run goes on: versions then come from headers only, and the gate judges every request (deploy/strategy.ts).
     s.tracking = await step(`connection tracking for port ${hostPort} (conntrack: the pod behind each connection)`, async () =>
-      startConnectionTracking(await provider.connectionEventsArgv(hostPort), hostPort, runDir, events),
+      startConnectionTracking(await provider.connectionEventsArgv(hostPort), hostPort, runDir, events, s.placement?.enter),
     ).catch((e: Error) => {
       if (e instanceof RunAbortedError) throw e;
       events.record("connection-tracking-unavailable", { message: e.message });

@@ -71,8 +71,12 @@ async function startLoad(s: RunState, script: string): Promise<K6Run> {
       }),
     );
   }
-  return step(`k6: ${config.rate} req/s to ${target}`, () =>
-    startK6({ script, runDir, k6Path: toolPaths().k6, env: { ...scenarioEnv({ target, ...scenarioParams }), ...requestEnv(app) }, ...(tracking ? { attribute: tracking.attribute } : {}) }),
+  // Where k6 runs (deploy.ts chose it): on this machine, or inside a node when
+  // the way in from here would change what the load sees (cluster/kind/load-placement.ts).
+  const placement = s.placement;
+  const netns = placement ? { netns: { enter: placement.enter, restHost: placement.restHost } } : {};
+  return step(`k6: ${config.rate} req/s to ${target}${placement ? `, ${placement.note}` : ""}`, () =>
+    startK6({ script, runDir, k6Path: toolPaths().k6, env: { ...scenarioEnv({ target, ...scenarioParams }), ...requestEnv(app) }, ...netns, ...(tracking ? { attribute: tracking.attribute } : {}) }),
   );
 }
 

@@ -6,7 +6,7 @@
 // loudly instead of reading undefined.
 import type { RunAbort } from "../abort.ts";
 import type { Cleanup } from "../cleanup.ts";
-import type { ClusterProvider, ComponentFault } from "../cluster/provider.ts";
+import type { ClusterProvider, ComponentFault, LoadPlacement } from "../cluster/provider.ts";
 import type { RunConfig } from "../config.ts";
 import type { DeployContext, DeployStrategy, RolloutResult } from "../deploy/strategy.ts";
 import type { Kube } from "../kube.ts";
@@ -89,8 +89,10 @@ export interface RunState {
   strategy?: DeployStrategy;
   /** Where the load enters: the app's NodePort, or the ingress controller's (path=ingress). */
   nodePort?: number;
-  /** The load's URL from this host. */
+  /** The load's URL from where k6 runs (this host, or `placement`'s network namespace: the same 127.0.0.1 URL). */
   target?: string;
+  /** Where k6 runs when not on this host (cluster/provider.ts LoadPlacement); null: on this host. */
+  placement?: LoadPlacement | null;
   /** path=ingress: reads the ingress proxy's log into the run's events. */
   collectFront?: () => Promise<void>;
   tracking?: ConnectionTracking;

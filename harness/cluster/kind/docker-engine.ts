@@ -18,6 +18,7 @@ export function stockNodeImage(): string {
 
 export class DockerEngine implements KindEngine {
   readonly name = "docker" as const;
+  readonly proxiedPorts = true;
 
   async unavailable(): Promise<string | undefined> {
     return (await dockerAnswers()) ? undefined : "no running Docker engine (`docker info` failed)";

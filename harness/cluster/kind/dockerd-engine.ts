@@ -44,6 +44,7 @@ interface DockerdRecord extends HostRecord {
 
 export class DockerdEngine implements KindEngine {
   readonly name = "dockerd" as const;
+  readonly proxiedPorts = true;
   private readonly dir = join(stateDir(), "kind", "dockerd");
   private readonly bin = toolPaths().dockerEngineBin;
   private readonly dataRoot = join(toolPaths().cacheDir, "kind-engine", "docker");

@@ -6,6 +6,13 @@ import { run, type RunResult } from "../../exec.ts";
 
 export interface KindEngine {
   readonly name: "docker" | "nerdctl" | "dockerd";
+  /**
+   * True when the node ports mapped to 127.0.0.1 are relayed by a userland
+   * proxy (Docker's docker-proxy: a new connection of its own to the node for
+   * each client connection, all from the bridge's address); false when this
+   * machine NATs them (nerdctl's CNI portmap, then masquerade).
+   */
+  readonly proxiedPorts: boolean;
   /** What is missing on this machine, or undefined when the engine can work. */
   unavailable(): Promise<string | undefined>;
   /** Starts the engine when nodrop runs it itself (idempotent). */

@@ -32,6 +32,7 @@ interface EngineRecord extends HostRecord {
 
 export class NerdctlEngine implements KindEngine {
   readonly name = "nerdctl" as const;
+  readonly proxiedPorts = false;
   private readonly dir = join(stateDir(), "kind", "engine");
   private readonly root = join(toolPaths().cacheDir, "kind-engine", "containerd");
   private readonly sock = `${RUN_DIR}/containerd.sock`;

@@ -205,6 +205,7 @@ export async function startOperatorLoad(o: OperatorLoadOptions): Promise<Operato
   return {
     pid: 0,
     restPort: 0,
+    restHost: "",
     files,
     startedAt,
     samples: feed,
