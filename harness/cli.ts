@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { ConfigError, parseSets, resolveConfig } from "./config.ts";
 import { PROVIDERS } from "./config-schema.ts";
 import { providerFor } from "./cluster/index.ts";
-import type { ProviderName } from "./cluster/provider.ts";
+import { MULTI_NODE_PROVIDERS, type ProviderName } from "./cluster/provider.ts";
 import { log } from "./log.ts";
 
 export const EXIT = { pass: 0, fail: 1, invalid: 2, inconclusive: 3, rolledBack: 4 } as const;
@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
     if (!PROVIDERS.includes(provider)) throw new ConfigError(`provider: '${provider}' is not a provider (allowed: ${PROVIDERS.join(", ")})`);
     const nodes = values.nodes === undefined ? undefined : Number(values.nodes);
     if (nodes !== undefined && (!Number.isInteger(nodes) || nodes < 1 || nodes > 5)) throw new ConfigError(`--nodes: '${values.nodes}' is not allowed (allowed: 1..5)`);
-    if (nodes !== undefined && nodes > 1 && provider !== "kind") throw new ConfigError(`--nodes: only provider kind makes clusters of several nodes (allowed with --provider kind)`);
+    if (nodes !== undefined && nodes > 1 && !MULTI_NODE_PROVIDERS.includes(provider)) throw new ConfigError(`--nodes: only provider ${MULTI_NODE_PROVIDERS.join(", ")} makes clusters of several nodes (allowed with --provider ${MULTI_NODE_PROVIDERS.join(" or ")})`);
     const p = providerFor(provider, { kubeconfig: values.kubeconfig, context: values.context, nodes });
     switch (sub) {
       case "up":

@@ -1,5 +1,6 @@
 // report.md: the human-readable result of one run.
 import type { RunConfig } from "../harness/config.ts";
+import { strategyKeys } from "../harness/deploy/strategy-keys.ts";
 import { exitCodeFor } from "../harness/verdict/exit-code.ts";
 import { formatOffset } from "../harness/verdict/format.ts";
 import { versionLabel } from "../harness/verdict/versions.ts";
@@ -16,6 +17,13 @@ import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, ru
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
 
 /** The knobs that matter most for dropped requests, in reading order (strategy-specific ones only when relevant). */
+/** A strategy's own keys with their units (strategyKeys); the others as they are. */
+const STRATEGY_VALUE_TEXT: Partial<Record<keyof RunConfig, (c: RunConfig) => string>> = {
+  canarySteps: (c) => c.canarySteps.map((s) => `${s}%`).join(", "),
+  canaryPause: (c) => `${c.canaryPause} s`,
+  scaleDownDelay: (c) => `${c.scaleDownDelay} s`,
+};
+
 export function relevantConfig(c: RunConfig): Array<[string, string]> {
   const rows: Array<[keyof RunConfig, unknown]> = [
     ...(c.scenario !== "deploy" ? ([["scenario", c.scenario]] as Array<[keyof RunConfig, unknown]>) : []),
@@ -43,13 +51,7 @@ export function relevantConfig(c: RunConfig): Array<[string, string]> {
     ["badVersion", c.badVersion],
   ];
   if (c.badVersion === "errors" || c.badVersion === "resets") rows.push(["badErrorRate", c.badErrorRate]);
-  if (c.strategy === "canary") {
-    rows.push(["canarySteps", c.canarySteps.map((s) => `${s}%`).join(", ")]);
-    rows.push(["canaryPause", `${c.canaryPause} s`]);
-    rows.push(["analysisMaxErrorRate", c.analysisMaxErrorRate]);
-    rows.push(["analysisMinRequests", c.analysisMinRequests]);
-  }
-  if (c.strategy === "blue-green") rows.push(["scaleDownDelay", `${c.scaleDownDelay} s`]);
+  for (const k of strategyKeys(c.strategy)) rows.push([k, STRATEGY_VALUE_TEXT[k]?.(c) ?? String(c[k])]);
   rows.push(["minRequestsInWindow", c.minRequestsInWindow]);
   return rows.map(([k, v]) => [k, String(v)]);
 }

@@ -3,6 +3,15 @@
 
 export type ProviderName = "local" | "kind" | "existing";
 
+/** Providers that make clusters of several nodes (--nodes above 1). */
+export const MULTI_NODE_PROVIDERS: readonly ProviderName[] = ["kind"];
+
+/** Whether nodrop may install cluster-wide objects (CRDs) on this provider's clusters: its own, not a user's existing one. */
+export const providerOwnsCluster = (p: ProviderName): boolean => p !== "existing";
+
+/** Whether runs on this provider use the kind binary (its version is recorded with the run's). */
+export const providerUsesKind = (p: ProviderName): boolean => p === "kind";
+
 export interface ClusterStatus {
   provider: ProviderName;
   up: boolean;

@@ -4,6 +4,7 @@
 // (an Ingress), or, for canaryBy=weight, the Services "app" and "app-canary",
 // whose weights they set through ctx.router (a Gateway API HTTPRoute).
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { providerOwnsCluster } from "../cluster/provider.ts";
 import { applyAll } from "../deploy/apply.ts";
 import { SERVICE_PORT } from "../deploy/manifests.ts";
 import { CANARY_SERVICE_NAME, type DeployContext, labelSelector, SERVICE_NAME, type TrafficRouter } from "../deploy/strategy.ts";
@@ -37,7 +38,7 @@ export async function setupIngress(ctx: DeployContext): Promise<{ nodePort: numb
   await ctx.provider.loadImage(img.archive, img.name);
   const p = { runId: ctx.runId, namespace: ctx.namespace };
   if (weighted) {
-    const { installed } = await ensureGatewayCrds(ctx.kube, { mayInstall: ctx.config.provider !== "existing" });
+    const { installed } = await ensureGatewayCrds(ctx.kube, { mayInstall: providerOwnsCluster(ctx.config.provider) });
     if (installed.length) log.info(`installed Gateway API CRDs on the cluster (kept with it): ${installed.join(", ")}`);
     const cluster = renderGatewayClusterObjects(p) as KubernetesObject[];
     // With keep=true the namespace stays, and its controller keeps working: so do

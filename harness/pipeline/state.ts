@@ -6,7 +6,7 @@
 // loudly instead of reading undefined.
 import type { RunAbort } from "../abort.ts";
 import type { Cleanup } from "../cleanup.ts";
-import type { ClusterProvider, ComponentFault, LoadPlacement } from "../cluster/provider.ts";
+import { type ClusterProvider, type ComponentFault, type LoadPlacement, providerUsesKind } from "../cluster/provider.ts";
 import type { RunConfig } from "../config.ts";
 import type { DeployContext, DeployStrategy, RolloutResult } from "../deploy/strategy.ts";
 import type { Kube } from "../kube.ts";
@@ -117,7 +117,7 @@ export type Phase = (s: RunState) => Promise<void>;
 /** The state's fixed part, and what the run runs on as far as known before the cluster. */
 export function newRunState(fixed: Omit<RunState, "ranOn">): RunState {
   const tools = toolPaths().versions;
-  const ranOn: RunVersions = { nodrop: nodropVersion(), kubernetes: null, nodes: [], k6: tools.k6, kind: fixed.config.provider === "kind" ? tools.kind : null, app: [] };
+  const ranOn: RunVersions = { nodrop: nodropVersion(), kubernetes: null, nodes: [], k6: tools.k6, kind: providerUsesKind(fixed.config.provider) ? tools.kind : null, app: [] };
   return { ...fixed, ranOn };
 }
 

@@ -15,6 +15,7 @@
 //                       Deployment's image with a new APP_VERSION)
 //   image.tar           an OCI layout or `docker save` archive holding every
 //                       image the Deployment's containers name
+import { strategySetsReplicas } from "../deploy/strategy-keys.ts";
 import { access, readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import type { V1Deployment, V1Service } from "@kubernetes/client-node";
@@ -272,7 +273,7 @@ export function appConfig(config: RunConfig, app: UserApp): RunConfig {
     throw new ConfigError(`load: operator runs k6 as pods whose environment is stored in the cluster; the app's requests take a header from an environment variable (a secret): use load=local`);
   }
   const hpa = app.extras.find((o) => o["kind"] === "HorizontalPodAutoscaler");
-  if (hpa && config.strategy !== "rolling") {
+  if (hpa && strategySetsReplicas(config.strategy)) {
     throw new ConfigError(`strategy: ${config.strategy} sets each track's replicas itself, and the app's HorizontalPodAutoscaler '${String((hpa["metadata"] as Record<string, unknown> | undefined)?.["name"])}' would fight it: use strategy=rolling, or leave the HPA out of the app folder`);
   }
   const needed = config.scenario === "drain" ? 1 : config.rollouts + 1;

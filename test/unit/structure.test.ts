@@ -1,6 +1,7 @@
 // The code's shape: no import circles among the harness's and the reports'
 // files (type-only imports count: a circle of types is still a knot to read),
-// and no file in harness/ over 350 lines (one purpose per file).
+// no file in harness/ over 350 lines (one purpose per file), and no provider,
+// strategy or ingress controller named in a comparison outside its own folder.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -80,5 +81,31 @@ describe("structure", () => {
     expect(long.filter(([f]) => !PENDING.has(f))).toEqual([]);
     // A pending file that got short must leave the list.
     expect(long.map(([f]) => f).sort()).toEqual([...PENDING].sort());
+  });
+});
+
+describe("names stay in their folders", () => {
+  // A provider, strategy or controller is chosen by one factory in its folder;
+  // elsewhere code asks a trait (cluster/provider.ts, deploy/strategy-keys.ts).
+  const NAMES: [folder: string, names: string[]][] = [
+    ["harness/cluster/", ["local", "kind", "existing", "docker", "dockerd", "nerdctl"]],
+    ["harness/deploy/", ["rolling", "blue-green", "canary"]],
+    ["harness/ingress/", ["traefik", "nginx"]],
+  ];
+  it("no provider, strategy or controller name is compared (=== / !== / case) outside its folder", () => {
+    const files = [...sources(join(PROJECT_ROOT, "harness")), ...sources(join(PROJECT_ROOT, "reports"))];
+    const found: string[] = [];
+    for (const f of files) {
+      const rel = relative(PROJECT_ROOT, f);
+      const lines = readFileSync(f, "utf8").split("\n");
+      for (const [folder, names] of NAMES) {
+        if (rel.startsWith(folder)) continue;
+        const re = new RegExp(`(?:[!=]==\\s*|case\\s+)"(?:${names.join("|")})"`);
+        lines.forEach((l, i) => {
+          if (re.test(l)) found.push(`${rel}:${i + 1}: ${l.trim()}`);
+        });
+      }
+    }
+    expect(found).toEqual([]);
   });
 });
