@@ -16,7 +16,6 @@ import { REQUEST_NAME_HEADER, requestNameRows } from "../harness/verdict/request
 import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, runnerGrid, type Grid } from "./evidence.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
 
-/** The knobs that matter most for dropped requests, in reading order (strategy-specific ones only when relevant). */
 /** A strategy's own keys with their units (strategyKeys); the others as they are. */
 const STRATEGY_VALUE_TEXT: Partial<Record<keyof RunConfig, (c: RunConfig) => string>> = {
   canarySteps: (c) => c.canarySteps.map((s) => `${s}%`).join(", "),
@@ -24,6 +23,7 @@ const STRATEGY_VALUE_TEXT: Partial<Record<keyof RunConfig, (c: RunConfig) => str
   scaleDownDelay: (c) => `${c.scaleDownDelay} s`,
 };
 
+/** The knobs that matter most for dropped requests, in reading order (strategy-specific ones only when relevant). */
 export function relevantConfig(c: RunConfig): Array<[string, string]> {
   const rows: Array<[keyof RunConfig, unknown]> = [
     ...(c.scenario !== "deploy" ? ([["scenario", c.scenario]] as Array<[keyof RunConfig, unknown]>) : []),

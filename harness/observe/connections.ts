@@ -4,8 +4,8 @@
 // a keep-alive connection opened before the watch listens would never be
 // attributed, for all its requests.
 import { connect } from "node:net";
-import { run } from "../exec.ts";
 import { join } from "node:path";
+import { run } from "../exec.ts";
 import { ConnectionAttributor } from "../verdict/attribution.ts";
 import type { Sample } from "../verdict/types.ts";
 import { ownSourceAddressOfVu } from "../load/sources.ts";

@@ -74,9 +74,8 @@ async function startLoad(s: RunState, script: string): Promise<K6Run> {
   // Where k6 runs (deploy.ts chose it): on this machine, or inside a node when
   // the way in from here would change what the load sees (cluster/kind/load-placement.ts).
   const placement = s.placement;
-  const netns = placement ? { netns: { enter: placement.enter, restHost: placement.restHost } } : {};
   return step(`k6: ${config.rate} req/s to ${target}${placement ? `, ${placement.note}` : ""}`, () =>
-    startK6({ script, runDir, k6Path: toolPaths().k6, env: { ...scenarioEnv({ target, ...scenarioParams }), ...requestEnv(app) }, ...netns, ...(tracking ? { attribute: tracking.attribute } : {}) }),
+    startK6({ script, runDir, k6Path: toolPaths().k6, env: { ...scenarioEnv({ target, ...scenarioParams }), ...requestEnv(app) }, ...(placement ? { netns: placement } : {}), ...(tracking ? { attribute: tracking.attribute } : {}) }),
   );
 }
 

@@ -15,10 +15,10 @@
 //                       Deployment's image with a new APP_VERSION)
 //   image.tar           an OCI layout or `docker save` archive holding every
 //                       image the Deployment's containers name
-import { strategySetsReplicas } from "../deploy/strategy-keys.ts";
 import { access, readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import type { V1Deployment, V1Service } from "@kubernetes/client-node";
+import { strategySetsReplicas } from "../deploy/strategy-keys.ts";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { ConfigError, type RunConfig } from "../config.ts";

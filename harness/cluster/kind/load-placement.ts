@@ -28,7 +28,7 @@ export async function kindLoadPlacement(
   isRoot = runsAsRoot(),
 ): Promise<LoadPlacement | undefined> {
   if (!engine.proxiedPorts) return undefined;
-  if (!loadGoesInNode(engine, isRoot)) {
+  if (!isRoot) {
     log.warn(`k6 runs on this machine behind docker-proxy (entering node ${node}'s network namespace needs root): a reset on a new connection may be docker-proxy reusing a source port, not your deploy (docs/design.md)`);
     return undefined;
   }
