@@ -6,6 +6,7 @@ import { ConfigError, parseSets, resolveConfig } from "./config.ts";
 import { PROVIDERS } from "./config-schema.ts";
 import { providerFor } from "./cluster/index.ts";
 import { MULTI_NODE_PROVIDERS, type ProviderName } from "./cluster/provider.ts";
+import { settleBackground } from "./background.ts";
 import { log } from "./log.ts";
 
 export const EXIT = { pass: 0, fail: 1, invalid: 2, inconclusive: 3, rolledBack: 4 } as const;
@@ -183,7 +184,8 @@ async function main(argv: string[]): Promise<number> {
   throw new ConfigError(`unknown command '${cmd}' (allowed: cluster, run, demo, experiment, nightly, cleanup, image)\n${USAGE}`);
 }
 
-main(process.argv.slice(2)).then(
+// A run's namespace is deleted in the background (background.ts): the command ends after it.
+main(process.argv.slice(2)).finally(settleBackground).then(
   (code) => process.exit(code),
   (e: unknown) => {
     if (e instanceof ConfigError || (e as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || (e as { code?: string }).code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {

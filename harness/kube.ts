@@ -124,9 +124,13 @@ export class Kube {
    */
   private async emptyNamespace(name: string): Promise<void> {
     try {
-      await this.apps.deleteCollectionNamespacedDeployment({ namespace: name, propagationPolicy: "Background" });
-      await this.apps.deleteCollectionNamespacedReplicaSet({ namespace: name, propagationPolicy: "Background" });
-      await this.batch.deleteCollectionNamespacedJob({ namespace: name, propagationPolicy: "Background" });
+      // Orphan, not Background: the garbage collector would delete the pods
+      // with their own grace period first (30 s), and a kubelet already
+      // running a pod's preStop hook keeps to it whatever grace comes later
+      // (measured: a 5 s preStop sleep ran in full; the namespace took 6.7 s).
+      await this.apps.deleteCollectionNamespacedDeployment({ namespace: name, propagationPolicy: "Orphan" });
+      await this.apps.deleteCollectionNamespacedReplicaSet({ namespace: name, propagationPolicy: "Orphan" });
+      await this.batch.deleteCollectionNamespacedJob({ namespace: name, propagationPolicy: "Orphan" });
       await waitFor(
         `the pods of namespace ${name} to be gone`,
         async () => {

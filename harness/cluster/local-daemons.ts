@@ -2,7 +2,8 @@
 // nodrop (its output in logs/<name>.log), waiting until it is healthy (failing
 // at once, with its log tail, if it died), and asking the running ones:
 // containerd through ctr, the node's readiness through the API server.
-import { importPlatformArgs, nameImported } from "../images/containerd-names.ts";
+import { importPlatformArgs } from "../images/containerd-names.ts";
+import { importOnce } from "../images/import-once.ts";
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
@@ -60,6 +61,6 @@ export function ctr(containerdSock: string, args: string[], reject = true) {
 
 /** An image archive into the cluster's containerd, named as a digest-pinned pod asks for it (images/containerd-names.ts). */
 export async function importImage(containerdSock: string, archive: string, ref: string): Promise<void> {
-  await ctr(containerdSock, ["images", "import", "--no-unpack=false", ...importPlatformArgs(), archive]);
-  await nameImported((args) => ctr(containerdSock, args), ref, archive, "the local cluster's containerd");
+  const c = (args: string[]) => ctr(containerdSock, args);
+  await importOnce(c, archive, ref, "the local cluster's containerd", () => c(["images", "import", "--no-unpack=false", ...importPlatformArgs(), archive]));
 }

@@ -30,8 +30,8 @@ export function findImported(lsOutput: string, ref: string): { name: string; dig
   return found ? { name: found[0]!, digest: found[2]! } : undefined;
 }
 
-/** Checks that `ref` is in the containerd after importing `archive`, and names it `ref` when it is a digest reference. */
-export async function nameImported(ctr: Ctr, ref: string, archive: string, where: string): Promise<void> {
+/** Checks that `ref` is in the containerd after importing `archive`, and names it `ref` when it is a digest reference; returns its digest. */
+export async function nameImported(ctr: Ctr, ref: string, archive: string, where: string): Promise<string> {
   const ls = await ctr(["images", "ls"]);
   const found = findImported(ls.stdout, ref);
   if (!found) {
@@ -39,4 +39,5 @@ export async function nameImported(ctr: Ctr, ref: string, archive: string, where
     throw new Error(`image ${ref} not present in ${where} after importing ${archive} (have: ${have.join(", ")})`);
   }
   if (found.name !== ref) await ctr(["images", "tag", "--force", found.name, ref]);
+  return found.digest;
 }

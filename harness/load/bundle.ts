@@ -2,12 +2,15 @@
 // Two steps: tsc type-checks the scenarios against @types/k6 (esbuild only
 // strips types, it never checks them), then esbuild bundles the entry with its
 // local imports (scenarios/lib/*.ts) and leaves k6's own modules as imports.
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
 import { execa } from "execa";
+import { stateDir } from "../paths.ts";
+import { exists } from "../tool-install.ts";
 import { REPO_ROOT } from "../tools.ts";
+import { bundleKey } from "./bundle-key.ts";
 
 export const SCENARIOS_TSCONFIG = join(REPO_ROOT, "scenarios", "tsconfig.json");
 
@@ -81,11 +84,20 @@ export async function typecheckScenarios(tsconfig: string = SCENARIOS_TSCONFIG):
  * error; an esbuild failure throws esbuild's error (it lists every message).
  */
 export async function bundleScenario(entry: string, outDir: string, opts: BundleOptions = {}): Promise<string> {
-  await typecheckScenarios(opts.tsconfig ?? SCENARIOS_TSCONFIG);
-  await mkdir(outDir, { recursive: true });
+  const tsconfig = opts.tsconfig ?? SCENARIOS_TSCONFIG;
   const outfile = join(resolve(outDir), "scenario.js");
   // A failed build must not leave an older bundle that looks current.
   await rm(outfile, { force: true });
+  // The same inputs bundled before (load/bundle-key.ts): that bundle, checked and built once.
+  const key = await bundleKey(entry, tsconfig, outDir);
+  const cached = key ? join(stateDir(), "bundles", `${key}.js`) : undefined;
+  if (cached && (await exists(cached))) {
+    await mkdir(outDir, { recursive: true });
+    await copyFile(cached, outfile);
+    return outfile;
+  }
+  await typecheckScenarios(tsconfig);
+  await mkdir(outDir, { recursive: true });
   await build({
     entryPoints: [resolve(entry)],
     outfile,
@@ -118,5 +130,11 @@ export async function bundleScenario(entry: string, outDir: string, opts: Bundle
     logLevel: "silent",
     write: true,
   });
+  if (cached) {
+    await mkdir(dirname(cached), { recursive: true });
+    const tmp = `${cached}.${process.pid}.tmp`;
+    await copyFile(outfile, tmp);
+    await rename(tmp, cached);
+  }
   return outfile;
 }

@@ -5,6 +5,7 @@
 // for the watchdog; its cleanup stops it, always (stop.ts stops it first on
 // every path that reaches the finish: the first stop's result is the one kept).
 import { join, relative } from "node:path";
+import { backgroundWork, settleBackground } from "../background.ts";
 import { PROJECT_ROOT } from "../cluster/provider.ts";
 import { applyAll } from "../deploy/apply.ts";
 import { bundleScenario, bundleUserScenario } from "../load/bundle.ts";
@@ -26,6 +27,9 @@ export async function loadPhase(s: RunState): Promise<void> {
     ? await step(`bundle your scenario ${relative(process.cwd(), app.scenario) || app.scenario} (tsc + esbuild, with nodrop/scenario)`, () => bundleUserScenario(app.scenario!, runDir))
     : await step("bundle scenario (tsc + esbuild)", () => bundleScenario(join(PROJECT_ROOT, "scenarios", "deploy-load.ts"), runDir));
   abort.throwIfAborted();
+  // An earlier run's namespace still being deleted (background.ts): this run's load starts on a quiet node.
+  const earlier = backgroundWork();
+  if (earlier.length) await step(`wait for the earlier run's cleanup (${earlier.join(", ")})`, () => Promise.race([settleBackground(), abort.aborted]));
 
   const started = (s.k6 = await startLoad(s, script));
   void started.exited.then((x) => (s.k6ExitInfo = x.detail ?? `exit code ${x.exitCode ?? "none"}, signal ${x.signal ?? "none"}`));

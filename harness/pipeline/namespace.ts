@@ -5,6 +5,7 @@
 // here on a dead cluster component or a dead k6 aborts the run within a second.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { inBackground } from "../background.ts";
 import { canObserveKubeProxy, canWatchFaults } from "../cluster/provider.ts";
 import { step } from "../log.ts";
 import { watchKubeProxy } from "../observe/kube-proxy.ts";
@@ -20,7 +21,8 @@ export async function namespacePhase(s: RunState): Promise<void> {
   const namespace = (s.namespace = `nodrop-${runId}`);
   cleanup.defer(`delete namespace ${namespace}`, async () => {
     await writeFile(join(runDir, "k8s-events.txt"), await kube.describeEvents(namespace, 200)).catch(() => {});
-    await kube.releaseNamespace(namespace);
+    // Finished while the next run starts (background.ts); it waits for it before its load.
+    inBackground(`delete namespace ${namespace}`, () => kube.releaseNamespace(namespace));
   });
   await step(`namespace ${namespace}`, () =>
     kube.createNamespace(namespace, runId, { [ANNOTATION_OWNER]: formatOwner(selfOwner()), ...(config.keep ? { [ANNOTATION_KEEP]: "true" } : {}) }),

@@ -4,7 +4,8 @@
 // digest-pinned pod asks for (images/containerd-names.ts): kind imports
 // --all-platforms, which fails on a multi-platform archive that carries
 // only this platform's layers, and names a digest only "import-<date>@…".
-import { importPlatformArgs, nameImported } from "../../images/containerd-names.ts";
+import { importPlatformArgs } from "../../images/containerd-names.ts";
+import { importOnce } from "../../images/import-once.ts";
 import type { KindEngine } from "./engine.ts";
 
 /** The snapshotter in `containerd config dump` output: the CRI's (config version 2 or 3), as kind reads it. */
@@ -26,11 +27,12 @@ export function criSnapshotter(dump: string): string | undefined {
 export async function loadImageIntoNodes(engine: KindEngine, nodes: readonly string[], archive: string, ref: string): Promise<void> {
   if (nodes.length === 0) throw new Error(`no kind node to load ${ref} into`);
   for (const node of nodes) {
-    const dump = await engine.exec(node, ["containerd", "config", "dump"]);
-    const snapshotter = criSnapshotter(dump.stdout);
-    if (!snapshotter) throw new Error(`could not read the CRI snapshotter from \`containerd config dump\` on ${node}`);
     const ctr = (args: string[]) => engine.exec(node, ["ctr", "--namespace=k8s.io", ...args], { timeoutMs: 300_000 });
-    await engine.exec(node, ["ctr", "--namespace=k8s.io", "images", "import", ...importPlatformArgs(), `--snapshotter=${snapshotter}`, "-"], { inputFile: archive, timeoutMs: 600_000 });
-    await nameImported(ctr, ref, archive, `kind node ${node}'s containerd`);
+    await importOnce(ctr, archive, ref, `kind node ${node}'s containerd`, async () => {
+      const dump = await engine.exec(node, ["containerd", "config", "dump"]);
+      const snapshotter = criSnapshotter(dump.stdout);
+      if (!snapshotter) throw new Error(`could not read the CRI snapshotter from \`containerd config dump\` on ${node}`);
+      await engine.exec(node, ["ctr", "--namespace=k8s.io", "images", "import", ...importPlatformArgs(), `--snapshotter=${snapshotter}`, "-"], { inputFile: archive, timeoutMs: 600_000 });
+    });
   }
 }
