@@ -53,6 +53,8 @@ export function experimentReport(agg: Aggregation): string {
       `${PASSED_ALL_MARK} = every planned repetition finished and passed.`,
     "",
   );
+  const o = agg.overheadSeconds;
+  if (o) out.push(`Overhead per run beyond its load window (set-up before the load, teardown after it), min / median / max: ${sec(o.min)} / ${sec(o.median)} / ${sec(o.max)} s.`, "");
 
   out.push("## Variants", "");
   out.push(
@@ -113,7 +115,7 @@ export function experimentReport(agg: Aggregation): string {
     }
     out.push(
       table(
-        ["repetition", "runId", "outcome", "exit", "requests (in windows)", "failed (in windows)", "failed, new conn", "failed, keep-alive", "outages", "disruption (s)", "note"],
+        ["repetition", "runId", "outcome", "exit", "requests (in windows)", "failed (in windows)", "failed, new conn", "failed, keep-alive", "outages", "disruption (s)", "overhead (s)", "note"],
         v.rows.map((r) => [
           r.repetition,
           r.runId,
@@ -125,6 +127,7 @@ export function experimentReport(agg: Aggregation): string {
           `${r.failedReuse} of ${r.requestsReuse}`,
           r.outages,
           sec(r.disruptionSeconds),
+          r.overheadSeconds === null ? "–" : sec(r.overheadSeconds),
           r.note,
         ]),
       ),

@@ -35,6 +35,8 @@ export interface RunRow {
   disruptionSeconds: number;
   /** Outages of a single failed request (each counted as 0 s of disruption). */
   isolatedFailures: number;
+  /** The run's wall time beyond its load window, s: set-up before the load, teardown after it (null: finished before a --resume). */
+  overheadSeconds: number | null;
   note: string;
 }
 
@@ -44,6 +46,7 @@ export function resultRow(
   run: { variantId: string; repetition: number; runId: string },
   verdict: VerdictLike,
   exitCode: number,
+  overheadSeconds: number | null = null,
 ): RunRow {
   const probe = (conn: "new" | "reuse") => verdict.probes.find((p) => p.conn === conn);
   const ms = verdict.outages.reduce((sum, o) => sum + o.durationMs, 0);
@@ -65,6 +68,7 @@ export function resultRow(
     outages: verdict.outages.length,
     disruptionSeconds: ms / 1000,
     isolatedFailures: isolated,
+    overheadSeconds: overheadSeconds === null ? null : Math.round(overheadSeconds * 10) / 10,
     note: isolated ? `${isolated} isolated failure${isolated === 1 ? "" : "s"} counted as 0 s of disruption` : "",
   };
 }
@@ -90,6 +94,7 @@ export const CSV_COLUMNS = [
   "outages",
   "disruptionSeconds",
   "isolatedFailures",
+  "overheadSeconds",
   "note",
 ] as const satisfies ReadonlyArray<keyof RunRow>;
 
@@ -164,6 +169,8 @@ export interface Aggregation {
   /** Finished runs / planned runs. */
   finished: number;
   planned: number;
+  /** Per-run overhead over the runs that measured it (not those from before a --resume). */
+  overheadSeconds: Spread | null;
 }
 
 const emptyOutcomes = (): Record<Outcome, number> => ({ pass: 0, fail: 0, inconclusive: 0, "rolled-back": 0 });
@@ -249,5 +256,6 @@ export function aggregate(exp: Pick<Experiment, "name" | "design" | "repeat" | "
     factors,
     finished: rows.length,
     planned: exp.variants.length * exp.repeat,
+    overheadSeconds: spread(rows.flatMap((r) => (r.overheadSeconds === null ? [] : [r.overheadSeconds]))),
   };
 }

@@ -240,9 +240,10 @@ export async function runExperiment(exp: Experiment, opts: ExperimentOptions): P
     }
 
     if (!result.interrupted && !result.broken) {
-      rows.set(run.runId, resultRow(run, result.verdict, result.exitCode));
+      const overheadMs = took - loadWindowMs(result.verdict);
+      rows.set(run.runId, resultRow(run, result.verdict, result.exitCode, overheadMs / 1000));
       wall.push(took);
-      overheads.push(took - loadWindowMs(result.verdict));
+      overheads.push(overheadMs);
     }
     await writeOutputs(exp, plan, ordered(), opts.outDir);
 

@@ -41,11 +41,11 @@ async function runOnKind(args: string[]) {
   return { r, dir: dir!, s: await summaryOf(dir!), explain: `${r.output.slice(-2000)}\n${await reportHead(dir!)}` };
 }
 
-// The engine: nerdctl on nodrop's containerd (make test), or NODROP_KIND_ENGINE=dockerd:
-// nodrop's own Docker engine, whose 127.0.0.1 ports go through docker-proxy as on
-// users' machines with Docker's defaults (so k6 runs inside the control plane's
-// network namespace: cluster/kind/load-placement.ts).
-const ENGINE = process.env["NODROP_KIND_ENGINE"] || "nerdctl";
+// The engine: nodrop's own Docker engine (make test), whose 127.0.0.1 ports go
+// through docker-proxy as on users' machines with Docker's defaults (so k6 runs
+// inside the control plane's network namespace: cluster/kind/load-placement.ts),
+// or NODROP_KIND_ENGINE=nerdctl: nerdctl on nodrop's containerd.
+const ENGINE = process.env["NODROP_KIND_ENGINE"] || "dockerd";
 const ENGINE_RUN_DIR = ENGINE === "dockerd" ? "/run/nodrop-docker" : "/run/nodrop-kind";
 
 describe(`kind provider (${ENGINE === "dockerd" ? "nodrop's own Docker engine" : "nerdctl on nodrop's containerd"}, offline node image)`, () => {

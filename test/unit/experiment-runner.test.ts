@@ -161,10 +161,12 @@ describe("runExperiment", () => {
     expect(second.calls.map((c) => c.config.runId)).toEqual(PLAN.runs.slice(2).map((r) => r.runId));
     expect(res.exitCode).toBe(0);
     expect(res.rows.map((r) => r.runId)).toEqual(PLAN.runs.map((r) => r.runId));
-    // Rows read back from summary.json equal the rows of the runs as they ended.
+    // Rows read back from summary.json equal the rows of the runs as they ended,
+    // but for the overhead, measured only by the process that ran them.
+    expect(res.rows.map((r) => r.overheadSeconds === null)).toEqual([true, true, false, false]);
     const readBack = await runExperiment(EXP, { ...d, resume: true, pipeline: second.pipeline, clock: second.clock, log: () => {} });
     expect(second.calls).toHaveLength(2); // nothing left to run
-    expect(readBack.rows).toEqual(res.rows);
+    expect(readBack.rows).toEqual(res.rows.map((r) => ({ ...r, overheadSeconds: null })));
     expect(await csvRows(d.outDir)).toHaveLength(4);
 
     const text = lines.join("\n");
@@ -217,6 +219,11 @@ describe("runExperiment", () => {
     const res = await runExperiment(EXP, { ...d, resume: false, pipeline: f.pipeline, clock: f.clock, log: (l) => lines.push(l) });
     expect(res.overheadSeconds).toBe(8.2);
     expect(lines).toContain("overhead per run beyond the load window: median 8.2 s (4 runs)");
+    // Each run's own, in results.csv and report.md, and their spread in the report's head.
+    expect(res.rows.map((r) => r.overheadSeconds)).toEqual([7.2, 7.2, 17.2, 9.2]);
+    const md = await readFile(join(d.outDir, "report.md"), "utf8");
+    expect(md).toContain("Overhead per run beyond its load window (set-up before the load, teardown after it), min / median / max: 7.2 / 8.2 / 17.2 s.");
+    expect(md).toMatch(/\| 17\.2 \| [^|]* \|$/m);
 
     const d2 = await dirs();
     const g = fake(d2.runsDir);

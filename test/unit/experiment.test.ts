@@ -293,6 +293,7 @@ describe("experiment results", () => {
       outages: 3,
       disruptionSeconds: 1.75,
       isolatedFailures: 2,
+      overheadSeconds: null,
       note: "2 isolated failures counted as 0 s of disruption",
     });
   });
@@ -317,15 +318,15 @@ describe("experiment results", () => {
 
   it("writes a CSV with a header and one CRLF line per run", () => {
     const a = row("preStopSleep=5,shutdown=abrupt", 1, verdict("fail", 1, 0, [outage(0, 0, 1)]));
-    const b = { ...row("base", 2, verdict("pass", 0, 0)), note: 'said "ok", then left' };
+    const b = { ...row("base", 2, verdict("pass", 0, 0)), overheadSeconds: 3.4, note: 'said "ok", then left' };
     const csv = toCsv([a, b]);
     const lines = csv.split("\r\n");
     expect(lines).toHaveLength(4); // header, 2 rows, "" after the last CRLF
     expect(lines[0]).toBe(
-      "variant,repetition,runId,outcome,exitCode,requests,requestsInWindows,failed,failedInWindows,requestsNew,failedNew,requestsReuse,failedReuse,outages,disruptionSeconds,isolatedFailures,note",
+      "variant,repetition,runId,outcome,exitCode,requests,requestsInWindows,failed,failedInWindows,requestsNew,failedNew,requestsReuse,failedReuse,outages,disruptionSeconds,isolatedFailures,overheadSeconds,note",
     );
-    expect(lines[1]).toBe('"preStopSleep=5,shutdown=abrupt",1,xabc123-v0-r1,fail,1,1000,500,1,1,500,1,500,0,1,0,1,1 isolated failure counted as 0 s of disruption');
-    expect(lines[2]).toBe('base,2,xabc123-v0-r2,pass,0,1000,500,0,0,500,0,500,0,0,0,0,"said ""ok"", then left"');
+    expect(lines[1]).toBe('"preStopSleep=5,shutdown=abrupt",1,xabc123-v0-r1,fail,1,1000,500,1,1,500,1,500,0,1,0,1,,1 isolated failure counted as 0 s of disruption');
+    expect(lines[2]).toBe('base,2,xabc123-v0-r2,pass,0,1000,500,0,0,500,0,500,0,0,0,0,3.4,"said ""ok"", then left"');
     expect(lines[3]).toBe("");
   });
 
@@ -469,7 +470,7 @@ describe("experiment aggregation", () => {
     expect(md).toContain("| graceful | shutdown=graceful | 3 | 100% | 0 | 0–0 | 0.0 |");
 
     expect(md).toContain(`### ${PASSED_ALL_MARK} preStopSleep=10`);
-    expect(md).toContain("| 2 | xabc123-v0-r2 | fail | 1 | 1000 (500) | 2 (2) | 0 of 500 | 2 of 500 | 2 | 0.0 | 2 isolated failures counted as 0 s of disruption |");
+    expect(md).toContain("| 2 | xabc123-v0-r2 | fail | 1 | 1000 (500) | 2 (2) | 0 of 500 | 2 of 500 | 2 | 0.0 | – | 2 isolated failures counted as 0 s of disruption |");
     // The order of the sections: variants, then factors, then runs.
     expect(md.indexOf("## Variants")).toBeLessThan(md.indexOf("## Factor: preStopSleep"));
     expect(md.indexOf("## Factor: shutdown")).toBeLessThan(md.indexOf("## Runs"));
