@@ -5,7 +5,7 @@ import { chartAssets, chartBlock } from "./chart/html.ts";
 import { chartData, type ChartData } from "./chart/data.ts";
 import { compareGrid } from "./compare.ts";
 import { htmlEscape } from "./escape.ts";
-import { secs } from "./markdown.ts";
+import { secs } from "./text.ts";
 import { formatOffset } from "../harness/verdict/format.ts";
 
 export interface CompareRunHtml {

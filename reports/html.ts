@@ -16,7 +16,7 @@ import { REQUEST_NAME_HEADER, requestNameRows } from "../harness/verdict/request
 import { chartAssets, chartBlock } from "./chart/html.ts";
 import { chartData } from "./chart/data.ts";
 import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
-import { headline, histogramRows, relevantConfig, secs } from "./markdown.ts";
+import { headline, histogramRows, relevantConfig, secs } from "./text.ts";
 
 export { htmlEscape };
 

@@ -8,7 +8,8 @@ import { markdownReport } from "./markdown.ts";
 
 export type { ReportInput, Summary } from "./json.ts";
 export { buildSummary, summaryJson, REPORT_FILES, DEFAULT_ARTIFACTS } from "./json.ts";
-export { markdownReport, textTimeline } from "./markdown.ts";
+export { markdownReport } from "./markdown.ts";
+export { textTimeline } from "./timeline-text.ts";
 export { junitXml, caseResult } from "./junit.ts";
 export { htmlReport } from "./html.ts";
 export { chartData, type ChartData } from "./chart/data.ts";

@@ -3,7 +3,7 @@
 // inconclusive one an <error> (it could not be judged).
 import { iso, strategyOf, type ReportInput } from "./json.ts";
 import { junitDocument, type JunitCase } from "./junit-writer.ts";
-import { headline } from "./markdown.ts";
+import { headline } from "./text.ts";
 
 export { xmlEscape } from "./junit-writer.ts";
 

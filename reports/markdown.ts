@@ -1,11 +1,7 @@
 // report.md: the human-readable result of one run.
-import type { RunConfig } from "../harness/config.ts";
-import { strategyKeys } from "../harness/deploy/strategy-keys.ts";
 import { exitCodeFor } from "../harness/verdict/exit-code.ts";
 import { formatOffset } from "../harness/verdict/format.ts";
 import { versionLabel } from "../harness/verdict/versions.ts";
-import type { Histogram } from "../harness/verdict/records.ts";
-import type { TimelineBucket, Verdict } from "../harness/verdict/types.ts";
 import { lagText } from "../harness/verdict/lag.ts";
 import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
 import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
@@ -13,146 +9,11 @@ import { DATABASE_ERROR_HEADER, databaseErrorRows, MIGRATION_HEADER, migrationRo
 import { LATENCY_PHASE_HEADER, LATENCY_WINDOW_HEADER, latencyPhaseRows, latencyRuleText, latencyWindowRows } from "../harness/verdict/latency.ts";
 import { SHARE_TOLERANCE_POINTS } from "../harness/verdict/traffic-share.ts";
 import { REQUEST_NAME_HEADER, requestNameRows } from "../harness/verdict/request-names.ts";
-import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, runnerGrid, type Grid } from "./evidence.ts";
-import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, strategyOf, type ReportInput } from "./json.ts";
-
-/** A strategy's own keys with their units (strategyKeys); the others as they are. */
-const STRATEGY_VALUE_TEXT: Partial<Record<keyof RunConfig, (c: RunConfig) => string>> = {
-  canarySteps: (c) => c.canarySteps.map((s) => `${s}%`).join(", "),
-  canaryPause: (c) => `${c.canaryPause} s`,
-  scaleDownDelay: (c) => `${c.scaleDownDelay} s`,
-};
-
-/** The knobs that matter most for dropped requests, in reading order (strategy-specific ones only when relevant). */
-export function relevantConfig(c: RunConfig): Array<[string, string]> {
-  const rows: Array<[keyof RunConfig, unknown]> = [
-    ...(c.scenario !== "deploy" ? ([["scenario", c.scenario]] as Array<[keyof RunConfig, unknown]>) : []),
-    ["strategy", c.strategy],
-    ["provider", c.provider],
-    ...(c.nodes > 1 ? ([["nodes", c.nodes]] as Array<[keyof RunConfig, unknown]>) : []),
-    ["replicas", c.replicas],
-    ["maxSurge", c.maxSurge],
-    ["maxUnavailable", c.maxUnavailable],
-    ["preStopAction", c.preStopAction],
-    ["preStopSleep", `${c.preStopSleep} s`],
-    ["terminationGracePeriod", `${c.terminationGracePeriod} s`],
-    ["shutdown", c.shutdown],
-    ["drainTimeout", `${c.drainTimeout} s`],
-    ["readiness", c.readiness],
-    ["readinessPeriod", `${c.readinessPeriod} s`],
-    ["readinessFailureThreshold", c.readinessFailureThreshold],
-    ["startupDelay", `${c.startupDelay} s`],
-    ["pdb", c.pdb],
-    ["rate", `${c.rate} req/s`],
-    ["rollouts", c.rollouts],
-    ["warmup", `${c.warmup} s`],
-    ["cooldown", `${c.cooldown} s`],
-    ["requestTimeout", `${c.requestTimeout} s`],
-    ["badVersion", c.badVersion],
-  ];
-  if (c.badVersion === "errors" || c.badVersion === "resets") rows.push(["badErrorRate", c.badErrorRate]);
-  for (const k of strategyKeys(c.strategy)) rows.push([k, STRATEGY_VALUE_TEXT[k]?.(c) ?? String(c[k])]);
-  rows.push(["minRequestsInWindow", c.minRequestsInWindow]);
-  return rows.map(([k, v]) => [k, String(v)]);
-}
-
-/** Text safe for a markdown paragraph/bullet (no HTML, no line breaks). */
-export function mdText(s: string): string {
-  return s
-    .replace(/\r?\n/g, " ")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;");
-}
-
-/** Text safe for a markdown table cell. */
-export function mdCell(s: string | number): string {
-  return mdText(String(s)).replace(/\\/g, "\\\\").replace(/\|/g, "\\|");
-}
-
-function table(head: string[], rows: Array<Array<string | number>>): string {
-  const line = (cells: Array<string | number>) => `| ${cells.map(mdCell).join(" | ")} |`;
-  return [line(head), `|${head.map(() => "---").join("|")}|`, ...rows.map(line)].join("\n");
-}
-
-const gridTable = (g: Grid): string => table(g.head, g.rows);
-
-/** HTTP status label: "0" is a connection error. */
-export function statusLabel(status: string): string {
-  return status === "0" ? "0 (connection error)" : status;
-}
-
-export function histogramRows(h: Histogram, total: number): Array<[string, number, string]> {
-  return Object.entries(h)
-    .sort((a, b) => Number(a[0]) - Number(b[0]))
-    .map(([st, n]) => [statusLabel(st), n, pct(n, total)]);
-}
-
-export function pct(n: number, total: number): string {
-  if (total === 0) return "–";
-  const p = (n / total) * 100;
-  return `${p === 0 || p >= 0.01 ? p.toFixed(2) : "<0.01"}%`;
-}
-
-export const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-
-/** The first line of every report: outcome and the key numbers. */
-export function headline(input: ReportInput): string {
-  const v = input.verdict;
-  const r = v.requests;
-  const rb = v.rollback.happened ? `, rolled back (${v.rollback.reason ?? "no reason"})` : "";
-  return (
-    `${v.outcome.toUpperCase()}: ${r.failed} of ${r.total} requests failed, ` +
-    `${r.inDeployWindow} sent during deploy windows${rb} (${strategyOf(input)}, run ${input.runId})`
-  );
-}
-
-const EIGHTHS = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
-
-/** A bar of `n` at `perChar` units per character, with eighth-block precision; never empty for n > 0. */
-export function bar(n: number, perChar: number): string {
-  if (n <= 0 || perChar <= 0) return "";
-  const eighths = Math.round((n / perChar) * 8);
-  const s = "█".repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8];
-  return s === "" ? "▏" : s;
-}
-
-/** Versions in a stable order: by first appearance in the verdict, then any others. */
-export function versionOrder(v: Verdict): string[] {
-  const order = v.versions.map((x) => x.version);
-  for (const b of v.timeline) for (const k of Object.keys(b.byVersion)) if (!order.includes(k)) order.push(k);
-  return order;
-}
-
-/** One text row per bucket: offset, total, failed, deploy-window marker, bars per version and failures. */
-export function textTimeline(v: Verdict, width = 40): string {
-  const tl = v.timeline;
-  if (tl.length === 0) return "(no samples)";
-  const origin = tl[0]!.t;
-  const size = tl.length > 1 ? tl[1]!.t - tl[0]!.t : 1000;
-  const max = tl.reduce((m, b) => Math.max(m, b.total), 0);
-  const perChar = max / width;
-  const order = versionOrder(v);
-  const phaseStarts = new Map<number, string[]>();
-  for (const p of v.phases) {
-    const idx = Math.floor((p.start - origin) / size);
-    if (idx >= 0 && idx < tl.length) phaseStarts.set(idx, [...(phaseStarts.get(idx) ?? []), p.name]);
-  }
-  const inWindow = (b: TimelineBucket) => v.windows.some((w) => w.start < b.t + size && w.end >= b.t);
-  const rows = tl.map((b, i) => {
-    const bars = order
-      .filter((ver) => (b.byVersion[ver] ?? 0) > 0)
-      .map((ver) => `${ver === "" ? "?" : ver} ${bar(b.byVersion[ver]!, perChar)}`);
-    if (b.failed > 0) bars.push(`FAIL ${bar(b.failed, perChar)}`);
-    const mark = phaseStarts.has(i) ? `  ← ${phaseStarts.get(i)!.join(", ")}` : "";
-    return (
-      `${formatOffset(b.t, origin).padStart(8)} ${String(b.total).padStart(6)} ${String(b.failed).padStart(6)} ` +
-      `${inWindow(b) ? "W" : " "} ${bars.join(" ")}${mark}`
-    );
-  });
-  const head = `${"offset".padStart(8)} ${"total".padStart(6)} ${"failed".padStart(6)} W versions (█ = ${perChar.toFixed(1)} req)`;
-  return [head, ...rows].join("\n");
-}
+import { cancelledLine, droppedLine, evidenceGrid, probeGrid, windowRateGrid, runnerGrid } from "./evidence.ts";
+import { DEFAULT_ARTIFACTS, iso, REPORT_FILES, type ReportInput } from "./json.ts";
+import { gridTable, mdText, table } from "./md.ts";
+import { attributionText, headline, histText, histogramRows, relevantConfig, secs } from "./text.ts";
+import { textTimeline } from "./timeline-text.ts";
 
 export function markdownReport(input: ReportInput): string {
   const v = input.verdict;
@@ -421,19 +282,4 @@ export function markdownReport(input: ReportInput): string {
   if (v.malformedLines > 0) out.push(`\n${v.malformedLines} malformed sample lines were ignored.`);
   out.push("");
   return out.join("\n");
-}
-
-function histText(h: Histogram): string {
-  return (
-    Object.entries(h)
-      .sort((a, b) => Number(a[0]) - Number(b[0]))
-      .map(([st, n]) => `${st}×${n}`)
-      .join(" ") || "–"
-  );
-}
-
-/** Where the versions came from when the app did not name them in a header. */
-export function attributionText(a: NonNullable<Verdict["attribution"]>): string {
-  const n = (x: number) => x.toLocaleString("en-US");
-  return `Versions: ${n(a.byHeader)} request(s) named theirs in the version header; ${n(a.byConnection)} were attributed from their connection (the pod kube-proxy sent it to, from conntrack); ${n(a.unattributed)} could not be attributed and count under "(none)".`;
 }

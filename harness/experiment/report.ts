@@ -2,7 +2,7 @@
 // aggregation. A table with one row per variant, a table per factor (its
 // effect), then every run per variant. Deterministic: the same aggregation
 // gives the same text (no clock, no locale).
-import { mdCell, mdText } from "../../reports/markdown.ts";
+import { mdText, table } from "../../reports/md.ts";
 import { formatValue } from "./design.ts";
 import { OUTCOMES, type Aggregation, type Spread, type VariantSummary } from "./results.ts";
 
@@ -25,11 +25,6 @@ const share = (p: number | null): string => (p === null ? "–" : `${Math.round(
 function outcomesCell(o: VariantSummary["outcomes"]): string {
   const parts = OUTCOMES.filter((k) => o[k] > 0).map((k) => `${k} ${o[k]}`);
   return parts.length ? parts.join(", ") : "–";
-}
-
-function table(head: string[], rows: Array<Array<string | number>>): string {
-  const line = (cells: Array<string | number>) => `| ${cells.map(mdCell).join(" | ")} |`;
-  return [line(head), `|${head.map(() => "---").join("|")}|`, ...rows.map(line)].join("\n");
 }
 
 const overridesText = (o: Record<string, unknown>): string =>

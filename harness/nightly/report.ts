@@ -8,7 +8,7 @@
 // tonight's failed minus the baseline's median and tonight's disruption minus
 // its P99 ("+3 failed, +4.1 s"), or "new" without a baseline.
 // Deterministic: no clock, no locale.
-import { mdCell, mdText } from "../../reports/markdown.ts";
+import { mdCell, mdText } from "../../reports/md.ts";
 import type { judgeNight } from "./baseline.ts";
 import type { NightNumbers } from "./numbers.ts";
 import type { RunVersions } from "../run-versions.ts";
