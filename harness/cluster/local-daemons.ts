@@ -4,12 +4,11 @@
 // containerd through ctr, the node's readiness through the API server.
 import { importPlatformArgs } from "../images/containerd-names.ts";
 import { importOnce } from "../images/import-once.ts";
-import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../exec.ts";
 import { Kube } from "../kube.ts";
 import { waitFor } from "../wait.ts";
+import { spawnDetached } from "./daemon.ts";
 import { LOCAL } from "./local-config.ts";
 import { readRecord } from "./local-record.ts";
 import { isAlive, tail } from "./procs.ts";
@@ -40,19 +39,8 @@ export async function waitHealthy(logs: string, what: string, check: () => Promi
 
 /** Starts a daemon detached from this process, its output in logs/<name>.log. */
 export function spawnDaemon(logs: string, c: ComponentSpec): number {
-  const logFile = join(logs, `${c.name}.log`);
-  const fd = openSync(logFile, "a");
-  const [file, ...args] = c.argv;
-  const child = spawn(file!, args, {
-    detached: true,
-    stdio: ["ignore", fd, fd],
-    // A clean PATH: components find iptables, conntrack, runc and the shim in the system dirs.
-    env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root" },
-  });
-  closeSync(fd);
-  child.unref();
-  if (!child.pid) throw new Error(`could not start ${c.name}: ${c.argv.join(" ")}`);
-  return child.pid;
+  // A clean PATH: components find iptables, conntrack, runc and the shim in the system dirs.
+  return spawnDetached(c.argv, join(logs, `${c.name}.log`), { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root" });
 }
 
 export function ctr(containerdSock: string, args: string[], reject = true) {

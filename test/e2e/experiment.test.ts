@@ -5,7 +5,7 @@
 // run's folder aside, and its results show fewer failures with preStop 5 than
 // with 0. (docs/experiments.md shows the real-sized experiment: [0, 2, 5] × 3.)
 import { execa } from "execa";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp } from "../../app/app.ts";
 import { appHarness, get, HOST } from "./http-get.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -15,14 +15,13 @@
 // the host (host-setup.ts: ip_forward, missing cgroup mounts, the egress
 // guard) is recorded and undone in stop(), as is the "kind" network it
 // creates before kind does, on a bridge and subnet it checks are free.
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "../../exec.ts";
 import { requireTool, toolPaths } from "../../tools.ts";
-import { waitFor } from "../../wait.ts";
-import { findProcesses, isAlive, mountsUnder, stopProcess, tail } from "../procs.ts";
+import { spawnDetached, waitDaemon } from "../daemon.ts";
+import { findProcesses, isAlive, mountsUnder, stopProcess } from "../procs.ts";
 import { stateDir } from "../provider.ts";
 import { containerPid, KIND_NETWORK, type KindEngine, removeLabelledNodes } from "./engine.ts";
 import { EngineRecordFile, guardEgress, type HostRecord, linkNames, prepareHost, restoreHost } from "./host-setup.ts";
@@ -81,35 +80,17 @@ export class DockerdEngine implements KindEngine {
     for (const d of [this.dir, RUN_DIR, this.dataRoot, this.containerdRoot, join(this.dir, "docker-config")]) await mkdir(d, { recursive: true });
     await prepareHost(rec, this.save);
     await this.writeFiles();
-    rec.containerdPid = this.spawnDaemon(join(this.bin, "containerd"), ["--config", join(this.dir, "containerd.toml")], "containerd.log");
-    await this.save(rec);
-    const ctrd = rec.containerdPid;
-    await waitFor("nodrop's containerd (for dockerd) to answer", async () => existsSync(this.containerdSock), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      fatal: () => (isAlive(ctrd) ? undefined : "containerd exited"),
-      diagnose: () => `---- last lines of ${join(this.dir, "containerd.log")} ----\n${tail(join(this.dir, "containerd.log"), 25)}`,
-    });
-    rec.dockerdPid = this.spawnDaemon(join(this.bin, "dockerd"), this.dockerdArgs(), "dockerd.log");
-    await this.save(rec);
-    const pid = rec.dockerdPid;
-    await waitFor("nodrop's dockerd to answer", () => this.answers(), {
-      timeoutMs: 90_000,
-      intervalMs: 250,
-      fatal: () => (isAlive(pid) ? undefined : "dockerd exited"),
-      diagnose: () => `---- last lines of ${join(this.dir, "dockerd.log")} ----\n${tail(join(this.dir, "dockerd.log"), 25)}`,
-    });
-    await this.ensureNetwork(rec);
-  }
-
-  private spawnDaemon(binary: string, args: string[], logName: string): number {
-    const fd = openSync(join(this.dir, logName), "a");
     // The shim and docker-proxy from nodrop's build first; runc and iptables from the system.
-    const child = spawn(binary, args, { detached: true, stdio: ["ignore", fd, fd], env: { PATH: `${this.bin}:${SYSTEM_PATH}`, HOME: "/root" } });
-    closeSync(fd);
-    child.unref();
-    if (!child.pid) throw new Error(`could not start ${binary}`);
-    return child.pid;
+    const env = { PATH: `${this.bin}:${SYSTEM_PATH}`, HOME: "/root" };
+    const containerdLog = join(this.dir, "containerd.log");
+    rec.containerdPid = spawnDetached([join(this.bin, "containerd"), "--config", join(this.dir, "containerd.toml")], containerdLog, env);
+    await this.save(rec);
+    await waitDaemon("nodrop's containerd (for dockerd) to answer", async () => existsSync(this.containerdSock), { pid: rec.containerdPid, name: "containerd", logFile: containerdLog, timeoutMs: 60_000 });
+    const dockerdLog = join(this.dir, "dockerd.log");
+    rec.dockerdPid = spawnDetached([join(this.bin, "dockerd"), ...this.dockerdArgs()], dockerdLog, env);
+    await this.save(rec);
+    await waitDaemon("nodrop's dockerd to answer", () => this.answers(), { pid: rec.dockerdPid, name: "dockerd", logFile: dockerdLog, timeoutMs: 90_000, intervalMs: 250 });
+    await this.ensureNetwork(rec);
   }
 
   private dockerdArgs(): string[] {

@@ -7,15 +7,14 @@
 //   - the "kind" network nerdctl creates, and the CNI chains it leaves;
 //   - a masquerade for loopback sources (the portmap plugin masquerades only
 //     127.0.0.1; nodrop's readiness probe comes from 127.0.0.2).
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "../../exec.ts";
 import { log } from "../../log.ts";
 import { requireTool, toolPaths } from "../../tools.ts";
-import { waitFor } from "../../wait.ts";
-import { findProcesses, isAlive, mountsUnder, stopProcess, tail } from "../procs.ts";
+import { spawnDetached, waitDaemon } from "../daemon.ts";
+import { findProcesses, isAlive, mountsUnder, stopProcess } from "../procs.ts";
 import { stateDir } from "../provider.ts";
 import { containerPid, KIND_NETWORK, type KindEngine, removeLabelledNodes } from "./engine.ts";
 import { EngineRecordFile, guardEgress, type HostRecord, prepareHost, restoreHost } from "./host-setup.ts";
@@ -74,24 +73,9 @@ export class NerdctlEngine implements KindEngine {
     await writeFile(join(this.dir, "nerdctl.toml"), this.nerdctlConfig());
     await mkdir(join(this.dir, "cni"), { recursive: true });
     await this.writeWrapper();
-    const fd = openSync(this.logFile, "a");
-    const child = spawn("/usr/bin/containerd", ["--config", join(this.dir, "config.toml")], {
-      detached: true,
-      stdio: ["ignore", fd, fd],
-      env: { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root" },
-    });
-    closeSync(fd);
-    child.unref();
-    if (!child.pid) throw new Error("could not start containerd for kind");
-    rec.containerdPid = child.pid;
+    rec.containerdPid = spawnDetached(["/usr/bin/containerd", "--config", join(this.dir, "config.toml")], this.logFile, { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root" });
     await this.saveRecord(rec);
-    const pid = child.pid;
-    await waitFor("kind's containerd to answer", () => this.answers(), {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      fatal: () => (isAlive(pid) ? undefined : "containerd exited"),
-      diagnose: () => `---- last lines of ${this.logFile} ----\n${tail(this.logFile, 25)}`,
-    });
+    await waitDaemon("kind's containerd to answer", () => this.answers(), { pid: rec.containerdPid, name: "containerd", logFile: this.logFile, timeoutMs: 60_000 });
   }
 
   /**
