@@ -1,6 +1,8 @@
-// Reads vitest JSON reports; prints the slowest tests against their timeout
-// and one closing line "N passed, N failed, N skipped". A report that is
-// missing (its vitest run never happened) is a failure, not a zero.
+// Reads vitest JSON reports; prints where the time went (each vitest run, each
+// of its files, and the gaps between them: typecheck and the tools each target
+// builds first), the slowest tests against their timeout and one closing line
+// "N passed, N failed, N skipped". A report that is missing (its vitest run
+// never happened) is a failure, not a zero. CI_START_MS: when `make test` began.
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
@@ -10,6 +12,8 @@ let skipped = 0;
 let missing = 0;
 const durations = [];
 const failures = [];
+/** Each vitest run's span and its files' durations, in the order given. */
+const spans = [];
 const plain = (t) => String(t).replace(/\u001b\[[0-9;]*m/g, "");
 for (const file of process.argv.slice(2)) {
   if (!existsSync(file)) {
@@ -26,6 +30,8 @@ for (const file of process.argv.slice(2)) {
     missing++;
     continue;
   }
+  const files = (r.testResults ?? []).map((f) => ({ name: f.name.replace(/^.*\/test\//, "test/"), ms: (f.endTime ?? 0) - (f.startTime ?? 0), end: f.endTime ?? 0 }));
+  spans.push({ label: file.replace(/^.*vitest-/, "").replace(/\.json$/, ""), start: r.startTime, end: Math.max(r.startTime, ...files.map((f) => f.end)), files });
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
@@ -41,6 +47,22 @@ for (const file of process.argv.slice(2)) {
       failed++;
     }
   }
+}
+// Where the time went: the gap before each run is what its make target did
+// first (typecheck, tools, the cluster it brings up in global setup).
+const s1 = (ms) => `${(ms / 1000).toFixed(0).padStart(6)} s`;
+const ciStart = Number(process.env["CI_START_MS"]) || undefined;
+if (spans.length) {
+  console.log("where the time went:");
+  let prev = ciStart;
+  for (const sp of spans) {
+    if (prev !== undefined) console.log(`${s1(sp.start - prev)}  before ${sp.label} (typecheck, the tools its target builds, cluster set-up)`);
+    console.log(`${s1(sp.end - sp.start)}  ${sp.label}`);
+    if (sp.files.length > 1 && sp.label !== "unit") for (const f of [...sp.files].sort((a, b) => b.ms - a.ms)) console.log(`        ${s1(f.ms)}  ${f.name}`);
+    prev = sp.end;
+  }
+  if (prev !== undefined) console.log(`${s1(Date.now() - prev)}  after the last (teardown)`);
+  if (ciStart !== undefined) console.log(`${s1(Date.now() - ciStart)}  in all`);
 }
 durations.sort((a, b) => b.ms - a.ms);
 console.log("slowest tests:");
