@@ -1,8 +1,8 @@
 // A side-by-side plain-text table of several runs (variants as columns), used
 // e.g. by the preStop demo to print "A vs B".
-import { lagText } from "../harness/verdict/lag.ts";
-import { proxyLagText } from "../harness/verdict/proxy-lag.ts";
-import { ingressLagText } from "../harness/verdict/ingress-lag.ts";
+import { lagText } from "./lag-text.ts";
+import { proxyLagText } from "./lag-text.ts";
+import { ingressLagText } from "./lag-text.ts";
 import type { Verdict } from "../harness/verdict/types.ts";
 
 export interface CompareRow {

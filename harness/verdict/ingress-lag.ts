@@ -40,12 +40,3 @@ export function endpointOutToLastRequest(exits: readonly PodExit[], samples: rea
   if (!s) return { controller, pods: [], minMs: NaN, medianMs: NaN, maxMs: NaN, cutShort };
   return { controller, pods, minMs: s.min, medianMs: s.median, maxMs: s.max, cutShort };
 }
-
-/** "median 1.20 s, min 0.10 s, max 2.05 s over 12 pods", a note on pods cut short, or a dash (NodePort path). */
-export function ingressLagText(lag: IngressLag | null | undefined): string {
-  if (!lag) return "–";
-  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  if (lag.pods.length === 0) return "no deleted pod answered a request after its endpoint left service";
-  const cut = lag.cutShort > 0 ? ` (${lag.cutShort} of them named by an outage: they stopped while it still sent to them, so a lower bound there)` : "";
-  return `median ${s(lag.medianMs)}, min ${s(lag.minMs)}, max ${s(lag.maxMs)} over ${lag.pods.length} pod${lag.pods.length === 1 ? "" : "s"}${cut}`;
-}

@@ -27,10 +27,3 @@ export function deletionToLastAnswer(exits: readonly PodExit[], samples: readonl
   const s = spread(pods.map((p) => p.ms))!;
   return { requests: probe ?? "all", pods, minMs: s.min, medianMs: s.median, maxMs: s.max };
 }
-
-/** "median 0.45 s, min 0.12 s, max 1.60 s over 4 pods", or a dash when nothing was measured. */
-export function lagText(lag: LagStats | null | undefined): string {
-  if (!lag) return "–";
-  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  return `median ${s(lag.medianMs)}, min ${s(lag.minMs)}, max ${s(lag.maxMs)} over ${lag.pods.length} pod${lag.pods.length === 1 ? "" : "s"}${lag.requests === "all" ? " (all requests: no new-connection probe)" : ""}`;
-}

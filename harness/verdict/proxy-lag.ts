@@ -35,12 +35,3 @@ export function removalToProgrammed(exits: readonly PodExit[], events: readonly 
     programming: programmed ? { count, meanMs: count > 0 ? Math.round(weighted / count) : null } : null,
   };
 }
-
-/** "median 0.21 s, min 0.02 s, max 0.95 s over 12 pods (kube-proxy's own mean: 0.40 s over 30 changes)", or a dash. */
-export function proxyLagText(lag: ProxyLag | null | undefined): string {
-  if (!lag) return "–";
-  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const own = lag.programming?.meanMs != null ? ` (kube-proxy's own mean: ${s(lag.programming.meanMs)} over ${lag.programming.count} changes)` : "";
-  if (lag.pods.length === 0) return `no endpoint change followed by a sync${own}`;
-  return `median ${s(lag.medianMs)}, min ${s(lag.minMs)}, max ${s(lag.maxMs)} over ${lag.pods.length} pod${lag.pods.length === 1 ? "" : "s"}${own}`;
-}

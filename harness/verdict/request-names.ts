@@ -3,7 +3,7 @@
 // load sends one request only (no sample has a name).
 import { isFailed } from "./counting.ts";
 import { inc } from "./format.ts";
-import type { Histogram, RequestNameStats } from "./records.ts";
+import type { RequestNameStats } from "./records.ts";
 import type { Sample } from "./types.ts";
 
 export function byRequestName(samples: readonly Sample[]): RequestNameStats[] {
@@ -20,11 +20,4 @@ export function byRequestName(samples: readonly Sample[]): RequestNameStats[] {
     } else r.ok++;
   }
   return [...m.values()].sort((a, b) => b.requests - a.requests || a.name.localeCompare(b.name));
-}
-
-export const REQUEST_NAME_HEADER = ["request", "sent", "ok", "failed", "statuses", "first failure"];
-
-/** Rows for REQUEST_NAME_HEADER; `off` formats a send time, `hist` a histogram. */
-export function requestNameRows(list: readonly RequestNameStats[], off: (t: number) => string, hist: (h: Histogram) => string): (string | number)[][] {
-  return list.map((r) => [r.name, r.requests, r.ok, r.failed, hist(r.histogram), r.firstFailure === null ? "–" : off(r.firstFailure)]);
 }

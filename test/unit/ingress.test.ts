@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { endpointOutToLastRequest, ingressController, ingressLagText } from "../../harness/verdict/ingress-lag.ts";
+import { endpointOutToLastRequest, ingressController } from "../../harness/verdict/ingress-lag.ts";
+import { ingressLagText } from "../../reports/lag-text.ts";
 import type { PodExit } from "../../harness/verdict/outage-causes.ts";
 import type { RunEvent, Sample } from "../../harness/verdict/types.ts";
 import { ingressClass, renderIngress, traefikArgs } from "../../harness/ingress/traefik.ts";

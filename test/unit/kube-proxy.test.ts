@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { EventLog } from "../../harness/observe/events.ts";
 import { parseProxyMetrics, watchKubeProxy } from "../../harness/observe/kube-proxy.ts";
 import { outageCause, podExits } from "../../harness/verdict/outage-causes.ts";
-import { proxyLagText, removalToProgrammed } from "../../harness/verdict/proxy-lag.ts";
+import { removalToProgrammed } from "../../harness/verdict/proxy-lag.ts";
+import { proxyLagText } from "../../reports/lag-text.ts";
 import type { RunEvent } from "../../harness/verdict/types.ts";
 
 // As kube-proxy v1.3x serves it (trimmed).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { deletionToLastAnswer, lagText } from "../../harness/verdict/lag.ts";
+import { deletionToLastAnswer } from "../../harness/verdict/lag.ts";
+import { lagText } from "../../reports/lag-text.ts";
 import type { PodExit } from "../../harness/verdict/outage-causes.ts";
 import type { Sample } from "../../harness/verdict/types.ts";
 
