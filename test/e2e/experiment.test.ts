@@ -108,6 +108,10 @@ describe("nodrop experiment", () => {
     }
 
     const md = readFileSync(join(outDir, "report.md"), "utf8");
+    // Each run's overhead beyond its load window, from the process that ran it
+    // (none for the run finished before --resume), and their spread in the report.
+    expect(rows.filter((r) => r.overheadSeconds !== "").map((r) => Number(r.overheadSeconds) > 0)).toEqual([true, true, true]);
+    expect(md).toMatch(/Overhead per run beyond its load window .*min \/ median \/ max: \d+\.\d \/ \d+\.\d \/ \d+\.\d s\./);
     expect(md).toMatch(/preStopSleep=0/);
     expect(md).toMatch(/preStopSleep=5/);
     expect(readFileSync(join(outDir, "report.html"), "utf8")).toMatch(/<table>/);
