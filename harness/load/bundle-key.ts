@@ -2,11 +2,13 @@
 // file tsc and esbuild read for it — the entry and the files it imports,
 // followed by their relative specifiers (type-only imports too, which esbuild
 // drops but tsc checks), nodrop's scenarios/ folder (its tsconfig and
-// library), the tsconfig's content, package-lock.json (it pins
-// TypeScript, esbuild and @types/k6) and bundle.ts itself (the build options).
+// library), the tsconfig's content, the package.json of the TypeScript,
+// esbuild and @types/k6 that check and build it (not package-lock.json: an
+// installed nodrop has none) and bundle.ts itself (the build options).
 // A scenario that imports a bare module other than k6's and nodrop's own has
 // no key: its inputs are not all known here, so it is bundled every time.
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +18,8 @@ import { REPO_ROOT } from "../tools.ts";
 const SPECIFIER = /^\s*(?:import\s*|(?:import|export)\b[^"';]*?\bfrom\s*)["']([^"']+)["']|\b(?:import|require)\(\s*["']([^"']+)["']/gm;
 const BUILTIN = (spec: string) => spec === "k6" || spec.startsWith("k6/") || spec === "nodrop/scenario";
 const BUNDLE_TS = join(dirname(fileURLToPath(import.meta.url)), "bundle.ts");
+/** The versions that check and build a scenario, as nodrop resolves them (a clone's node_modules, or an installed nodrop's). */
+const TOOLCHAIN = ["typescript/package.json", "esbuild/package.json", "@types/k6/package.json"].map((p) => createRequire(import.meta.url).resolve(p));
 
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
@@ -53,7 +57,7 @@ export async function bundleInputs(entry: string): Promise<string[] | undefined>
       if (found) queue.push(found);
     }
   }
-  const fixed = [...(await filesUnder(join(REPO_ROOT, "scenarios"))), join(REPO_ROOT, "package-lock.json"), BUNDLE_TS];
+  const fixed = [...(await filesUnder(join(REPO_ROOT, "scenarios"))), ...TOOLCHAIN, BUNDLE_TS];
   return [...new Set([...seen, ...fixed])].sort();
 }
 

@@ -47,7 +47,11 @@ describe("the scenario bundle, cached by content hash", () => {
   it("a type error in a type-only import (which esbuild drops) is found after a clean bundle", async () => {
     const dir = await project();
     const opts = { tsconfig: join(dir, "tsconfig.json") };
-    expect(await bundleInputs(join(dir, "main.ts"))).toContain(join(dir, "shape.ts"));
+    const inputs = await bundleInputs(join(dir, "main.ts"));
+    expect(inputs).toContain(join(dir, "shape.ts"));
+    // The toolchain by its own package.json, not package-lock.json (an installed nodrop has none).
+    expect(inputs!.filter((f) => /node_modules\/(typescript|esbuild|@types\/k6)\/package\.json$/.test(f))).toHaveLength(3);
+    expect(inputs).not.toContain(join(REPO_ROOT, "package-lock.json"));
     await bundleScenario(join(dir, "main.ts"), join(dir, "runs", "a"), opts);
     await writeFile(join(dir, "shape.ts"), "export interface Shape { path: string }\nexport const broken: number = 'text';\n");
     const err = await bundleScenario(join(dir, "main.ts"), join(dir, "runs", "b"), opts).catch((e: unknown) => e);
