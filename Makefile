@@ -70,7 +70,14 @@ cluster-status: deps
 
 # make demo PROVIDER=kind runs it on a kind cluster (default: the local cluster).
 PROVIDER ?= local
-demo: tools deps $(if $(filter kind,$(PROVIDER)),tools-kind)
+# Only what the provider needs: the local cluster's tools (make tools); for
+# kind, the engine NODROP_KIND_ENGINE names, and by default (auto) this
+# machine's Docker when `docker info` answers — then k6 and kind alone, the
+# stock node image coming through Docker — else nerdctl and the offline node
+# image's tools.
+DOCKER_ANSWERS = $(shell docker info >/dev/null 2>&1 && echo yes)
+KIND_TOOLS = $(if $(filter dockerd,$(NODROP_KIND_ENGINE)),tools-docker,$(if $(filter nerdctl,$(NODROP_KIND_ENGINE)),tools-kind,$(if $(filter docker,$(NODROP_KIND_ENGINE))$(DOCKER_ANSWERS),tools-ci,tools-kind)))
+demo: deps $(if $(filter kind,$(PROVIDER)),$(KIND_TOOLS),tools)
 	$(NODROP) demo --set provider=$(PROVIDER)
 
 run: tools deps
