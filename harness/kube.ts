@@ -150,9 +150,11 @@ export class Kube {
    * their NodePorts are free when the next run starts, not ~5 s later with
    * the namespace: kind's NodePorts are fixed slots, and the demo's B asked
    * for the 30080 A's Terminating namespace still held (422 "provided port is
-   * already allocated", CI 2026-12-02).
+   * already allocated", CI 2026-12-02). A run calls it before it hands the
+   * rest of its namespace's deletion to the background (background.ts):
+   * the next run may ask for the same slot at once (CI 2026-12-08, the same 422).
    */
-  private async freeServices(name: string): Promise<void> {
+  async freeServices(name: string): Promise<void> {
     const names = async () => (await this.core.listNamespacedService({ namespace: name })).items.map((x) => x.metadata!.name!);
     try {
       for (const svc of await names()) {

@@ -21,7 +21,9 @@ export async function namespacePhase(s: RunState): Promise<void> {
   const namespace = (s.namespace = `nodrop-${runId}`);
   cleanup.defer(`delete namespace ${namespace}`, async () => {
     await writeFile(join(runDir, "k8s-events.txt"), await kube.describeEvents(namespace, 200)).catch(() => {});
-    // Finished while the next run starts (background.ts); it waits for it before its load.
+    // The NodePorts free first, at once: kind's are fixed slots the next run asks for again.
+    await kube.freeServices(namespace);
+    // The rest finished while the next run starts (background.ts); it waits for it before its load.
     inBackground(`delete namespace ${namespace}`, () => kube.releaseNamespace(namespace));
   });
   await step(`namespace ${namespace}`, () =>
